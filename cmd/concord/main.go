@@ -1,0 +1,245 @@
+// Command concord serves the Concord web application and runs its
+// maintenance sub-commands.
+//
+//	concord [serve] [-addr 127.0.0.1:8080] [-db concord.db] [-members FILE] [-demo]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"concord/handlers"
+	"concord/models"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "concord:", err)
+		os.Exit(1)
+	}
+}
+
+// run dispatches to a sub-command; "serve" is the default.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, stdout, stderr)
+	case "help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+const usage = `usage:
+  concord [serve] [flags]   serve the web application (default)
+Run "concord serve -h" for the flags.`
+
+// config is the server configuration: flags with CONCORD_* fallbacks.
+type config struct {
+	addr          string
+	db            string
+	members       string
+	demo          bool
+	secureCookies bool
+	idle          time.Duration
+	absolute      time.Duration
+	logJSON       bool
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(name string, def bool) bool {
+	if b, err := strconv.ParseBool(env(name, "")); err == nil {
+		return b
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(env(name, "")); err == nil {
+		return d
+	}
+	return def
+}
+
+func parseServeFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", env("CONCORD_ADDR", "127.0.0.1:8080"), "listen address (CONCORD_ADDR)")
+	fs.StringVar(&c.db, "db", env("CONCORD_DB", "concord.db"), "SQLite database file (CONCORD_DB)")
+	fs.StringVar(&c.members, "members", env("CONCORD_MEMBERS", ""), "roster CSV (code,name,accession) to load instead of the 32 NATO allies (CONCORD_MEMBERS)")
+	fs.BoolVar(&c.demo, "demo", envBool("CONCORD_DEMO", false), "create the sample consultation and demo accounts (CONCORD_DEMO)")
+	fs.BoolVar(&c.secureCookies, "secure-cookies", envBool("CONCORD_SECURE_COOKIES", false), "mark cookies Secure: set behind a TLS-terminating proxy (CONCORD_SECURE_COOKIES)")
+	fs.DurationVar(&c.idle, "session-idle", envDuration("CONCORD_SESSION_IDLE", 30*time.Minute), "end sessions idle for this long (CONCORD_SESSION_IDLE)")
+	fs.DurationVar(&c.absolute, "session-max", envDuration("CONCORD_SESSION_MAX", 12*time.Hour), "end sessions this long after sign-in (CONCORD_SESSION_MAX)")
+	fs.BoolVar(&c.logJSON, "log-json", envBool("CONCORD_LOG_JSON", false), "write logs as JSON (CONCORD_LOG_JSON)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return c, nil
+}
+
+// openStore opens the database, migrates it and seeds the roster.
+func openStore(ctx context.Context, path, rosterFile string) (*models.Store, error) {
+	store, err := models.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	roster, err := loadRoster(rosterFile)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	if err := store.SeedMembers(ctx, roster); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return store, nil
+}
+
+func loadRoster(file string) ([]models.Member, error) {
+	if file == "" {
+		return models.DefaultRoster()
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("open roster: %w", err)
+	}
+	defer f.Close()
+	roster, err := models.ParseRoster(f)
+	if err != nil {
+		return nil, fmt.Errorf("roster %s: %w", file, err)
+	}
+	return roster, nil
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseServeFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	var logHandler slog.Handler = slog.NewTextHandler(stderr, nil)
+	if cfg.logJSON {
+		logHandler = slog.NewJSONHandler(stderr, nil)
+	}
+	log := slog.New(logHandler)
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	store, err := openStore(ctx, cfg.db, cfg.members)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	if cfg.demo {
+		creds, err := store.SeedDemo(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Demo consultation %q is ready (synthetic positions for every member).\nDemo accounts (passwords are new on every -demo start):\n", models.DemoKey)
+		for _, c := range creds {
+			member := ""
+			if c.Member != "" {
+				member = " of " + c.Member
+			}
+			fmt.Fprintf(stdout, "  %-12s%-10s username %-18s password %s\n", c.Role, member, c.Username, c.Password)
+		}
+	}
+
+	h, err := handlers.New(store, log, handlers.Config{
+		Sessions:      models.SessionPolicy{Idle: cfg.idle, Absolute: cfg.absolute},
+		SecureCookies: cfg.secureCookies,
+		MaxBodyBytes:  handlers.DefaultConfig().MaxBodyBytes,
+		InvitationTTL: handlers.DefaultConfig().InvitationTTL,
+	})
+	if err != nil {
+		return err
+	}
+	gin.SetMode(gin.ReleaseMode)
+	srv := &http.Server{
+		Addr:              cfg.addr,
+		Handler:           handlers.NewRouter(h),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logHandler, slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	if err := printSetupLink(ctx, store, base, stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Concord is serving on %s (database %s)\n", base, cfg.db)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// printSetupLink prints a one-time link to create the first facilitator
+// account while none exists. There is never a default password.
+func printSetupLink(ctx context.Context, store *models.Store, base string, out io.Writer) error {
+	exists, err := store.FacilitatorExists(ctx)
+	if err != nil || exists {
+		return err
+	}
+	token, inv, err := store.CreateInvitation(ctx, models.RoleFacilitator, nil, nil, 24*time.Hour)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "No facilitator account exists yet. Create the first one with this one-time link (valid until %s):\n  %s/invite/%s\n",
+		inv.ExpiresAt.Format(time.RFC3339), base, token)
+	return nil
+}

@@ -1,0 +1,195 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"concord/models"
+)
+
+// consultation loads the consultation named in the URL, answering 404.
+func (h *Handler) consultation(c *gin.Context) (*models.Consultation, bool) {
+	cons, err := h.store.ConsultationByKey(c.Request.Context(), c.Param("key"))
+	if err != nil {
+		h.fail(c, err)
+		return nil, false
+	}
+	return cons, true
+}
+
+func (h *Handler) listConsultations(c *gin.Context) {
+	list, err := h.store.Consultations(c.Request.Context())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.page(c, http.StatusOK, "consultations", "Consultations", gin.H{"Consultations": list})
+}
+
+func (h *Handler) showConsultation(c *gin.Context) {
+	cons, ok := h.consultation(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	qn, err := h.store.Questionnaire(ctx, cons.ID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	counts, err := h.store.AnsweredCounts(ctx, cons.ID, cons.Round)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	members, err := h.store.Members(ctx)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.page(c, http.StatusOK, "consultation", cons.Title, gin.H{
+		"Consultation": cons, "Sections": qn.BySection(true), "QuestionCount": len(qn.Questions),
+		"Responding": len(counts), "Members": members, "Now": h.store.Now(),
+	})
+}
+
+func (h *Handler) newConsultation(c *gin.Context) {
+	h.page(c, http.StatusOK, "consultation_form", "New consultation", gin.H{"Form": models.ConsultationInput{}, "New": true})
+}
+
+func (h *Handler) createConsultation(c *gin.Context) {
+	if !h.parseForm(c) {
+		return
+	}
+	var f models.ConsultationInput
+	if err := c.ShouldBind(&f); err != nil {
+		h.errorPage(c, http.StatusBadRequest, "The form could not be read.")
+		return
+	}
+	cons, err := h.store.CreateConsultation(c.Request.Context(), f, currentUser(c).ID)
+	if fields := formErrors(err); fields != nil {
+		h.pageErrors(c, http.StatusUnprocessableEntity, "consultation_form", "New consultation", gin.H{"Form": f, "New": true}, fields)
+		return
+	}
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.redirect(c, "/consultations/"+cons.Key, "Consultation created. Add its questions, then open it.")
+}
+
+func (h *Handler) editConsultation(c *gin.Context) {
+	cons, ok := h.consultation(c)
+	if !ok {
+		return
+	}
+	f := models.ConsultationInput{Key: cons.Key, Title: cons.Title, Description: cons.Description, Deadline: cons.DeadlineInput()}
+	h.page(c, http.StatusOK, "consultation_form", "Edit consultation", gin.H{"Form": f, "Consultation": cons})
+}
+
+func (h *Handler) updateConsultation(c *gin.Context) {
+	cons, ok := h.consultation(c)
+	if !ok || !h.parseForm(c) {
+		return
+	}
+	var f models.ConsultationInput
+	if err := c.ShouldBind(&f); err != nil {
+		h.errorPage(c, http.StatusBadRequest, "The form could not be read.")
+		return
+	}
+	f.Key = cons.Key
+	err := h.store.UpdateConsultation(c.Request.Context(), cons.ID, f, currentUser(c).ID)
+	if fields := formErrors(err); fields != nil {
+		h.pageErrors(c, http.StatusUnprocessableEntity, "consultation_form", "Edit consultation", gin.H{"Form": f, "Consultation": cons}, fields)
+		return
+	}
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.redirect(c, "/consultations/"+cons.Key, "Changes saved.")
+}
+
+func (h *Handler) setStatus(c *gin.Context) {
+	cons, ok := h.consultation(c)
+	if !ok || !h.parseForm(c) {
+		return
+	}
+	status := c.PostForm("status")
+	if err := h.store.SetStatus(c.Request.Context(), cons.ID, status, currentUser(c).ID); err != nil {
+		h.fail(c, err)
+		return
+	}
+	msg := map[string]string{models.StatusOpen: "The consultation is open: delegates can now submit positions.",
+		models.StatusClosed: "The consultation is closed: positions can no longer change."}[status]
+	h.redirect(c, "/consultations/"+cons.Key, msg)
+}
+
+func (h *Handler) setShare(c *gin.Context) {
+	cons, ok := h.consultation(c)
+	if !ok || !h.parseForm(c) {
+		return
+	}
+	share := c.PostForm("share") == "on"
+	if err := h.store.SetShareDistribution(c.Request.Context(), cons.ID, share, currentUser(c).ID); err != nil {
+		h.fail(c, err)
+		return
+	}
+	msg := "Delegates will not see the distribution."
+	if share {
+		msg = "Delegates will see the anonymised distribution once the consultation is closed."
+	}
+	h.redirect(c, "/consultations/"+cons.Key, msg)
+}
+
+func (h *Handler) coverage(c *gin.Context) {
+	cons, ok := h.consultation(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	qn, err := h.store.Questionnaire(ctx, cons.ID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	members, err := h.store.Members(ctx)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	current, err := h.store.CurrentPositions(ctx, cons.ID, cons.Round)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	grid := models.BuildCoverage(members, qn.Questions, current)
+	h.page(c, http.StatusOK, "coverage", "Coverage — "+cons.Title, gin.H{"Consultation": cons, "Grid": grid})
+}
+
+// formErrors returns the per-field messages of a validation or conflict
+// error, or nil for any other error.
+func formErrors(err error) map[string]string {
+	var verr *models.ValidationError
+	if errors.As(err, &verr) {
+		return verr.Fields
+	}
+	var conflict *models.ConflictError
+	if errors.As(err, &conflict) {
+		return map[string]string{conflict.Field: conflict.Message}
+	}
+	return nil
+}
+
+// idParam reads a numeric URL parameter, answering 404 when it is not one.
+func (h *Handler) idParam(c *gin.Context, name string) (uint, bool) {
+	id, err := strconv.ParseUint(c.Param(name), 10, 32)
+	if err != nil || id == 0 {
+		h.errorPage(c, http.StatusNotFound, "There is no page at this address.")
+		return 0, false
+	}
+	return uint(id), true
+}

@@ -1,0 +1,210 @@
+package handlers
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"concord/models"
+)
+
+const (
+	sessionCookie = "concord_session"
+	flashCookie   = "concord_flash"
+	userKey       = "concord.user"
+	sessionKey    = "concord.session"
+	navKey        = "concord.nav"
+)
+
+// contentSecurityPolicy allows nothing but this origin: no inline script,
+// no framing.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// requestLog writes one structured line per request. It logs the route
+// pattern, not the raw path, so tokens in URLs never reach the log.
+func (h *Handler) requestLog(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "(no route)"
+	}
+	level := slog.LevelInfo
+	if c.Writer.Status() >= 500 {
+		level = slog.LevelError
+	}
+	attrs := []any{"method", c.Request.Method, "route", route, "status", c.Writer.Status(),
+		"duration_ms", time.Since(start).Milliseconds(), "bytes", c.Writer.Size()}
+	if u := currentUser(c); u != nil {
+		attrs = append(attrs, "user", u.Username)
+	}
+	h.log.Log(c.Request.Context(), level, "request", attrs...)
+}
+
+// renderErrors turns a render failure (nothing written yet) into a clean 500.
+func (h *Handler) renderErrors(c *gin.Context) {
+	c.Next()
+	if len(c.Errors) > 0 && !c.Writer.Written() {
+		h.log.Error("render failed", "route", c.FullPath(), "err", c.Errors.Last().Err)
+		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8",
+			[]byte("Something went wrong on our side; please try again."))
+	}
+}
+
+// securityHeaders sets the headers every response carries. HTML pages carry
+// positions, so nothing but static files may be cached.
+func (h *Handler) securityHeaders(c *gin.Context) {
+	hd := c.Writer.Header()
+	hd.Set("Content-Security-Policy", contentSecurityPolicy)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "same-origin")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+	if c.Request.TLS != nil {
+		hd.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
+	if !strings.HasPrefix(c.Request.URL.Path, "/static/") {
+		hd.Set("Cache-Control", "no-store")
+	}
+	c.Next()
+}
+
+// limitBody caps request bodies; reading past the cap fails and the form
+// parser answers 413.
+func (h *Handler) limitBody(c *gin.Context) {
+	if c.Request.Body != nil {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, h.cfg.MaxBodyBytes)
+	}
+	c.Next()
+}
+
+// loadSession attaches the signed-in user, if any, to the request.
+func (h *Handler) loadSession(c *gin.Context) {
+	token, err := c.Cookie(sessionCookie)
+	if err == nil && token != "" {
+		sess, u, err := h.store.SessionByToken(c.Request.Context(), token, h.cfg.Sessions)
+		switch {
+		case err == nil:
+			c.Set(sessionKey, sess)
+			c.Set(userKey, u)
+		case errors.Is(err, models.ErrNotFound):
+			h.clearSessionCookie(c)
+		default:
+			h.fail(c, err)
+			return
+		}
+	}
+	c.Next()
+}
+
+// csrf rejects cross-origin state-changing requests (Sec-Fetch-Site and
+// Origin checks of the standard library) and, for signed-in users, posts
+// without the session's form token.
+func (h *Handler) csrf(c *gin.Context) {
+	if err := h.cop.Check(c.Request); err != nil {
+		h.errorPage(c, http.StatusForbidden, "This request came from another site and was refused.")
+		return
+	}
+	switch c.Request.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		c.Next()
+		return
+	}
+	if sess := currentSession(c); sess != nil {
+		if !h.parseForm(c) {
+			return
+		}
+		got := c.Request.PostFormValue("csrf_token")
+		if subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) != 1 {
+			h.errorPage(c, http.StatusForbidden, "This form has expired. Go back, reload the page and submit it again.")
+			return
+		}
+	}
+	c.Next()
+}
+
+// require lets through only users with one of the roles; anonymous users
+// are sent to the login page.
+func (h *Handler) require(roles ...string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u := currentUser(c)
+		if u == nil {
+			if c.Request.Method == http.MethodGet {
+				c.Redirect(http.StatusSeeOther, loginURL(c.Request.URL.RequestURI()))
+			} else {
+				h.errorPage(c, http.StatusUnauthorized, "Please sign in first.")
+			}
+			c.Abort()
+			return
+		}
+		if len(roles) > 0 && !slices.Contains(roles, u.Role) {
+			h.forbidden(c)
+			return
+		}
+		c.Next()
+	}
+}
+
+// nav marks the active navigation entry.
+func nav(name string) gin.HandlerFunc {
+	return func(c *gin.Context) { c.Set(navKey, name); c.Next() }
+}
+
+func currentUser(c *gin.Context) *models.User {
+	if v, ok := c.Get(userKey); ok {
+		return v.(*models.User)
+	}
+	return nil
+}
+
+func currentSession(c *gin.Context) *models.Session {
+	if v, ok := c.Get(sessionKey); ok {
+		return v.(*models.Session)
+	}
+	return nil
+}
+
+func (h *Handler) setSessionCookie(c *gin.Context, token string) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
+		Secure: h.secure(c), SameSite: http.SameSiteLaxMode, MaxAge: int(h.cfg.Sessions.Absolute.Seconds())})
+}
+
+func (h *Handler) clearSessionCookie(c *gin.Context) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
+		Secure: h.secure(c), SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+func setFlash(c *gin.Context, msg string, secure bool) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString([]byte(msg)),
+		Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode, MaxAge: 60})
+}
+
+// takeFlash reads and clears the flash message.
+func takeFlash(c *gin.Context) string {
+	v, err := c.Cookie(flashCookie)
+	if err != nil || v == "" {
+		return ""
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	if err != nil || len(b) > 300 {
+		return ""
+	}
+	return string(b)
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}

@@ -1,0 +1,105 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Audit actions.
+const (
+	AuditLoginOK          = "login.success"
+	AuditLoginFailed      = "login.failure"
+	AuditLogout           = "logout"
+	AuditInvitationNew    = "invitation.created"
+	AuditInvitationUsed   = "invitation.used"
+	AuditConsultationEdit = "consultation.changed"
+	AuditQuestionEdit     = "question.changed"
+	AuditPosition         = "position.revised"
+)
+
+// Record appends an event to the audit log. The log has no update or
+// delete path.
+func (s *Store) Record(ctx context.Context, ev AuditEvent) error {
+	if ev.At.IsZero() {
+		ev.At = s.Now()
+	}
+	if err := s.w.WithContext(ctx).Create(&ev).Error; err != nil {
+		return fmt.Errorf("record audit event %s: %w", ev.Action, err)
+	}
+	return nil
+}
+
+// AuditFilter narrows a listing of the audit log.
+type AuditFilter struct {
+	Action   string
+	UserID   uint
+	MemberID uint
+	Since    time.Time
+	Limit    int
+}
+
+// AuditRecord is an audit event with readable names.
+type AuditRecord struct {
+	AuditEvent
+	Username   string
+	MemberCode string
+}
+
+// Audit lists audit events, newest first.
+func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]AuditRecord, error) {
+	q := s.r.WithContext(ctx).Table("audit_events a").
+		Select("a.*, COALESCE(u.username, '') AS username, COALESCE(m.code, '') AS member_code").
+		Joins("LEFT JOIN users u ON u.id = a.user_id").
+		Joins("LEFT JOIN members m ON m.id = a.member_id")
+	if f.Action != "" {
+		q = q.Where("a.action = ?", f.Action)
+	}
+	if f.UserID != 0 {
+		q = q.Where("a.user_id = ?", f.UserID)
+	}
+	if f.MemberID != 0 {
+		q = q.Where("a.member_id = ?", f.MemberID)
+	}
+	if !f.Since.IsZero() {
+		q = q.Where("a.at >= ?", f.Since)
+	}
+	if f.Limit <= 0 {
+		f.Limit = 500
+	}
+	var out []AuditRecord
+	if err := q.Order("a.id DESC").Limit(f.Limit).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("list audit events: %w", err)
+	}
+	return out, nil
+}
+
+func positionAudit(r *Revision, q *Question, prev *Revision) *AuditEvent {
+	old := "none"
+	if prev.ID != 0 {
+		old = describeAnswer(prev, q)
+	}
+	member := r.MemberID
+	user := r.SubmittedBy
+	return &AuditEvent{
+		At: r.SubmittedAt, UserID: &user, Action: AuditPosition, MemberID: &member,
+		Subject: fmt.Sprintf("question %s revision %d (%s)", q.Key, r.Seq, r.Source),
+		Detail:  old + " → " + describeAnswer(r, q),
+	}
+}
+
+// describeAnswer summarises a revision in one line, without the rationale.
+func describeAnswer(r *Revision, q *Question) string {
+	switch q.Kind {
+	case KindScale:
+		return fmt.Sprintf("preferred %d, acceptable %d–%d, %s", r.Preferred, r.AcceptMin, r.AcceptMax, r.Importance)
+	case KindChoice:
+		opts := q.Choices()
+		if r.Choice >= 1 && r.Choice <= len(opts) {
+			return fmt.Sprintf("option %d (%s)", r.Choice, opts[r.Choice-1])
+		}
+		return fmt.Sprintf("option %d", r.Choice)
+	default:
+		return fmt.Sprintf("text answer (%d characters)", len([]rune(r.Answer)))
+	}
+}

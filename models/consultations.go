@@ -1,0 +1,263 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// DeadlineLayout is the format of deadlines in forms (HTML datetime-local), in UTC.
+const DeadlineLayout = "2006-01-02T15:04"
+
+// ConsultationInput is the editable part of a consultation.
+type ConsultationInput struct {
+	Key         string `form:"key" json:"key" field:"key" validate:"required,slug"`
+	Title       string `form:"title" json:"title" field:"title" validate:"required,max=200"`
+	Description string `form:"description" json:"description" field:"description" validate:"max=4000"`
+	Deadline    string `form:"deadline" json:"deadline" field:"deadline" validate:"omitempty,datetime=2006-01-02T15:04"`
+}
+
+func (in *ConsultationInput) trim() {
+	in.Key = strings.TrimSpace(in.Key)
+	in.Title = strings.TrimSpace(in.Title)
+	in.Description = strings.TrimSpace(in.Description)
+	in.Deadline = strings.TrimSpace(in.Deadline)
+}
+
+func (in *ConsultationInput) deadline() *time.Time {
+	if in.Deadline == "" {
+		return nil
+	}
+	t, err := time.ParseInLocation(DeadlineLayout, in.Deadline, time.UTC)
+	if err != nil {
+		return nil // validated before
+	}
+	return &t
+}
+
+func (s *Store) checkConsultation(in *ConsultationInput) error {
+	in.trim()
+	if err := s.validate.Struct(in); err != nil {
+		msgs := FieldMessages(err)
+		if _, bad := msgs["deadline"]; bad {
+			msgs["deadline"] = "Give a date and time such as 2026-12-15T17:00 (UTC)."
+		}
+		return &ValidationError{Fields: msgs}
+	}
+	return nil
+}
+
+// CreateConsultation creates a draft consultation.
+func (s *Store) CreateConsultation(ctx context.Context, in ConsultationInput, by uint) (*Consultation, error) {
+	if err := s.checkConsultation(&in); err != nil {
+		return nil, err
+	}
+	c := &Consultation{Key: in.Key, Title: in.Title, Description: in.Description, Deadline: in.deadline(),
+		Status: StatusDraft, Round: 1}
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(c).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return &ConflictError{Field: "key", Message: "Another consultation already uses this key."}
+			}
+			return err
+		}
+		return tx.Create(&AuditEvent{At: s.Now(), UserID: &by, Action: AuditConsultationEdit,
+			Subject: "consultation " + c.Key, Detail: "created"}).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create consultation %s: %w", in.Key, err)
+	}
+	return c, nil
+}
+
+// UpdateConsultation changes title, description and deadline. The key is
+// stable and cannot change.
+func (s *Store) UpdateConsultation(ctx context.Context, id uint, in ConsultationInput, by uint) error {
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var c Consultation
+		if err := tx.First(&c, id).Error; err != nil {
+			return notFound(err, "load consultation")
+		}
+		in.Key = c.Key
+		if err := s.checkConsultation(&in); err != nil {
+			return err
+		}
+		var changes []string
+		if c.Title != in.Title {
+			changes = append(changes, fmt.Sprintf("title %q → %q", c.Title, in.Title))
+		}
+		if c.Description != in.Description {
+			changes = append(changes, "description changed")
+		}
+		if fmtDeadline(c.Deadline) != in.Deadline {
+			changes = append(changes, fmt.Sprintf("deadline %q → %q", fmtDeadline(c.Deadline), in.Deadline))
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+		c.Title, c.Description, c.Deadline = in.Title, in.Description, in.deadline()
+		if err := tx.Save(&c).Error; err != nil {
+			return err
+		}
+		return tx.Create(&AuditEvent{At: s.Now(), UserID: &by, Action: AuditConsultationEdit,
+			Subject: "consultation " + c.Key, Detail: strings.Join(changes, "; ")}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("update consultation %d: %w", id, err)
+	}
+	return nil
+}
+
+func fmtDeadline(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(DeadlineLayout)
+}
+
+// DeadlineInput renders a consultation's deadline for its edit form.
+func (c *Consultation) DeadlineInput() string { return fmtDeadline(c.Deadline) }
+
+// allowedTransitions maps a status to the statuses it may move to.
+var allowedTransitions = map[string][]string{
+	StatusDraft:  {StatusOpen},
+	StatusOpen:   {StatusClosed},
+	StatusClosed: {StatusOpen},
+}
+
+// SetStatus moves a consultation to another status. Opening requires at
+// least one question.
+func (s *Store) SetStatus(ctx context.Context, id uint, status string, by uint) error {
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var c Consultation
+		if err := tx.First(&c, id).Error; err != nil {
+			return notFound(err, "load consultation")
+		}
+		if !slices.Contains(allowedTransitions[c.Status], status) {
+			return &ConflictError{Field: "status", Message: fmt.Sprintf("A %s consultation cannot be set to %s.", c.Status, status)}
+		}
+		if status == StatusOpen {
+			var n int64
+			if err := tx.Model(&Question{}).Where("consultation_id = ?", id).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				return &ConflictError{Field: "status", Message: "Add at least one question before opening the consultation."}
+			}
+		}
+		old := c.Status
+		if err := tx.Model(&c).Update("status", status).Error; err != nil {
+			return err
+		}
+		return tx.Create(&AuditEvent{At: s.Now(), UserID: &by, Action: AuditConsultationEdit,
+			Subject: "consultation " + c.Key, Detail: "status " + old + " → " + status}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("set status of consultation %d: %w", id, err)
+	}
+	return nil
+}
+
+// SetShareDistribution switches whether delegates may see the anonymised
+// distribution of the closed consultation.
+func (s *Store) SetShareDistribution(ctx context.Context, id uint, share bool, by uint) error {
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var c Consultation
+		if err := tx.First(&c, id).Error; err != nil {
+			return notFound(err, "load consultation")
+		}
+		if err := tx.Model(&c).Update("share_distribution", share).Error; err != nil {
+			return err
+		}
+		return tx.Create(&AuditEvent{At: s.Now(), UserID: &by, Action: AuditConsultationEdit,
+			Subject: "consultation " + c.Key, Detail: fmt.Sprintf("share distribution with delegates: %t", share)}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("set distribution sharing of consultation %d: %w", id, err)
+	}
+	return nil
+}
+
+// Consultations lists consultations, newest first; with statuses given,
+// only those.
+func (s *Store) Consultations(ctx context.Context, statuses ...string) ([]Consultation, error) {
+	q := s.r.WithContext(ctx).Order("id DESC")
+	if len(statuses) > 0 {
+		q = q.Where("status IN ?", statuses)
+	}
+	var out []Consultation
+	if err := q.Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list consultations: %w", err)
+	}
+	return out, nil
+}
+
+// ConsultationByKey loads one consultation.
+func (s *Store) ConsultationByKey(ctx context.Context, key string) (*Consultation, error) {
+	var c Consultation
+	if err := s.r.WithContext(ctx).Where("key = ?", key).First(&c).Error; err != nil {
+		return nil, notFound(err, "load consultation "+key)
+	}
+	return &c, nil
+}
+
+// Questionnaire is a consultation's sections and questions, in order.
+type Questionnaire struct {
+	Sections  []Section
+	Questions []Question // ordered by section, then question order
+}
+
+// BySection groups the questions under their sections, skipping empty ones
+// unless keepEmpty.
+func (qn *Questionnaire) BySection(keepEmpty bool) []SectionQuestions {
+	var out []SectionQuestions
+	for _, sec := range qn.Sections {
+		g := SectionQuestions{Section: sec}
+		for _, q := range qn.Questions {
+			if q.SectionID == sec.ID {
+				g.Questions = append(g.Questions, q)
+			}
+		}
+		if keepEmpty || len(g.Questions) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// SectionQuestions is one section with its questions.
+type SectionQuestions struct {
+	Section   Section
+	Questions []Question
+}
+
+// Questionnaire loads the sections and questions of a consultation.
+func (s *Store) Questionnaire(ctx context.Context, consultationID uint) (*Questionnaire, error) {
+	qn := &Questionnaire{}
+	db := s.r.WithContext(ctx)
+	if err := db.Where("consultation_id = ?", consultationID).Order("ord, id").Find(&qn.Sections).Error; err != nil {
+		return nil, fmt.Errorf("load sections of consultation %d: %w", consultationID, err)
+	}
+	err := db.Table("questions").Select("questions.*").
+		Joins("JOIN sections ON sections.id = questions.section_id").
+		Where("questions.consultation_id = ?", consultationID).
+		Order("sections.ord, sections.id, questions.ord, questions.id").Find(&qn.Questions).Error
+	if err != nil {
+		return nil, fmt.Errorf("load questions of consultation %d: %w", consultationID, err)
+	}
+	return qn, nil
+}
+
+// ConsultationByID loads one consultation.
+func (s *Store) ConsultationByID(ctx context.Context, id uint) (*Consultation, error) {
+	var c Consultation
+	if err := s.r.WithContext(ctx).First(&c, id).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("load consultation %d", id))
+	}
+	return &c, nil
+}

@@ -1,0 +1,251 @@
+// Package models holds Concord's persistent types and the Store that owns
+// every query and transaction against the database.
+package models
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Member is one ally of the alliance.
+type Member struct {
+	ID        uint   `gorm:"primaryKey" json:"-"`
+	Code      string `gorm:"uniqueIndex;size:8;not null" json:"code"` // ISO 3166 alpha-3
+	Name      string `gorm:"not null" json:"name"`
+	Accession int    `json:"accession"`
+}
+
+// Consultation statuses. A consultation moves draft → open → closed; a
+// closed consultation may be reopened.
+const (
+	StatusDraft  = "draft"
+	StatusOpen   = "open"
+	StatusClosed = "closed"
+)
+
+// Consultation is one gathering of positions on a set of questions.
+type Consultation struct {
+	ID          uint   `gorm:"primaryKey"`
+	Key         string `gorm:"uniqueIndex;not null"`
+	Title       string `gorm:"not null"`
+	Description string
+	Status      string `gorm:"not null;default:draft"`
+	Deadline    *time.Time
+	// Round is the round positions are currently gathered for; rounds
+	// beyond the first are introduced without a data migration.
+	Round int `gorm:"not null;default:1"`
+	// ShareDistribution lets delegates see the anonymised distribution of
+	// the consultation once it is closed. Off by default.
+	ShareDistribution bool `gorm:"not null;default:false"`
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// AcceptsPositions reports whether positions may be submitted at now.
+func (c *Consultation) AcceptsPositions(now time.Time) bool {
+	return c.Status == StatusOpen && !c.DeadlinePassed(now)
+}
+
+// DeadlinePassed reports whether the consultation has a deadline before now.
+func (c *Consultation) DeadlinePassed(now time.Time) bool {
+	return c.Deadline != nil && !now.Before(*c.Deadline)
+}
+
+// Section groups questions of a consultation.
+type Section struct {
+	ID             uint   `gorm:"primaryKey"`
+	ConsultationID uint   `gorm:"not null;index"`
+	Title          string `gorm:"not null"`
+	Ord            int    `gorm:"not null"`
+}
+
+// Question kinds.
+const (
+	KindScale  = "scale"
+	KindChoice = "choice"
+	KindText   = "text"
+)
+
+// Scale sizes allowed for scale questions.
+const (
+	MinScalePoints = 3
+	MaxScalePoints = 11
+)
+
+// Question is one strategy question. Labels and Options are stored as JSON
+// arrays; use Points() and Choices() to read them.
+type Question struct {
+	ID             uint   `gorm:"primaryKey"`
+	ConsultationID uint   `gorm:"not null;uniqueIndex:idx_question_key"`
+	SectionID      uint   `gorm:"not null;index"`
+	Key            string `gorm:"not null;uniqueIndex:idx_question_key"`
+	Text           string `gorm:"not null"`
+	Help           string
+	Kind           string `gorm:"not null"`
+	Ord            int    `gorm:"not null"`
+	LabelsJSON     string `gorm:"column:labels;not null;default:'[]'"`
+	OptionsJSON    string `gorm:"column:options;not null;default:'[]'"`
+	// StatusQuo marks one scale point as the status quo; 0 means none.
+	StatusQuo int `gorm:"not null;default:0"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Points returns the labels of the scale points 1..k.
+func (q *Question) Points() []string { return decodeList(q.LabelsJSON) }
+
+// Choices returns the options of a choice question, in order.
+func (q *Question) Choices() []string { return decodeList(q.OptionsJSON) }
+
+// K is the number of scale points (0 for other kinds).
+func (q *Question) K() int {
+	if q.Kind != KindScale {
+		return 0
+	}
+	return len(q.Points())
+}
+
+// SetPoints stores the scale labels.
+func (q *Question) SetPoints(labels []string) { q.LabelsJSON = encodeList(labels) }
+
+// SetChoices stores the choice options.
+func (q *Question) SetChoices(options []string) { q.OptionsJSON = encodeList(options) }
+
+func decodeList(s string) []string {
+	var out []string
+	if s == "" {
+		return nil
+	}
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil
+	}
+	return out
+}
+
+func encodeList(list []string) string {
+	if list == nil {
+		list = []string{}
+	}
+	b, _ := json.Marshal(list) // a []string always marshals
+	return string(b)
+}
+
+// Importance levels of a scale position.
+const (
+	ImportanceLow     = "low"
+	ImportanceMedium  = "medium"
+	ImportanceHigh    = "high"
+	ImportanceRedLine = "red line"
+)
+
+// Importances lists the importance levels in ascending order.
+var Importances = []string{ImportanceLow, ImportanceMedium, ImportanceHigh, ImportanceRedLine}
+
+// Revision sources.
+const (
+	SourceForm   = "form"
+	SourceImport = "import"
+	SourceAPI    = "api"
+	SourceDemo   = "demo"
+)
+
+// Revision is one saved version of a member's position on a question in a
+// round. Revisions are only ever appended; the one with the highest Seq is
+// the member's current position.
+type Revision struct {
+	ID             uint `gorm:"primaryKey"`
+	ConsultationID uint `gorm:"not null;index:idx_rev_current,priority:1"`
+	Round          int  `gorm:"not null;index:idx_rev_current,priority:2;uniqueIndex:idx_rev_seq,priority:3"`
+	MemberID       uint `gorm:"not null;index:idx_rev_current,priority:3;uniqueIndex:idx_rev_seq,priority:1"`
+	QuestionID     uint `gorm:"not null;index:idx_rev_current,priority:4;uniqueIndex:idx_rev_seq,priority:2"`
+	Seq            int  `gorm:"not null;uniqueIndex:idx_rev_seq,priority:4"`
+	// Scale answers.
+	Preferred  int `gorm:"not null;default:0"`
+	AcceptMin  int `gorm:"not null;default:0"`
+	AcceptMax  int `gorm:"not null;default:0"`
+	Importance string
+	// Choice answers: the 1-based index of the option, so that rewording an
+	// option keeps the answers attached to it.
+	Choice int `gorm:"not null;default:0"`
+	// Text answers.
+	Answer    string
+	Rationale string
+	// Who and how.
+	SubmittedBy uint      `gorm:"not null"`
+	SubmittedAt time.Time `gorm:"not null"`
+	Source      string    `gorm:"not null"`
+}
+
+// SameAnswer reports whether r and o record the same position.
+func (r *Revision) SameAnswer(o *Revision) bool {
+	return r.Preferred == o.Preferred && r.AcceptMin == o.AcceptMin && r.AcceptMax == o.AcceptMax &&
+		r.Importance == o.Importance && r.Choice == o.Choice && r.Answer == o.Answer && r.Rationale == o.Rationale
+}
+
+// Roles of accounts.
+const (
+	RoleFacilitator = "facilitator"
+	RoleObserver    = "observer"
+	RoleDelegate    = "delegate"
+)
+
+// User is an account. A delegate belongs to exactly one member.
+type User struct {
+	ID           uint   `gorm:"primaryKey"`
+	Username     string `gorm:"uniqueIndex;not null"`
+	Name         string `gorm:"not null"`
+	Role         string `gorm:"not null"`
+	MemberID     *uint  `gorm:"index"`
+	Member       *Member
+	PasswordHash string `gorm:"not null"`
+	RevokedAt    *time.Time
+	CreatedAt    time.Time
+}
+
+// Active reports whether the account may sign in.
+func (u *User) Active() bool { return u.RevokedAt == nil }
+
+// Session is a server-side login session. Only the SHA-256 of the cookie
+// token is stored, so a copy of the database does not yield live sessions.
+type Session struct {
+	ID         uint   `gorm:"primaryKey"`
+	TokenHash  string `gorm:"uniqueIndex;not null"`
+	UserID     uint   `gorm:"not null;index"`
+	CSRFToken  string `gorm:"not null"`
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time `gorm:"not null"`
+	UserAgent  string
+}
+
+// Invitation is a one-time link that lets its holder create an account with
+// a given role (and member). Only the token's SHA-256 is stored.
+type Invitation struct {
+	ID        uint   `gorm:"primaryKey"`
+	TokenHash string `gorm:"uniqueIndex;not null"`
+	Role      string `gorm:"not null"`
+	MemberID  *uint
+	Member    *Member
+	CreatedBy *uint
+	CreatedAt time.Time
+	ExpiresAt time.Time `gorm:"not null"`
+	UsedAt    *time.Time
+	UsedBy    *uint
+	RevokedAt *time.Time
+}
+
+// Usable reports whether the invitation can still be accepted at now.
+func (i *Invitation) Usable(now time.Time) bool {
+	return i.UsedAt == nil && i.RevokedAt == nil && now.Before(i.ExpiresAt)
+}
+
+// AuditEvent is one entry of the append-only audit log.
+type AuditEvent struct {
+	ID       uint      `gorm:"primaryKey"`
+	At       time.Time `gorm:"not null;index"`
+	UserID   *uint     `gorm:"index"`
+	Action   string    `gorm:"not null;index"`
+	MemberID *uint     `gorm:"index"`
+	Subject  string
+	Detail   string
+}

@@ -1,0 +1,258 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// PositionInput is one member's answer to one question as submitted by a
+// form, an import row or the API. Zero values mean "not given".
+type PositionInput struct {
+	QuestionKey string `json:"question_key"`
+	Preferred   int    `json:"preferred,omitempty"`
+	AcceptMin   int    `json:"acceptable_min,omitempty"`
+	AcceptMax   int    `json:"acceptable_max,omitempty"`
+	Importance  string `json:"importance,omitempty"`
+	Option      int    `json:"option,omitempty"` // 1-based index of the chosen option
+	Answer      string `json:"answer_text,omitempty"`
+	Rationale   string `json:"rationale,omitempty"`
+}
+
+// Empty reports whether nothing was given (the question is left unanswered).
+func (in PositionInput) Empty() bool {
+	return in.Preferred == 0 && in.AcceptMin == 0 && in.AcceptMax == 0 && in.Option == 0 &&
+		in.Answer == "" && in.Rationale == ""
+}
+
+// Field names used as keys of position validation messages.
+const (
+	FieldPreferred  = "preferred"
+	FieldAcceptMin  = "acceptable_min"
+	FieldAcceptMax  = "acceptable_max"
+	FieldImportance = "importance"
+	FieldOption     = "option"
+	FieldAnswer     = "answer_text"
+	FieldRationale  = "rationale"
+)
+
+// scaleAnswer carries the validation rules of a scale position.
+type scaleAnswer struct {
+	K          int    `field:"k" validate:"min=3,max=11"`
+	Preferred  int    `field:"preferred" validate:"required,min=1,ltefield=K"`
+	AcceptMin  int    `field:"acceptable_min" validate:"min=1,ltefield=Preferred"`
+	AcceptMax  int    `field:"acceptable_max" validate:"gtefield=Preferred,ltefield=K"`
+	Importance string `field:"importance" validate:"oneof=low medium high 'red line'"`
+	Rationale  string `field:"rationale" validate:"max=4000"`
+}
+
+type choiceAnswer struct {
+	Options   int    `field:"options" validate:"min=2"`
+	Option    int    `field:"option" validate:"required,min=1,ltefield=Options"`
+	Rationale string `field:"rationale" validate:"max=4000"`
+}
+
+type textAnswer struct {
+	Answer string `field:"answer_text" validate:"required,max=4000"`
+}
+
+// Normalize fills the defaults of a scale answer: the acceptable range
+// defaults to the preferred point alone and importance to medium.
+func (in PositionInput) Normalize(q *Question) PositionInput {
+	if q.Kind == KindScale {
+		if in.AcceptMin == 0 {
+			in.AcceptMin = in.Preferred
+		}
+		if in.AcceptMax == 0 {
+			in.AcceptMax = in.Preferred
+		}
+		if in.Importance == "" {
+			in.Importance = ImportanceMedium
+		}
+	}
+	return in
+}
+
+// Check validates a normalized input against its question and returns one
+// message per invalid field (nil when valid).
+func (s *Store) Check(in PositionInput, q *Question) map[string]string {
+	var err error
+	switch q.Kind {
+	case KindScale:
+		err = s.validate.Struct(scaleAnswer{K: q.K(), Preferred: in.Preferred, AcceptMin: in.AcceptMin,
+			AcceptMax: in.AcceptMax, Importance: in.Importance, Rationale: in.Rationale})
+	case KindChoice:
+		err = s.validate.Struct(choiceAnswer{Options: len(q.Choices()), Option: in.Option, Rationale: in.Rationale})
+	case KindText:
+		err = s.validate.Struct(textAnswer{Answer: in.Answer})
+	default:
+		return map[string]string{"": "Unknown question kind."}
+	}
+	if err == nil {
+		return nil
+	}
+	msgs := FieldMessages(err)
+	k := q.K()
+	for field := range msgs {
+		switch field {
+		case FieldPreferred:
+			if in.Preferred == 0 {
+				msgs[field] = "Choose a preferred point."
+			} else {
+				msgs[field] = fmt.Sprintf("Choose a point between 1 and %d.", k)
+			}
+		case FieldAcceptMin:
+			msgs[field] = "The lowest acceptable point must be at or below the preferred point."
+		case FieldAcceptMax:
+			if in.AcceptMax > k {
+				msgs[field] = fmt.Sprintf("The highest acceptable point must be at most %d.", k)
+			} else {
+				msgs[field] = "The highest acceptable point must be at or above the preferred point."
+			}
+		case FieldImportance:
+			msgs[field] = "Choose low, medium, high or red line."
+		case FieldOption:
+			msgs[field] = "Choose one of the options."
+		case FieldRationale:
+			msgs[field] = fmt.Sprintf("The rationale must be at most %d characters.", MaxRationale)
+		case FieldAnswer:
+			if in.Answer == "" {
+				msgs[field] = "Write an answer, or leave the question for later."
+			} else {
+				msgs[field] = fmt.Sprintf("The answer must be at most %d characters.", MaxRationale)
+			}
+		case "k", "options":
+			msgs[""] = "This question is misconfigured; tell the facilitator."
+			delete(msgs, field)
+		}
+	}
+	return msgs
+}
+
+// Submission is a set of answers of one member to questions of one
+// consultation, saved all together or not at all.
+type Submission struct {
+	ConsultationID uint
+	MemberID       uint
+	UserID         uint
+	Source         string
+	Inputs         []PositionInput
+	// IgnoreWindow lets a facilitator import positions into a consultation
+	// that is not open (e.g. a delegation's late spreadsheet).
+	IgnoreWindow bool
+}
+
+// SubmissionError lists, per question key, the invalid fields.
+type SubmissionError struct {
+	Questions map[string]map[string]string
+}
+
+func (e *SubmissionError) Error() string {
+	return fmt.Sprintf("invalid answers to %d question(s)", len(e.Questions))
+}
+
+// SubmitResult tells what a submission changed.
+type SubmitResult struct {
+	Changed   int // revisions appended
+	Unchanged int // answers identical to the current position
+}
+
+// SubmitPositions validates every input and appends a revision for each
+// answer that differs from the member's current position, in one
+// transaction. Nothing is written unless every input is valid and the
+// consultation accepts positions.
+func (s *Store) SubmitPositions(ctx context.Context, sub Submission) (SubmitResult, error) {
+	var res SubmitResult
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var c Consultation
+		if err := tx.First(&c, sub.ConsultationID).Error; err != nil {
+			return notFound(err, fmt.Sprintf("load consultation %d", sub.ConsultationID))
+		}
+		now := s.Now()
+		if !sub.IgnoreWindow && !c.AcceptsPositions(now) {
+			return ErrClosed
+		}
+		var questions []Question
+		if err := tx.Where("consultation_id = ?", c.ID).Find(&questions).Error; err != nil {
+			return fmt.Errorf("load questions: %w", err)
+		}
+		byKey := make(map[string]*Question, len(questions))
+		byID := make(map[uint]*Question, len(questions))
+		for i := range questions {
+			byKey[questions[i].Key] = &questions[i]
+			byID[questions[i].ID] = &questions[i]
+		}
+		problems := map[string]map[string]string{}
+		var revs []Revision
+		seen := map[string]bool{}
+		for _, in := range sub.Inputs {
+			q, ok := byKey[in.QuestionKey]
+			if !ok {
+				return fmt.Errorf("question %q of consultation %s: %w", in.QuestionKey, c.Key, ErrNotFound)
+			}
+			if seen[q.Key] {
+				problems[q.Key] = map[string]string{"": "This question is answered twice."}
+				continue
+			}
+			seen[q.Key] = true
+			in = in.Normalize(q)
+			if msgs := s.Check(in, q); msgs != nil {
+				problems[q.Key] = msgs
+				continue
+			}
+			revs = append(revs, revisionFrom(in, q, c, sub, now))
+		}
+		if len(problems) > 0 {
+			return &SubmissionError{Questions: problems}
+		}
+		for i := range revs {
+			r := &revs[i]
+			var cur Revision
+			err := tx.Where("member_id = ? AND question_id = ? AND round = ?", r.MemberID, r.QuestionID, r.Round).
+				Order("seq DESC").Limit(1).Find(&cur).Error
+			if err != nil {
+				return fmt.Errorf("load current position: %w", err)
+			}
+			if cur.ID != 0 && cur.SameAnswer(r) {
+				res.Unchanged++
+				continue
+			}
+			r.Seq = cur.Seq + 1
+			if err := tx.Create(r).Error; err != nil {
+				return fmt.Errorf("append revision: %w", err)
+			}
+			if err := tx.Create(positionAudit(r, byID[r.QuestionID], &cur)).Error; err != nil {
+				return fmt.Errorf("audit revision: %w", err)
+			}
+			res.Changed++
+		}
+		return nil
+	})
+	if err != nil {
+		var se *SubmissionError
+		if errors.Is(err, ErrClosed) || errors.Is(err, ErrNotFound) || errors.As(err, &se) {
+			return SubmitResult{}, err
+		}
+		return SubmitResult{}, fmt.Errorf("submit positions: %w", err)
+	}
+	return res, nil
+}
+
+func revisionFrom(in PositionInput, q *Question, c Consultation, sub Submission, now time.Time) Revision {
+	r := Revision{
+		ConsultationID: c.ID, Round: c.Round, MemberID: sub.MemberID, QuestionID: q.ID,
+		Rationale: in.Rationale, SubmittedBy: sub.UserID, SubmittedAt: now, Source: sub.Source,
+	}
+	switch q.Kind {
+	case KindScale:
+		r.Preferred, r.AcceptMin, r.AcceptMax, r.Importance = in.Preferred, in.AcceptMin, in.AcceptMax, in.Importance
+	case KindChoice:
+		r.Choice = in.Option
+	case KindText:
+		r.Answer, r.Rationale = in.Answer, ""
+	}
+	return r
+}

@@ -1,0 +1,93 @@
+package models
+
+import (
+	"context"
+	"fmt"
+)
+
+// RevisionRecord is a revision with the names a reader needs.
+type RevisionRecord struct {
+	Revision
+	MemberCode    string
+	MemberName    string
+	QuestionKey   string
+	SubmitterName string
+	SubmitterUser string
+}
+
+const revisionSelect = `SELECT r.*, m.code AS member_code, m.name AS member_name, q.key AS question_key,
+	COALESCE(u.name, '') AS submitter_name, COALESCE(u.username, '') AS submitter_user
+	FROM revisions r
+	JOIN members m ON m.id = r.member_id
+	JOIN questions q ON q.id = r.question_id
+	LEFT JOIN users u ON u.id = r.submitted_by`
+
+// latestOnly keeps, per member and question of the round, the revision
+// with the highest sequence number (the current position).
+const latestOnly = ` AND r.seq = (SELECT MAX(r2.seq) FROM revisions r2
+	WHERE r2.member_id = r.member_id AND r2.question_id = r.question_id AND r2.round = r.round)`
+
+// CurrentPositions returns every member's current position in a round of a
+// consultation, ordered by member code and question order.
+func (s *Store) CurrentPositions(ctx context.Context, consultationID uint, round int) ([]RevisionRecord, error) {
+	var out []RevisionRecord
+	err := s.r.WithContext(ctx).Raw(revisionSelect+` WHERE r.consultation_id = ? AND r.round = ?`+latestOnly+
+		` ORDER BY m.code, q.ord, q.id`, consultationID, round).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("load current positions of consultation %d: %w", consultationID, err)
+	}
+	return out, nil
+}
+
+// MemberPositions returns one member's current positions in a round, keyed
+// by question ID.
+func (s *Store) MemberPositions(ctx context.Context, consultationID uint, round int, memberID uint) (map[uint]RevisionRecord, error) {
+	var list []RevisionRecord
+	err := s.r.WithContext(ctx).Raw(revisionSelect+` WHERE r.consultation_id = ? AND r.round = ? AND r.member_id = ?`+latestOnly,
+		consultationID, round, memberID).Scan(&list).Error
+	if err != nil {
+		return nil, fmt.Errorf("load positions of member %d: %w", memberID, err)
+	}
+	out := make(map[uint]RevisionRecord, len(list))
+	for _, r := range list {
+		out[r.QuestionID] = r
+	}
+	return out, nil
+}
+
+// History returns every revision of a consultation, oldest first; when
+// memberID is not zero, only that member's.
+func (s *Store) History(ctx context.Context, consultationID uint, memberID uint) ([]RevisionRecord, error) {
+	var out []RevisionRecord
+	where := ` WHERE r.consultation_id = ?`
+	args := []any{consultationID}
+	if memberID != 0 {
+		where += ` AND r.member_id = ?`
+		args = append(args, memberID)
+	}
+	err := s.r.WithContext(ctx).Raw(revisionSelect+where+` ORDER BY r.id`, args...).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("load history of consultation %d: %w", consultationID, err)
+	}
+	return out, nil
+}
+
+// AnsweredCounts returns, per member ID, how many questions of the
+// consultation's current round the member has answered.
+func (s *Store) AnsweredCounts(ctx context.Context, consultationID uint, round int) (map[uint]int, error) {
+	type row struct {
+		MemberID uint
+		N        int
+	}
+	var rows []row
+	err := s.r.WithContext(ctx).Raw(`SELECT member_id, COUNT(DISTINCT question_id) AS n FROM revisions
+		WHERE consultation_id = ? AND round = ? GROUP BY member_id`, consultationID, round).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("count answers of consultation %d: %w", consultationID, err)
+	}
+	out := make(map[uint]int, len(rows))
+	for _, r := range rows {
+		out[r.MemberID] = r.N
+	}
+	return out, nil
+}

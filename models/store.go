@@ -1,0 +1,153 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Errors the Store returns; handlers map them to status codes.
+var (
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the request is well-formed but clashes with the stored
+	// state (duplicate key, positions that a change would invalidate, …).
+	ErrConflict = errors.New("conflict")
+	// ErrClosed: the consultation does not accept positions now.
+	ErrClosed = errors.New("consultation is not accepting positions")
+)
+
+// ValidationError carries a message per invalid field.
+type ValidationError struct {
+	Fields map[string]string
+}
+
+func (e *ValidationError) Error() string {
+	keys := make([]string, 0, len(e.Fields))
+	for k, v := range e.Fields {
+		keys = append(keys, k+": "+v)
+	}
+	return "invalid input: " + strings.Join(keys, "; ")
+}
+
+// ConflictError explains a conflict in words a user can act on.
+type ConflictError struct {
+	Field   string
+	Message string
+}
+
+func (e *ConflictError) Error() string { return e.Message }
+func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// Store owns the database. Writes go through a single connection, so
+// concurrent writers queue in Go instead of failing with "database is
+// locked"; reads use a separate pool and see WAL snapshots.
+type Store struct {
+	w        *gorm.DB
+	r        *gorm.DB
+	validate *validator.Validate
+	now      func() time.Time
+	// bcryptCost is the password hashing cost; 0 means bcrypt.DefaultCost.
+	bcryptCost int
+}
+
+// Open opens (creating if needed) the SQLite database at path.
+func Open(path string) (*Store, error) {
+	// synchronous=FULL: an acknowledged commit survives power loss.
+	// _txlock=immediate: a write transaction takes the lock up front, so it
+	// never fails half-way on an upgrade from read to write.
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_synchronous", "FULL")
+	q.Set("_txlock", "immediate")
+	writer, err := openGorm("file:" + path + "?" + q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	q.Set("_txlock", "deferred")
+	q.Set("_query_only", "true")
+	reader, err := openGorm("file:" + path + "?" + q.Encode())
+	if err != nil {
+		closeGorm(writer)
+		return nil, fmt.Errorf("open database %s for reading: %w", path, err)
+	}
+	wdb, err := writer.DB()
+	if err != nil {
+		return nil, err
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetConnMaxLifetime(0)
+	rdb, err := reader.DB()
+	if err != nil {
+		return nil, err
+	}
+	rdb.SetMaxOpenConns(8)
+	return &Store{w: writer, r: reader, validate: NewValidator(), now: time.Now}, nil
+}
+
+func openGorm(dsn string) (*gorm.DB, error) {
+	return gorm.Open(sqlite.Open(dsn), &gorm.Config{
+		Logger:         logger.Discard,
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+		TranslateError: true,
+	})
+}
+
+func closeGorm(db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Close closes both connection pools.
+func (s *Store) Close() error {
+	return errors.Join(closeGorm(s.r), closeGorm(s.w))
+}
+
+// SetClock replaces the store's clock (tests of deadlines and expiry).
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// Now is the store's current time, in UTC.
+func (s *Store) Now() time.Time { return s.now().UTC() }
+
+// Ping checks that the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error; err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	if one != 1 {
+		return errors.New("ping database: unexpected answer")
+	}
+	return nil
+}
+
+// Migrate brings the schema up to date. It is called once, from main.
+func (s *Store) Migrate(ctx context.Context) error {
+	err := s.w.WithContext(ctx).AutoMigrate(
+		&Member{}, &Consultation{}, &Section{}, &Question{}, &Revision{},
+		&User{}, &Session{}, &Invitation{}, &AuditEvent{},
+	)
+	if err != nil {
+		return fmt.Errorf("migrate schema: %w", err)
+	}
+	return nil
+}
+
+func notFound(err error, what string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
