@@ -1,0 +1,44 @@
+# Concord — build and test.
+#
+#   make test    install what the tests need (Debian chromium) when missing, then vet and test with -race
+#   make run     serve on http://127.0.0.1:8080 with ./concord.db
+#   make demo    serve with the sample consultation and demo accounts
+#   make bench   run the aggregation benchmarks (figures as ratios to a baseline measured in the same run)
+#   make build   build ./bin/concord
+
+GO ?= go
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
+
+.PHONY: test deps vet build run demo bench fuzz clean
+
+test: deps vet
+	$(GO) test -race -count=1 ./...
+
+# Browser tests need Debian's chromium; install it when it is missing and we can.
+deps:
+	@if [ -z "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+			echo "installing chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "chromium is missing and cannot be installed here (need root and apt-get): browser tests will be skipped"; \
+		fi; \
+	fi
+
+vet:
+	$(GO) vet ./...
+
+build:
+	CGO_ENABLED=1 $(GO) build -trimpath -o bin/concord ./cmd/concord
+
+run:
+	$(GO) run ./cmd/concord
+
+demo:
+	$(GO) run ./cmd/concord -demo
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 5x -cpu 1 ./consensus/
+
+clean:
+	rm -rf bin

@@ -1,0 +1,381 @@
+package consensus
+
+import "math"
+
+// eps is the tolerance used when comparing floats, so that values that are
+// mathematically equal to a threshold (for example exactly a third) count as
+// reaching it.
+const eps = 1e-9
+
+// The metric functions below work on a distribution of answers to a scale
+// question given as counts: counts[i] is the number of responses at point
+// i+1, and k = len(counts) is the number of scale points.
+
+// Total returns the number of responses described by counts: Σ counts[i].
+func Total(counts []int) int {
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
+}
+
+// valueAt returns the idx-th smallest response (0-based) of the distribution,
+// i.e. x[idx] of the sorted responses. idx must be in [0, Total(counts)).
+func valueAt(counts []int, idx int) int {
+	for i, c := range counts {
+		if idx < c {
+			return i + 1
+		}
+		idx -= c
+	}
+	return len(counts)
+}
+
+// Median returns the median response: x[(n−1)/2] for odd n, the mean of the
+// two middle values x[n/2−1] and x[n/2] for even n (sorted, 0-based). It is 0
+// when there is no response.
+func Median(counts []int) float64 {
+	n := Total(counts)
+	if n == 0 {
+		return 0
+	}
+	if n%2 == 1 {
+		return float64(valueAt(counts, n/2))
+	}
+	return float64(valueAt(counts, n/2-1)+valueAt(counts, n/2)) / 2
+}
+
+// Mean returns the arithmetic mean of the responses, Σ (i+1)·counts[i] / n;
+// 0 when there is no response.
+func Mean(counts []int) float64 {
+	n, s := 0, 0
+	for i, c := range counts {
+		n += c
+		s += (i + 1) * c
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(s) / float64(n)
+}
+
+// Modes returns all points with the largest count, ascending; empty (not
+// nil) when there is no response.
+func Modes(counts []int) []int {
+	best := 0
+	for _, c := range counts {
+		best = max(best, c)
+	}
+	modes := []int{}
+	if best == 0 {
+		return modes
+	}
+	for i, c := range counts {
+		if c == best {
+			modes = append(modes, i+1)
+		}
+	}
+	return modes
+}
+
+// Quantile returns the p-quantile (0 <= p <= 1) of the responses by
+// Hyndman & Fan (1996) definition 7, the default of R's quantile() and of
+// spreadsheet QUARTILE.INC / PERCENTILE.INC: with the responses sorted
+// x[0] <= ... <= x[n−1], h = (n−1)·p and
+//
+//	Q(p) = x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋]).
+//
+// It is 0 when there is no response.
+func Quantile(counts []int, p float64) float64 {
+	n := Total(counts)
+	if n == 0 {
+		return 0
+	}
+	p = min(max(p, 0), 1)
+	h := float64(n-1) * p
+	lo := int(math.Floor(h))
+	x0 := float64(valueAt(counts, lo))
+	if lo+1 >= n {
+		return x0
+	}
+	x1 := float64(valueAt(counts, lo+1))
+	return x0 + (h-float64(lo))*(x1-x0)
+}
+
+// Quartiles returns Q1 = Quantile(0.25), Q3 = Quantile(0.75) and the
+// interquartile range IQR = Q3 − Q1 (Hyndman–Fan type 7).
+func Quartiles(counts []int) (q1, q3, iqr float64) {
+	q1 = Quantile(counts, 0.25)
+	q3 = Quantile(counts, 0.75)
+	return q1, q3, q3 - q1
+}
+
+// Cns returns the consensus measure of Tastle & Wierman (2007), "Consensus
+// and dissention: A measure of ordinal dispersion", International Journal of
+// Approximate Reasoning 45(3):531–545:
+//
+//	Cns = 1 + Σ_i p_i · log2(1 − |X_i − μ| / (k − 1))
+//
+// over the scale points X_i = i+1 with share p_i = counts[i]/n and mean μ.
+// Cns is 1 when every response is on one point and 0 for an even split
+// between the two ends of the scale. Points with p_i = 0 are skipped (they are
+// the only ones for which the logarithm could be log2(0)). Cns is 0 with no
+// response and 1 with one response (or a one-point scale).
+func Cns(counts []int) float64 {
+	n := Total(counts)
+	if n == 0 {
+		return 0
+	}
+	k := len(counts)
+	if k < 2 {
+		return 1
+	}
+	mu := Mean(counts)
+	width := float64(k - 1)
+	sum := 0.0
+	for i, c := range counts {
+		if c == 0 {
+			continue
+		}
+		t := 1 - math.Abs(float64(i+1)-mu)/width
+		if t <= 0 {
+			continue // unreachable for c > 0; guards log2(0)
+		}
+		sum += float64(c) / float64(n) * math.Log2(t)
+	}
+	return clamp01(1 + sum)
+}
+
+// AgreementPct returns the share, in percent (0..100), of responses x with
+// |x − median| <= 1; 0 when there is no response.
+func AgreementPct(counts []int, median float64) float64 {
+	n, near := 0, 0
+	for i, c := range counts {
+		n += c
+		if math.Abs(float64(i+1)-median) <= 1+eps {
+			near += c
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return 100 * float64(near) / float64(n)
+}
+
+// IsOutlier reports whether a preferred point x on a k-point scale is an
+// outlier: |x − median| >= (k − 1)/2, i.e. at least half the scale away from
+// the median. A scale with fewer than two points has no outliers.
+func IsOutlier(x int, median float64, k int) bool {
+	if k < 2 {
+		return false
+	}
+	return math.Abs(float64(x)-median) >= float64(k-1)/2-eps
+}
+
+// Deviation returns the signed distance of x from the median as a share of
+// the scale width: (x − median)/(k − 1), in [−1, 1]; 0 for a scale with
+// fewer than two points.
+func Deviation(x int, median float64, k int) float64 {
+	if k < 2 {
+		return 0
+	}
+	return (float64(x) - median) / float64(k-1)
+}
+
+// Side tells on which side of the median x lies: "below", "at" or "above".
+func Side(x int, median float64) string {
+	d := float64(x) - median
+	switch {
+	case d < -eps:
+		return "below"
+	case d > eps:
+		return "above"
+	}
+	return "at"
+}
+
+// CommonGround returns the intersection of the acceptable ranges,
+// [max Lo, min Hi], or nil when it is empty or there is no range.
+func CommonGround(ranges []Range) *Range {
+	if len(ranges) == 0 {
+		return nil
+	}
+	cg := ranges[0]
+	for _, r := range ranges[1:] {
+		cg.Lo = max(cg.Lo, r.Lo)
+		cg.Hi = min(cg.Hi, r.Hi)
+	}
+	if cg.Lo > cg.Hi {
+		return nil
+	}
+	return &cg
+}
+
+// BlockingPoint returns the point of a k-point scale accepted by the most
+// ranges, and how many ranges accept it. Ties go to the point closest to the
+// median, then to the lower point. The members whose range does not contain
+// that point are the smallest set whose exclusion leaves a point acceptable
+// to all others ("consensus minus N"). It returns (0, 0) when there is no
+// range or k < 1.
+func BlockingPoint(ranges []Range, k int, median float64) (point, accepted int) {
+	if len(ranges) == 0 || k < 1 {
+		return 0, 0
+	}
+	// Difference array: +1 at Lo, −1 after Hi.
+	diff := make([]int, k+2)
+	for _, r := range ranges {
+		lo, hi := max(r.Lo, 1), min(r.Hi, k)
+		if lo > hi {
+			continue
+		}
+		diff[lo]++
+		diff[hi+1]--
+	}
+	run := 0
+	bestDist := math.Inf(1)
+	for p := 1; p <= k; p++ {
+		run += diff[p]
+		d := math.Abs(float64(p) - median)
+		if point == 0 || run > accepted || (run == accepted && d < bestDist-eps) {
+			point, accepted, bestDist = p, run, d
+		}
+	}
+	return point, accepted
+}
+
+// PolarShares returns the share (0..1) of responses in the lower third of the
+// scale, points <= 1 + (k−1)/3, and in the upper third, points >= k − (k−1)/3.
+func PolarShares(counts []int) (low, high float64) {
+	n := Total(counts)
+	k := len(counts)
+	if n == 0 || k == 0 {
+		return 0, 0
+	}
+	third := float64(k-1) / 3
+	lo, hi := 0, 0
+	for i, c := range counts {
+		x := float64(i + 1)
+		if x <= 1+third+eps {
+			lo += c
+		}
+		if x >= float64(k)-third-eps {
+			hi += c
+		}
+	}
+	return float64(lo) / float64(n), float64(hi) / float64(n)
+}
+
+// ClassifyScale classifies a scale question, testing in this order:
+// fewer than 2 responses → Insufficient; all on one point → Unanimous; a
+// common ground exists → Consensus; Cns >= BroadCns and AgreementPct >=
+// BroadAgreementPct → BroadAgreement; the share in the lower third and the
+// share in the upper third (see PolarShares) are both >= PolarizedShare →
+// Polarized; otherwise Divided.
+func ClassifyScale(counts []int, hasCommonGround bool, cns, agreementPct float64, t Thresholds) Classification {
+	n := Total(counts)
+	if n < 2 {
+		return Insufficient
+	}
+	for _, c := range counts {
+		if c == n {
+			return Unanimous
+		}
+	}
+	if hasCommonGround {
+		return Consensus
+	}
+	if cns >= t.BroadCns-eps && agreementPct >= t.BroadAgreementPct-eps {
+		return BroadAgreement
+	}
+	low, high := PolarShares(counts)
+	if low >= t.PolarizedShare-eps && high >= t.PolarizedShare-eps {
+		return Polarized
+	}
+	return Divided
+}
+
+// Plurality returns the indexes of the options with the most responses (all
+// of them on a tie, ascending) and their share of the responses (0..1). With
+// no response it returns an empty list and 0.
+func Plurality(counts []int) (idx []int, share float64) {
+	n, best := 0, 0
+	for _, c := range counts {
+		n += c
+		best = max(best, c)
+	}
+	idx = []int{}
+	if n == 0 {
+		return idx, 0
+	}
+	for i, c := range counts {
+		if c == best {
+			idx = append(idx, i)
+		}
+	}
+	return idx, float64(best) / float64(n)
+}
+
+// ClassifyChoice classifies a choice question from the counts per option.
+// This is Concord's own extension of the scale classification to nominal
+// answers: fewer than 2 responses → Insufficient; all on one option →
+// Unanimous; plurality share >= BroadAgreementPct/100 → BroadAgreement;
+// otherwise Divided.
+func ClassifyChoice(counts []int, t Thresholds) Classification {
+	n := Total(counts)
+	if n < 2 {
+		return Insufficient
+	}
+	_, share := Plurality(counts)
+	if share >= 1-eps {
+		return Unanimous
+	}
+	if share >= t.BroadAgreementPct/100-eps {
+		return BroadAgreement
+	}
+	return Divided
+}
+
+// classRank orders classifications from most divided to least, for the
+// ranking; Insufficient comes last.
+func classRank(c Classification) int {
+	switch c {
+	case Polarized:
+		return 0
+	case Divided:
+		return 1
+	case BroadAgreement:
+		return 2
+	case Consensus:
+		return 3
+	case Unanimous:
+		return 4
+	}
+	return 5
+}
+
+// allClasses lists the classifications in ranking order.
+func allClasses() [6]Classification {
+	return [6]Classification{Polarized, Divided, BroadAgreement, Consensus, Unanimous, Insufficient}
+}
+
+// pct returns 100·part/whole, 0 when whole is 0.
+func pct(part, whole int) float64 {
+	if whole <= 0 {
+		return 0
+	}
+	return 100 * float64(part) / float64(whole)
+}
+
+// clamp01 limits v to [0, 1] (absorbing rounding noise).
+func clamp01(v float64) float64 {
+	return min(max(v, 0), 1)
+}
+
+// finite replaces NaN and ±Inf by 0, so that reports always encode as JSON.
+func finite(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
+}

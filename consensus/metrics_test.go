@@ -1,0 +1,504 @@
+package consensus
+
+import (
+	"math"
+	"slices"
+	"testing"
+)
+
+const tol = 1e-9
+
+func near(a, b float64) bool { return math.Abs(a-b) <= tol }
+
+// Distributions shared by the tests, on a 5-point scale unless stated.
+// counts[i] = responses at point i+1.
+var (
+	cNone      = []int{0, 0, 0, 0, 0}
+	cOne       = []int{0, 0, 1, 0, 0} // a single response at 3
+	cIdentical = []int{0, 4, 0, 0, 0} // 2,2,2,2
+	cSplit     = []int{3, 0, 0, 0, 3} // 1,1,1,5,5,5
+	cOdd       = []int{1, 2, 3, 1, 0} // 1,2,2,3,3,3,4
+	cEven      = []int{1, 1, 1, 1, 0} // 1,2,3,4
+)
+
+func TestTotal(t *testing.T) {
+	tests := []struct {
+		name   string
+		counts []int
+		want   int
+	}{
+		{"no responses", cNone, 0},
+		{"one response", cOne, 1},
+		{"all identical", cIdentical, 4},
+		{"split at the extremes", cSplit, 6},
+		{"realistic", cOdd, 7}, // 1+2+3+1
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Total(tt.counts); got != tt.want {
+				t.Errorf("Total(%v) = %d, want %d", tt.counts, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMedian(t *testing.T) {
+	tests := []struct {
+		name   string
+		counts []int
+		want   float64
+	}{
+		{"no responses", cNone, 0},
+		{"one response", cOne, 3},
+		{"all identical", cIdentical, 2},
+		// 1,1,1,5,5,5: even count → (x[2]+x[3])/2 = (1+5)/2 = 3
+		{"split at the extremes", cSplit, 3},
+		// 1,2,2,3,3,3,4: x[3] = 3
+		{"realistic odd", cOdd, 3},
+		// 1,2,3,4: (2+3)/2 = 2.5
+		{"realistic even", cEven, 2.5},
+		// 1,1,1,1,5: x[2] = 1
+		{"skewed", []int{4, 0, 0, 0, 1}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Median(tt.counts); !near(got, tt.want) {
+				t.Errorf("Median(%v) = %v, want %v", tt.counts, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMean(t *testing.T) {
+	tests := []struct {
+		name   string
+		counts []int
+		want   float64
+	}{
+		{"no responses", cNone, 0},
+		{"one response", cOne, 3},
+		{"all identical", cIdentical, 2},
+		// (3·1 + 3·5)/6 = 18/6
+		{"split at the extremes", cSplit, 3},
+		// (1·1 + 2·2 + 3·3 + 1·4)/7 = 18/7
+		{"realistic odd", cOdd, 2.5714285714285716},
+		// (1+2+3+4)/4 = 10/4
+		{"realistic even", cEven, 2.5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Mean(tt.counts); !near(got, tt.want) {
+				t.Errorf("Mean(%v) = %v, want %v", tt.counts, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestModes(t *testing.T) {
+	tests := []struct {
+		name   string
+		counts []int
+		want   []int
+	}{
+		{"no responses", cNone, []int{}},
+		{"one response", cOne, []int{3}},
+		{"all identical", cIdentical, []int{2}},
+		{"split at the extremes", cSplit, []int{1, 5}},
+		{"realistic odd", cOdd, []int{3}},                // count 3 at point 3
+		{"two modes", []int{0, 2, 0, 2, 1}, []int{2, 4}}, // count 2 at 2 and 4
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Modes(tt.counts)
+			if got == nil || !slices.Equal(got, tt.want) {
+				t.Errorf("Modes(%v) = %#v, want %v", tt.counts, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestQuartiles(t *testing.T) {
+	tests := []struct {
+		name        string
+		counts      []int
+		q1, q3, iqr float64
+	}{
+		{"no responses", cNone, 0, 0, 0},
+		// n=1: h = 0 for every p → x[0] = 3
+		{"one response", cOne, 3, 3, 0},
+		{"all identical", cIdentical, 2, 2, 0},
+		// 1,1,1,5,5,5: Q1 h=5·0.25=1.25 → x[1]+0.25·(x[2]−x[1]) = 1;
+		// Q3 h=3.75 → x[3]+0.75·(x[4]−x[3]) = 5; IQR = 4
+		{"split at the extremes", cSplit, 1, 5, 4},
+		// 1,5: Q1 h=0.25 → 1+0.25·4 = 2; Q3 h=0.75 → 1+0.75·4 = 4
+		{"two responses at the extremes", []int{1, 0, 0, 0, 1}, 2, 4, 2},
+		// 1,2,2,3,3,3,4: Q1 h=1.5 → 2+0.5·0 = 2; Q3 h=4.5 → 3+0.5·0 = 3
+		{"realistic odd", cOdd, 2, 3, 1},
+		// 1,2,3,4: Q1 h=0.75 → 1+0.75·1 = 1.75; Q3 h=2.25 → 3+0.25·1 = 3.25
+		// (R: quantile(1:4) gives 1.75 and 3.25)
+		{"realistic even", cEven, 1.75, 3.25, 1.5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q1, q3, iqr := Quartiles(tt.counts)
+			if !near(q1, tt.q1) || !near(q3, tt.q3) || !near(iqr, tt.iqr) {
+				t.Errorf("Quartiles(%v) = %v, %v, %v, want %v, %v, %v", tt.counts, q1, q3, iqr, tt.q1, tt.q3, tt.iqr)
+			}
+		})
+	}
+}
+
+func TestQuantileBounds(t *testing.T) {
+	tests := []struct {
+		name string
+		p    float64
+		want float64
+	}{
+		{"p=0 is the minimum", 0, 1},
+		{"p=1 is the maximum", 1, 4},
+		{"p=0.5 is the median", 0.5, 2.5}, // h=1.5 → 2+0.5·1
+		{"p below 0 is clamped", -1, 1},
+		{"p above 1 is clamped", 2, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Quantile(cEven, tt.p); !near(got, tt.want) {
+				t.Errorf("Quantile(1,2,3,4; %v) = %v, want %v", tt.p, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCns(t *testing.T) {
+	// log2(0.75) = log2(3) − 2 = −0.4150374993
+	tests := []struct {
+		name   string
+		counts []int
+		want   float64
+	}{
+		{"no responses", cNone, 0},
+		{"one response", cOne, 1},
+		// 1 + 1·log2(1 − 0) = 1
+		{"all identical", cIdentical, 1},
+		// μ = 3, |1−3|/4 = |5−3|/4 = 1/2: 1 + ½·log2(½) + ½·log2(½) = 1 − 1 = 0
+		{"split at the extremes", cSplit, 0},
+		// k = 2, μ = 1.5, |x−μ|/1 = ½ → 1 + log2(½) = 0
+		{"split on a 2-point scale", []int{5, 5}, 0},
+		// μ = 3: 1 + 2·¼·log2(1 − ¼) = 1 − ½·0.4150374993
+		{"realistic peaked", []int{0, 1, 2, 1, 0}, 0.7924812503605781},
+		// μ = 3: 1 + 2·⅛·log2(0.75) = 1 − ¼·0.4150374993
+		{"realistic tight", []int{0, 1, 6, 1, 0}, 0.8962406251802891},
+		// μ = 3, shares ⅕: 1 + ⅕·(2·log2(½) + 2·log2(¾)) = 1 + ⅕·(−2.8300749986);
+		// Tastle & Wierman report 0.4339 for the uniform 5-point distribution
+		{"uniform", []int{1, 1, 1, 1, 1}, 0.43398500028846243},
+		// μ = 7/3: 1 + ⅔·log2(1 − (4/3)/4) + ⅓·log2(1 − (8/3)/4)
+		//        = 1 + ⅔·log2(⅔) + ⅓·log2(⅓) = 1 − 0.9182958341
+		{"two to one at the ends", []int{2, 0, 0, 0, 1}, 0.08170416594551044},
+		// μ = 16/6 = 8/3: d = 5/12, 1/12, 7/12 for points 1, 3, 5;
+		// 1 + ⅓·log2(7/12) + ½·log2(11/12) + ⅙·log2(5/12)
+		// = 1 − 0.2592025262 − 0.0627654411 − 0.2105057343
+		{"realistic spread", []int{2, 0, 3, 0, 1}, 0.46752629843125426},
+		{"one-point scale", []int{3}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Cns(tt.counts); !near(got, tt.want) {
+				t.Errorf("Cns(%v) = %v, want %v", tt.counts, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAgreementPct(t *testing.T) {
+	tests := []struct {
+		name   string
+		counts []int
+		median float64
+		want   float64
+	}{
+		{"no responses", cNone, 0, 0},
+		{"one response", cOne, 3, 100},
+		{"all identical", cIdentical, 2, 100},
+		// |1−3| = |5−3| = 2 > 1 for everyone
+		{"split at the extremes", cSplit, 3, 0},
+		// points 2, 3, 4 are within 1 of 3: (2+3+1)/7 = 6/7
+		{"realistic odd", cOdd, 3, 85.71428571428571},
+		// median 2.5: points 2 and 3 are within 1, 1 and 4 are 1.5 away: 2/4
+		{"realistic even", cEven, 2.5, 50},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := AgreementPct(tt.counts, tt.median); !near(got, tt.want) {
+				t.Errorf("AgreementPct(%v, %v) = %v, want %v", tt.counts, tt.median, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestIsOutlier(t *testing.T) {
+	tests := []struct {
+		name   string
+		x      int
+		median float64
+		k      int
+		want   bool
+	}{
+		{"exactly half the scale away", 1, 3, 5, true}, // |1−3| = 2 = (5−1)/2
+		{"one point away", 2, 3, 5, false},             // 1 < 2
+		{"far above a half-point median", 5, 2.5, 5, true},
+		{"near a half-point median", 4, 2.5, 5, false}, // 1.5 < 2
+		{"at the median", 3, 3, 5, false},
+		{"7-point scale, 3 away", 7, 4, 7, true}, // (7−1)/2 = 3
+		{"7-point scale, 2 away", 6, 4, 7, false},
+		{"2-point scale split", 1, 1.5, 2, true}, // 0.5 >= 0.5
+		{"one-point scale", 1, 1, 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := IsOutlier(tt.x, tt.median, tt.k); got != tt.want {
+				t.Errorf("IsOutlier(%d, %v, %d) = %v, want %v", tt.x, tt.median, tt.k, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDeviationAndSide(t *testing.T) {
+	tests := []struct {
+		name   string
+		x      int
+		median float64
+		k      int
+		dev    float64
+		side   string
+	}{
+		{"below", 1, 3, 5, -0.5, "below"},   // (1−3)/4
+		{"full scale", 5, 1, 5, 1, "above"}, // (5−1)/4
+		{"at", 3, 3, 5, 0, "at"},
+		{"half-point median", 4, 2.5, 7, 0.25, "above"}, // 1.5/6
+		{"one-point scale", 1, 1, 1, 0, "at"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Deviation(tt.x, tt.median, tt.k); !near(got, tt.dev) {
+				t.Errorf("Deviation(%d, %v, %d) = %v, want %v", tt.x, tt.median, tt.k, got, tt.dev)
+			}
+			if got := Side(tt.x, tt.median); got != tt.side {
+				t.Errorf("Side(%d, %v) = %q, want %q", tt.x, tt.median, got, tt.side)
+			}
+		})
+	}
+}
+
+func TestCommonGround(t *testing.T) {
+	tests := []struct {
+		name   string
+		ranges []Range
+		want   *Range
+	}{
+		{"no responses", nil, nil},
+		{"one response", []Range{{2, 4}}, &Range{2, 4}},
+		{"all identical", []Range{{3, 3}, {3, 3}, {3, 3}}, &Range{3, 3}},
+		{"split at the extremes", []Range{{1, 1}, {1, 1}, {5, 5}, {5, 5}}, nil},
+		// max Lo = 3, min Hi = 3
+		{"realistic single point", []Range{{1, 3}, {2, 4}, {3, 5}}, &Range{3, 3}},
+		// max Lo = 3, min Hi = 4
+		{"realistic range", []Range{{2, 4}, {3, 5}, {3, 4}}, &Range{3, 4}},
+		// max Lo = 3 > min Hi = 2
+		{"adjacent ranges", []Range{{1, 2}, {3, 5}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := CommonGround(tt.ranges)
+			if (got == nil) != (tt.want == nil) || (got != nil && *got != *tt.want) {
+				t.Errorf("CommonGround(%v) = %v, want %v", tt.ranges, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBlockingPoint(t *testing.T) {
+	tests := []struct {
+		name     string
+		ranges   []Range
+		median   float64
+		point    int
+		accepted int
+	}{
+		{"no responses", nil, 0, 0, 0},
+		// accepted by 1 at 2, 3, 4; closest to the median 2 → 2
+		{"one response", []Range{{2, 4}}, 2, 2, 1},
+		{"all identical", []Range{{3, 3}, {3, 3}}, 3, 3, 2},
+		// 3 accept 1 and 3 accept 5, both 2 from the median → lower point 1
+		{"split at the extremes", []Range{{1, 1}, {1, 1}, {1, 1}, {5, 5}, {5, 5}, {5, 5}}, 3, 1, 3},
+		// acceptance per point: 1:2, 2:3, 3:2, 4:1, 5:1 → 2 (3 members)
+		{"realistic", []Range{{1, 2}, {1, 3}, {2, 3}, {4, 5}}, 2.5, 2, 3},
+		// acceptance 1:1, 2:1, 3:0, 4:1, 5:1; closest to the median 4 → 4
+		{"tie broken by the median", []Range{{1, 2}, {4, 5}}, 4, 4, 1},
+		// 2 and 4 are both 1 from the median 3 → lower point 2
+		{"tie broken by the lower point", []Range{{2, 2}, {4, 4}}, 3, 2, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, n := BlockingPoint(tt.ranges, 5, tt.median)
+			if p != tt.point || n != tt.accepted {
+				t.Errorf("BlockingPoint(%v, 5, %v) = %d, %d, want %d, %d", tt.ranges, tt.median, p, n, tt.point, tt.accepted)
+			}
+		})
+	}
+}
+
+func TestPolarShares(t *testing.T) {
+	tests := []struct {
+		name      string
+		counts    []int
+		low, high float64
+	}{
+		{"no responses", cNone, 0, 0},
+		// k=5: lower third is points <= 1+4/3 = 2.33 (1, 2), upper >= 5−4/3 = 3.67 (4, 5)
+		{"one response in the middle", cOne, 0, 0},
+		{"all identical low", []int{4, 0, 0, 0, 0}, 1, 0},
+		{"split at the extremes", cSplit, 0.5, 0.5},
+		{"realistic", []int{2, 1, 0, 1, 2}, 0.5, 0.5}, // 3/6 each
+		// k=7: lower third points <= 3, upper >= 5: 3/7 each
+		{"7-point uniform", []int{1, 1, 1, 1, 1, 1, 1}, 3.0 / 7, 3.0 / 7},
+		// k=4: lower third points <= 2, upper >= 3
+		{"4-point uniform", []int{1, 1, 1, 1}, 0.5, 0.5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			low, high := PolarShares(tt.counts)
+			if !near(low, tt.low) || !near(high, tt.high) {
+				t.Errorf("PolarShares(%v) = %v, %v, want %v, %v", tt.counts, low, high, tt.low, tt.high)
+			}
+		})
+	}
+}
+
+func TestClassifyScale(t *testing.T) {
+	def := DefaultThresholds()
+	loose := Thresholds{BroadCns: 0.4, BroadAgreementPct: 50, PolarizedShare: 0.5}
+	tests := []struct {
+		name   string
+		counts []int
+		cg     bool
+		cns    float64
+		agree  float64
+		th     Thresholds
+		want   Classification
+	}{
+		{"no responses", cNone, false, 0, 0, def, Insufficient},
+		{"one response", cOne, true, 1, 100, def, Insufficient},
+		{"all identical", cIdentical, true, 1, 100, def, Unanimous},
+		// low share 3/6 >= 1/3 and high share 3/6 >= 1/3
+		{"split at the extremes", cSplit, false, 0, 0, def, Polarized},
+		{"common ground", []int{0, 1, 2, 1, 0}, true, 0.7924812503605781, 100, def, Consensus},
+		// Cns 0.896 >= 0.75 and 8/8 within one point of the median 3
+		{"broad agreement", []int{0, 1, 6, 1, 0}, false, 0.8962406251802891, 100, def, BroadAgreement},
+		// exactly a third at each end: 1/3 >= 1/3 (Cns = 1/3, agreement 1/3)
+		{"polarized at exactly a third", []int{1, 0, 1, 0, 1}, false, 1.0 / 3, 100.0 / 3, def, Polarized},
+		// low 2/6 >= 1/3 but high 1/6 < 1/3; Cns 0.4675 < 0.75
+		{"divided", []int{2, 0, 3, 0, 1}, false, 0.46752629843125426, 50, def, Divided},
+		{"broad with loose thresholds", []int{2, 0, 3, 0, 1}, false, 0.46752629843125426, 50, loose, BroadAgreement},
+		// thresholds are checked on the given values: Cns passes, agreement
+		// 50 < 75 fails; low share 1/4 < 1/3 → not polarized
+		{"high Cns, low agreement", []int{1, 0, 2, 1, 0}, false, 0.8, 50, def, Divided},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ClassifyScale(tt.counts, tt.cg, tt.cns, tt.agree, tt.th); got != tt.want {
+				t.Errorf("ClassifyScale(%v) = %q, want %q", tt.counts, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPlurality(t *testing.T) {
+	tests := []struct {
+		name   string
+		counts []int
+		idx    []int
+		share  float64
+	}{
+		{"no responses", []int{0, 0, 0}, []int{}, 0},
+		{"one response", []int{0, 1, 0}, []int{1}, 1},
+		{"all identical", []int{4, 0}, []int{0}, 1},
+		{"split", []int{3, 3}, []int{0, 1}, 0.5},
+		{"realistic", []int{2, 5, 1}, []int{1}, 0.625}, // 5/8
+		{"tie", []int{2, 2, 1}, []int{0, 1}, 0.4},      // 2/5
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			idx, share := Plurality(tt.counts)
+			if idx == nil || !slices.Equal(idx, tt.idx) || !near(share, tt.share) {
+				t.Errorf("Plurality(%v) = %v, %v, want %v, %v", tt.counts, idx, share, tt.idx, tt.share)
+			}
+		})
+	}
+}
+
+func TestClassifyChoice(t *testing.T) {
+	tests := []struct {
+		name   string
+		counts []int
+		want   Classification
+	}{
+		{"no responses", []int{0, 0, 0}, Insufficient},
+		{"one response", []int{1, 0, 0}, Insufficient},
+		{"all identical", []int{4, 0, 0}, Unanimous},
+		{"split", []int{3, 3}, Divided},                          // 0.5 < 0.75
+		{"broad at exactly 75%", []int{6, 2, 0}, BroadAgreement}, // 6/8 = 0.75
+		{"realistic divided", []int{5, 2, 1}, Divided},           // 5/8 = 0.625
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ClassifyChoice(tt.counts, DefaultThresholds()); got != tt.want {
+				t.Errorf("ClassifyChoice(%v) = %q, want %q", tt.counts, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPairScore(t *testing.T) {
+	tests := []struct {
+		name   string
+		a, b   []float64
+		sim    float64
+		common int
+	}{
+		{"no common question", []float64{-1, 0.5}, []float64{0.5, -1}, 0, 0},
+		{"one common question", []float64{0.25}, []float64{0.75}, 0.5, 1}, // 1 − 0.5
+		{"identical", []float64{0, 0.5, 1}, []float64{0, 0.5, 1}, 1, 3},
+		{"opposite extremes", []float64{0, 0}, []float64{1, 1}, 0, 2},
+		// common: 0 vs .25, .5 vs .5, 1 vs .5 → mean(.25, 0, .5) = .25 → .75
+		{"realistic", []float64{0, 0.5, 1, -1}, []float64{0.25, 0.5, 0.5, 1}, 0.75, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sim, c := PairScore(tt.a, tt.b)
+			if !near(sim, tt.sim) || c != tt.common {
+				t.Errorf("PairScore = %v, %d, want %v, %d", sim, c, tt.sim, tt.common)
+			}
+		})
+	}
+}
+
+func TestAcceptRange(t *testing.T) {
+	tests := []struct {
+		name string
+		p    Position
+		want Range
+	}{
+		{"zero bounds mean the preferred point", Position{Preferred: 3}, Range{3, 3}},
+		{"given range", Position{Preferred: 3, AcceptMin: 2, AcceptMax: 4}, Range{2, 4}},
+		{"only a maximum", Position{Preferred: 3, AcceptMax: 5}, Range{3, 5}},
+		{"clamped to the scale", Position{Preferred: 3, AcceptMin: -2, AcceptMax: 9}, Range{1, 5}},
+		{"widened to contain the preferred point", Position{Preferred: 3, AcceptMin: 4, AcceptMax: 2}, Range{3, 3}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := acceptRange(&tt.p, 5); got != tt.want {
+				t.Errorf("acceptRange(%+v) = %v, want %v", tt.p, got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,296 @@
+package consensus
+
+// Kind is the kind of a question.
+type Kind string
+
+// Question kinds.
+const (
+	KindScale  Kind = "scale"
+	KindChoice Kind = "choice"
+	KindText   Kind = "text"
+)
+
+// Importance is how much a member cares about its position on a scale
+// question.
+type Importance string
+
+// Importance levels. ImportanceRedLine marks a position the member will not
+// move from.
+const (
+	ImportanceLow     Importance = "low"
+	ImportanceMedium  Importance = "medium"
+	ImportanceHigh    Importance = "high"
+	ImportanceRedLine Importance = "red line"
+)
+
+// Classification summarises where a question stands.
+type Classification string
+
+// Classifications, from most to least agreement (Insufficient means too few
+// responses to say).
+const (
+	Unanimous      Classification = "unanimous"
+	Consensus      Classification = "consensus"
+	BroadAgreement Classification = "broad agreement"
+	Polarized      Classification = "polarized"
+	Divided        Classification = "divided"
+	Insufficient   Classification = "insufficient"
+)
+
+// Member is one member of the alliance. The roster order is the display order.
+type Member struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// Question is one question of the consultation.
+type Question struct {
+	Key     string   `json:"key"`
+	Section string   `json:"section"`
+	Text    string   `json:"text"`
+	Kind    Kind     `json:"kind"`
+	Points  []string `json:"points"`  // scale: labels of points 1..k; k = len(Points)
+	Options []string `json:"options"` // choice
+}
+
+// Position is one member's current answer to one question.
+type Position struct {
+	MemberCode  string     `json:"member_code"`
+	QuestionKey string     `json:"question_key"`
+	Preferred   int        `json:"preferred"`  // scale, 1..k
+	AcceptMin   int        `json:"accept_min"` // scale, AcceptMin <= Preferred; 0 = Preferred
+	AcceptMax   int        `json:"accept_max"` // scale, Preferred <= AcceptMax; 0 = Preferred
+	Importance  Importance `json:"importance"` // scale
+	Option      string     `json:"option"`     // choice: the chosen option's text
+	Answer      string     `json:"answer"`     // text
+	Rationale   string     `json:"rationale"`
+}
+
+// Thresholds tune the classification of questions.
+type Thresholds struct {
+	BroadCns          float64 `json:"broad_cns"`           // 0.75
+	BroadAgreementPct float64 `json:"broad_agreement_pct"` // 75 (percent)
+	PolarizedShare    float64 `json:"polarized_share"`     // 1/3
+}
+
+// DefaultThresholds returns the default classification thresholds:
+// BroadCns 0.75, BroadAgreementPct 75, PolarizedShare 1/3.
+func DefaultThresholds() Thresholds {
+	return Thresholds{BroadCns: 0.75, BroadAgreementPct: 75, PolarizedShare: 1.0 / 3.0}
+}
+
+// Input is everything Analyze needs.
+type Input struct {
+	Members    []Member   `json:"members"`
+	Questions  []Question `json:"questions"`  // consultation order
+	Positions  []Position `json:"positions"`  // current positions; unknown members/questions are ignored
+	Previous   []Position `json:"previous"`   // optional: positions of the previous round; nil = no trend
+	Thresholds Thresholds `json:"thresholds"` // zero value => DefaultThresholds()
+}
+
+// Report is the result of Analyze. Member lists are member codes sorted
+// alphabetically unless stated otherwise.
+type Report struct {
+	Thresholds   Thresholds             `json:"thresholds"`
+	MembersTotal int                    `json:"members_total"`
+	Questions    []QuestionReport       `json:"questions"`    // input order
+	Ranking      []string               `json:"ranking"`      // keys of scale+choice questions, most divided first
+	ClassCounts  map[Classification]int `json:"class_counts"` // over the ranked questions
+	Members      []MemberProfile        `json:"members"`      // roster order
+	Similarity   []PairSimilarity       `json:"similarity"`
+	Map          OpinionMap             `json:"opinion_map"`
+}
+
+// Question returns the report of the question with the given key.
+func (r *Report) Question(key string) (*QuestionReport, bool) {
+	if r == nil {
+		return nil, false
+	}
+	for i := range r.Questions {
+		if r.Questions[i].Key == key {
+			return &r.Questions[i], true
+		}
+	}
+	return nil, false
+}
+
+// Member returns the profile of the member with the given code.
+func (r *Report) Member(code string) (*MemberProfile, bool) {
+	if r == nil {
+		return nil, false
+	}
+	for i := range r.Members {
+		if r.Members[i].Code == code {
+			return &r.Members[i], true
+		}
+	}
+	return nil, false
+}
+
+// QuestionReport holds the analysis of one question. Exactly one of Scale,
+// Choice and TextStats is set, according to Kind.
+type QuestionReport struct {
+	Key            string         `json:"key"`
+	Section        string         `json:"section"`
+	Text           string         `json:"text"`
+	Kind           Kind           `json:"kind"`
+	Points         []string       `json:"points"`
+	Options        []string       `json:"options"`
+	Coverage       Coverage       `json:"coverage"`
+	Classification Classification `json:"classification"` // "" for text questions
+	Scale          *ScaleStats    `json:"scale,omitempty"`
+	Choice         *ChoiceStats   `json:"choice,omitempty"`
+	// TextStats holds the answers of a text question. (Named TextStats
+	// rather than Text because Text is the question's wording.)
+	TextStats *TextStats `json:"text_stats,omitempty"`
+	Trend     *Trend     `json:"trend,omitempty"` // nil when Input.Previous is nil, not a scale question, or no previous response
+}
+
+// Coverage tells how many members answered a question.
+type Coverage struct {
+	Responses    int      `json:"responses"`
+	MembersTotal int      `json:"members_total"`
+	CoveragePct  float64  `json:"coverage_pct"` // 0..100
+	Missing      []string `json:"missing"`      // members without a response
+}
+
+// Range is an inclusive range of scale points.
+type Range struct {
+	Lo int `json:"lo"`
+	Hi int `json:"hi"`
+}
+
+// ScaleStats holds the statistics of a scale question.
+type ScaleStats struct {
+	K            int        `json:"k"`
+	Counts       []int      `json:"counts"`   // Counts[i] = responses at point i+1
+	ByPoint      [][]string `json:"by_point"` // members at point i+1
+	Median       float64    `json:"median"`
+	Mean         float64    `json:"mean"`
+	Q1           float64    `json:"q1"`
+	Q3           float64    `json:"q3"`
+	IQR          float64    `json:"iqr"`
+	Modes        []int      `json:"modes"`
+	Cns          float64    `json:"cns"`
+	AgreementPct float64    `json:"agreement_pct"` // 0..100
+	Outliers     []string   `json:"outliers"`
+	CommonGround *Range     `json:"common_ground"` // nil when none
+	Blocking     *Blocking  `json:"blocking"`      // nil when CommonGround != nil or no responses
+	RedLines     []RedLine  `json:"red_lines"`
+}
+
+// Blocking describes who stands outside when there is no common ground:
+// excluding Members leaves Point acceptable to all others.
+type Blocking struct {
+	Members []string `json:"members"`
+	Point   int      `json:"point"`
+}
+
+// RedLine is a member position marked as a red line.
+type RedLine struct {
+	Member    string `json:"member"`
+	Preferred int    `json:"preferred"`
+	Side      string `json:"side"` // "below", "at", "above" the median
+}
+
+// ChoiceStats holds the statistics of a choice question.
+type ChoiceStats struct {
+	Options        []OptionCount `json:"options"`         // question's option order
+	Plurality      []string      `json:"plurality"`       // ties: all, option order
+	PluralityShare float64       `json:"plurality_share"` // 0..1
+}
+
+// OptionCount is the support for one option of a choice question.
+type OptionCount struct {
+	Option  string   `json:"option"`
+	Count   int      `json:"count"`
+	Share   float64  `json:"share"` // 0..1
+	Members []string `json:"members"`
+}
+
+// TextStats holds the answers to a text question, in roster order.
+type TextStats struct {
+	Answers []TextAnswer `json:"answers"`
+}
+
+// TextAnswer is one member's answer to a text question.
+type TextAnswer struct {
+	Member string `json:"member"`
+	Answer string `json:"answer"`
+}
+
+// Trend compares a scale question with the previous round.
+type Trend struct {
+	PreviousResponses int     `json:"previous_responses"`
+	CnsDelta          float64 `json:"cns_delta"`    // now − previous
+	MedianDelta       float64 `json:"median_delta"` // now − previous
+	PreviousCns       float64 `json:"previous_cns"`
+	PreviousMedian    float64 `json:"previous_median"`
+}
+
+// MemberProfile summarises one member across the consultation.
+type MemberProfile struct {
+	Code          string           `json:"code"`
+	Name          string           `json:"name"`
+	Answered      int              `json:"answered"` // all kinds
+	ScaleAnswered int              `json:"scale_answered"`
+	MeanDistance  float64          `json:"mean_distance"` // mean |preferred − median|/(k−1); 0 if none
+	OutlierCount  int              `json:"outlier_count"`
+	BlockingCount int              `json:"blocking_count"`
+	Bloc          int              `json:"bloc"`      // 1..n, 0 = not placed (no scale answers)
+	Positions     []MemberPosition `json:"positions"` // scale questions answered, question order
+}
+
+// MemberPosition is a member's position on one scale question relative to
+// the median.
+type MemberPosition struct {
+	QuestionKey string  `json:"question_key"`
+	Preferred   int     `json:"preferred"`
+	Median      float64 `json:"median"`
+	Deviation   float64 `json:"deviation"` // signed (preferred − median)/(k−1), in [-1, 1]
+	Outlier     bool    `json:"outlier"`
+	Blocking    bool    `json:"blocking"`
+	RedLine     bool    `json:"red_line"`
+}
+
+// PairSimilarity is the similarity of two members over the scale questions
+// both answered. A < B; pairs with Common == 0 are omitted.
+type PairSimilarity struct {
+	A          string  `json:"a"`
+	B          string  `json:"b"`
+	Common     int     `json:"common"`
+	Similarity float64 `json:"similarity"`
+}
+
+// OpinionMap places members on a 2-D map of opinions and groups them in
+// blocs.
+type OpinionMap struct {
+	Points     []MapPoint `json:"points"` // roster order, members with >= 1 scale answer
+	Blocs      []Bloc     `json:"blocs"`
+	Explained  [2]float64 `json:"explained"` // share of variance of PC1, PC2
+	Silhouette float64    `json:"silhouette"`
+}
+
+// MapPoint is a member's place on the opinion map.
+type MapPoint struct {
+	Member string  `json:"member"`
+	X      float64 `json:"x"`
+	Y      float64 `json:"y"`
+	Bloc   int     `json:"bloc"`
+}
+
+// Bloc is a group of members with similar positions.
+type Bloc struct {
+	ID          int            `json:"id"`
+	Members     []string       `json:"members"`
+	Distinctive []BlocQuestion `json:"distinctive"` // top 3 by |Diff|
+}
+
+// BlocQuestion tells how a bloc differs from the other placed members on a
+// question (means on the 0..1 scaled values).
+type BlocQuestion struct {
+	QuestionKey string  `json:"question_key"`
+	BlocMean    float64 `json:"bloc_mean"`
+	RestMean    float64 `json:"rest_mean"`
+	Diff        float64 `json:"diff"` // BlocMean − RestMean
+}
