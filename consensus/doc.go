@@ -60,9 +60,6 @@
 // silhouette, and numbered by ascending centroid X. Everything is
 // deterministic: the same input gives the same report.
 //
-// # Differences from the API contract
-//
-// The text-question statistics are in QuestionReport.TextStats (JSON
-// "text_stats"), because the field name Text (JSON "text") is taken by the
-// question's wording.
+// The answers of a text question are in QuestionReport.TextStats (JSON
+// "text_stats"); QuestionReport.Text is the question's wording.
 package consensus
