@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -95,17 +96,139 @@ func (h *Handler) createInvitation(c *gin.Context) {
 		return
 	}
 	d["Form"] = invitationForm{Role: f.Role}
-	d["NewLink"] = absoluteURL(c, "/invite/"+token)
+	d["NewLink"] = h.absoluteURL(c, "/invite/"+token)
 	d["NewInvitation"] = inv
 	d["NewMember"] = member
 	h.page(c, http.StatusCreated, "accounts", "Accounts and invitations", d)
 }
 
-// absoluteURL builds a link to this server as the browser reached it.
-func absoluteURL(c *gin.Context, path string) string {
+// absoluteURL builds a link to this server as the browser reached it
+// (https also behind a TLS-terminating proxy, which -secure-cookies
+// declares).
+func (h *Handler) absoluteURL(c *gin.Context, path string) string {
 	scheme := "http"
-	if c.Request.TLS != nil {
+	if h.secure(c) {
 		scheme = "https"
 	}
 	return scheme + "://" + c.Request.Host + path
+}
+
+// accountsProblem re-renders the accounts page with a message: a refused
+// revocation or role change changes nothing.
+func (h *Handler) accountsProblem(c *gin.Context, status int, errs map[string]string, extra gin.H) {
+	d, ok := h.accountsData(c)
+	if !ok {
+		return
+	}
+	d["Form"] = invitationForm{Role: models.RoleDelegate}
+	for k, v := range extra {
+		d[k] = v
+	}
+	h.pageErrors(c, status, "accounts", "Accounts and invitations", d, errs)
+}
+
+// accountActionFailed answers a failed revocation or role change.
+func (h *Handler) accountActionFailed(c *gin.Context, err error, extra gin.H) {
+	var conflict *models.ConflictError
+	var verr *models.ValidationError
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		h.errorPage(c, http.StatusNotFound, "There is no such account.")
+	case errors.As(err, &verr):
+		h.accountsProblem(c, http.StatusUnprocessableEntity, rowErrors(verr.Fields), extra)
+	case errors.As(err, &conflict):
+		field := ""
+		if extra != nil {
+			field = conflict.Field
+		}
+		h.accountsProblem(c, http.StatusConflict, rowErrors(map[string]string{field: conflict.Message}), extra)
+	default:
+		h.fail(c, err)
+	}
+}
+
+// rowErrors keys the messages of an account row's form apart from those
+// of the invitation form on the same page, and says at the top that
+// nothing changed.
+func rowErrors(fields map[string]string) map[string]string {
+	out := make(map[string]string, len(fields)+1)
+	for k, v := range fields {
+		if k != "" {
+			k = "user_" + k
+		}
+		out[k] = v
+	}
+	if _, ok := out[""]; !ok {
+		out[""] = "Nothing was changed; see the message beside the account."
+	}
+	return out
+}
+
+// revokeInvitation makes a pending invitation link unusable.
+func (h *Handler) revokeInvitation(c *gin.Context) {
+	id, ok := h.idParam(c, "id")
+	if !ok {
+		return
+	}
+	if err := h.store.RevokeInvitation(c.Request.Context(), id, currentUser(c).ID); err != nil {
+		if errors.Is(err, models.ErrNotFound) {
+			h.errorPage(c, http.StatusNotFound, "This invitation is no longer pending: it was used, revoked, or never existed.")
+			return
+		}
+		h.fail(c, err)
+		return
+	}
+	h.redirect(c, "/accounts", "Invitation revoked: its link no longer works.")
+}
+
+// revokeAccount revokes an account; its sessions end at once.
+func (h *Handler) revokeAccount(c *gin.Context) {
+	id, ok := h.idParam(c, "id")
+	if !ok {
+		return
+	}
+	if err := h.store.RevokeUser(c.Request.Context(), id, currentUser(c).ID); err != nil {
+		h.accountActionFailed(c, err, nil)
+		return
+	}
+	h.redirect(c, "/accounts", "Account revoked: it is signed out everywhere and can no longer sign in.")
+}
+
+type roleForm struct {
+	Role   string `form:"role"`
+	Member string `form:"member"`
+}
+
+// changeRole gives an account another role (and member, for a delegate).
+func (h *Handler) changeRole(c *gin.Context) {
+	id, ok := h.idParam(c, "id")
+	if !ok || !h.parseForm(c) {
+		return
+	}
+	var f roleForm
+	if err := c.ShouldBind(&f); err != nil {
+		h.errorPage(c, http.StatusBadRequest, "The form could not be read.")
+		return
+	}
+	ctx := c.Request.Context()
+	extra := gin.H{"RoleUser": id, "RoleForm": f}
+	var memberID *uint
+	if f.Role == models.RoleDelegate {
+		m, err := h.store.MemberByCode(ctx, f.Member)
+		if err != nil {
+			if !errors.Is(err, models.ErrNotFound) {
+				h.fail(c, err)
+				return
+			}
+			h.accountsProblem(c, http.StatusUnprocessableEntity,
+				rowErrors(map[string]string{"member": "Choose the member this delegate will represent."}), extra)
+			return
+		}
+		memberID = &m.ID
+	}
+	if err := h.store.SetRole(ctx, id, f.Role, memberID, currentUser(c).ID); err != nil {
+		h.accountActionFailed(c, err, extra)
+		return
+	}
+	h.redirect(c, "/accounts", "Role changed. The account was signed out and will sign in again with its new rights.")
 }

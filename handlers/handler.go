@@ -25,6 +25,12 @@ type Config struct {
 	SecureCookies bool
 	MaxBodyBytes  int64
 	InvitationTTL time.Duration
+	// TrustedProxies lists the addresses or CIDRs of reverse proxies whose
+	// X-Forwarded-For is believed; empty trusts none.
+	TrustedProxies []string
+	// Throttle bounds failed sign-ins; the zero value means
+	// models.DefaultThrottle().
+	Throttle models.ThrottlePolicy
 }
 
 // DefaultConfig returns the settings used when nothing is configured.
@@ -90,6 +96,10 @@ func (h *Handler) pageErrors(c *gin.Context, status int, name, title string, d a
 
 // errorPage answers with a plain-language error page.
 func (h *Handler) errorPage(c *gin.Context, status int, message string) {
+	if isAPIPath(c.Request.URL.Path) { // the API answers in JSON, even from shared middleware
+		h.apiError(c, status, "", message, nil)
+		return
+	}
 	h.page(c, status, "error", http.StatusText(status), gin.H{"Status": status, "Message": message})
 	c.Abort()
 }
@@ -117,7 +127,15 @@ func (h *Handler) forbidden(c *gin.Context) {
 
 // parseForm reads a posted form, answering 413 when the body is too large.
 func (h *Handler) parseForm(c *gin.Context) bool {
-	if err := c.Request.ParseMultipartForm(h.cfg.MaxBodyBytes); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+	var err error
+	if c.ContentType() == "multipart/form-data" {
+		err = c.Request.ParseMultipartForm(h.cfg.MaxBodyBytes)
+	} else {
+		// Not ParseMultipartForm: for a body that is not multipart it drops
+		// ParseForm's error, so an oversized form would pass truncated.
+		err = c.Request.ParseForm()
+	}
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			h.errorPage(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("The form was larger than %d KB and was not saved.", h.cfg.MaxBodyBytes>>10))

@@ -4,8 +4,10 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -68,12 +70,15 @@ func (h *Handler) securityHeaders(c *gin.Context) {
 	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
-	if c.Request.TLS != nil {
+	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
+	hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+	// HSTS whenever the browser reached us over HTTPS: directly, or through
+	// a TLS-terminating proxy (which -secure-cookies declares).
+	if h.secure(c) {
 		hd.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
-	if !strings.HasPrefix(c.Request.URL.Path, "/static/") {
-		hd.Set("Cache-Control", "no-store")
-	}
+	// Static files replace this with their own long-lived caching.
+	hd.Set("Cache-Control", "no-store")
 	c.Next()
 }
 
@@ -207,4 +212,35 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// ParseTrustedProxies reads a comma-separated list of proxy addresses or
+// CIDRs (CONCORD_TRUSTED_PROXIES). An empty list trusts no proxy: the
+// client address is then the peer's address. A list that would trust every
+// address is refused, since it lets any client choose its own address.
+func ParseTrustedProxies(list string) ([]string, error) {
+	var out []string
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		cidr := item
+		if !strings.Contains(cidr, "/") {
+			ip, err := netip.ParseAddr(cidr)
+			if err != nil {
+				return nil, fmt.Errorf("trusted proxy %q is neither an address nor a CIDR", item)
+			}
+			cidr = netip.PrefixFrom(ip, ip.BitLen()).String()
+		}
+		p, err := netip.ParsePrefix(cidr)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q is neither an address nor a CIDR", item)
+		}
+		if p.Bits() == 0 {
+			return nil, fmt.Errorf("trusted proxy %q would trust every address; list the proxies' own addresses", item)
+		}
+		out = append(out, item)
+	}
+	return out, nil
 }

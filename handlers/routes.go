@@ -51,6 +51,14 @@ func (h *Handler) Routes() []Route {
 		{"GET", "/consultations/:key", Staff, "consultations", h.showConsultation},
 		{"GET", "/consultations/:key/coverage", Staff, "consultations", h.coverage},
 
+		// The divergence report (attributed positions: staff only).
+		{"GET", "/consultations/:key/report", Staff, "consultations", h.reportOverview},
+		{"GET", "/consultations/:key/report.json", Staff, "consultations", h.reportJSON},
+		{"GET", "/consultations/:key/report/questions/:qkey", Staff, "consultations", h.reportQuestion},
+		{"GET", "/consultations/:key/report/heatmap", Staff, "consultations", h.reportHeatmap},
+		{"GET", "/consultations/:key/report/map", Staff, "consultations", h.reportMap},
+		{"GET", "/consultations/:key/report/members/:code", Staff, "consultations", h.reportMember},
+
 		{"GET", "/consultations/new", Facilitator, "consultations", h.newConsultation},
 		{"POST", "/consultations", Facilitator, "consultations", h.createConsultation},
 		{"GET", "/consultations/:key/edit", Facilitator, "consultations", h.editConsultation},
@@ -66,8 +74,41 @@ func (h *Handler) Routes() []Route {
 		{"POST", "/sections/:id/move", Facilitator, "consultations", h.moveSection},
 		{"POST", "/sections/:id/rename", Facilitator, "consultations", h.renameSection},
 
+		// Exports for ministerial preparation, definitions and imports (exports.go).
+		{"GET", "/consultations/:key/exports", Staff, "consultations", h.exportsPage},
+		{"GET", "/consultations/:key/exports/:file", Staff, "consultations", h.exportFile},
+		{"GET", "/consultations/:key/definition.json", Staff, "consultations", h.exportDefinition},
+		{"GET", "/consultations/import", Facilitator, "consultations", h.importDefinitionForm},
+		{"POST", "/consultations/import", Facilitator, "consultations", h.importDefinition},
+		{"GET", "/consultations/:key/positions/import", Facilitator, "consultations", h.importPositionsForm},
+		{"POST", "/consultations/:key/positions/import", Facilitator, "consultations", h.importPositions},
+
 		{"GET", "/accounts", Facilitator, "accounts", h.accounts},
 		{"POST", "/accounts/invitations", Facilitator, "accounts", h.createInvitation},
+
+		// Access control and the signed-in person's own account.
+		{"POST", "/accounts/invitations/:id/revoke", Facilitator, "accounts", h.revokeInvitation},
+		{"POST", "/accounts/users/:id/revoke", Facilitator, "accounts", h.revokeAccount},
+		{"POST", "/accounts/users/:id/role", Facilitator, "accounts", h.changeRole},
+		{"GET", "/audit", Facilitator, "audit", h.auditLog},
+		{"GET", "/audit.csv", Facilitator, "audit", h.auditCSV},
+		{"GET", "/account/sessions", SignedIn, "account", h.sessions},
+		{"POST", "/account/sessions/end-all", SignedIn, "account", h.endAllSessions},
+		{"POST", "/account/sessions/:id/end", SignedIn, "account", h.endSession},
+		{"GET", "/account/password", SignedIn, "account", h.passwordForm},
+		{"POST", "/account/password", SignedIn, "account", h.changePassword},
+
+		// API tokens and the JSON API (bearer tokens only; see api.go).
+		{"GET", "/account/tokens", SignedIn, "tokens", h.listTokens},
+		{"POST", "/account/tokens", SignedIn, "tokens", h.createToken},
+		{"POST", "/account/tokens/:id/revoke", SignedIn, "tokens", h.revokeToken},
+		{"GET", "/api/v1/openapi.json", Public, "", h.openAPI},
+		{"GET", "/api/v1/consultations", Bearer, "", h.apiListConsultations},
+		{"GET", "/api/v1/consultations/:key", Bearer, "", h.apiGetConsultation},
+		{"GET", "/api/v1/consultations/:key/positions", Bearer, "", h.apiGetPositions},
+		{"PUT", "/api/v1/consultations/:key/positions", Bearer, "", h.apiPutPositions},
+		{"GET", "/api/v1/consultations/:key/report", BearerStaff, "", h.apiReport},
+		{"GET", "/api/v1/consultations/:key/exports/:file", BearerStaff, "", h.apiExport},
 	}
 }
 
@@ -75,14 +116,24 @@ func (h *Handler) Routes() []Route {
 // middleware every request passes through.
 func NewRouter(h *Handler) *gin.Engine {
 	r := gin.New()
+	// The client address (sign-in throttling, audit) comes from
+	// X-Forwarded-For only when the peer is a configured proxy.
+	if err := r.SetTrustedProxies(h.cfg.TrustedProxies); err != nil {
+		h.log.Error("invalid trusted proxies; trusting none", "err", err)
+		_ = r.SetTrustedProxies(nil) // nil never fails
+	}
 	r.HTMLRender = h.render
 	r.RedirectTrailingSlash = true
 	r.HandleMethodNotAllowed = true
 	r.Use(h.requestLog, gin.CustomRecovery(func(c *gin.Context, err any) {
 		h.log.Error("panic", "route", c.FullPath(), "err", err)
 		c.AbortWithStatus(http.StatusInternalServerError)
-	}), h.renderErrors, h.securityHeaders, h.limitBody, h.loadSession, h.csrf)
+	}), h.renderErrors, h.securityHeaders, h.limitBody, withoutAPI(h.loadSession), h.csrf)
 	r.NoRoute(func(c *gin.Context) {
+		if isAPIPath(c.Request.URL.Path) {
+			h.apiNoRoute(c)
+			return
+		}
 		h.errorPage(c, http.StatusNotFound, "There is no page at this address.")
 	})
 	r.NoMethod(func(c *gin.Context) {
@@ -102,6 +153,10 @@ func NewRouter(h *Handler) *gin.Engine {
 			chain = append(chain, h.require("facilitator"))
 		case Delegate:
 			chain = append(chain, h.require("delegate"))
+		case Bearer:
+			chain = append(chain, h.apiAuth())
+		case BearerStaff:
+			chain = append(chain, h.apiAuth("facilitator", "observer"))
 		}
 		r.Handle(rt.Method, rt.Path, append(chain, rt.Handler)...)
 	}

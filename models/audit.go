@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // Audit actions.
@@ -36,6 +38,9 @@ type AuditFilter struct {
 	UserID   uint
 	MemberID uint
 	Since    time.Time
+	Until    time.Time // exclusive; zero means no bound
+	BeforeID uint      // only events with a smaller ID (keyset paging); 0 means none
+	Offset   int
 	Limit    int
 }
 
@@ -52,6 +57,18 @@ func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]AuditRecord, error)
 		Select("a.*, COALESCE(u.username, '') AS username, COALESCE(m.code, '') AS member_code").
 		Joins("LEFT JOIN users u ON u.id = a.user_id").
 		Joins("LEFT JOIN members m ON m.id = a.member_id")
+	q = f.where(q)
+	if f.Limit <= 0 {
+		f.Limit = 500
+	}
+	var out []AuditRecord
+	if err := q.Order("a.id DESC").Offset(max(f.Offset, 0)).Limit(f.Limit).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("list audit events: %w", err)
+	}
+	return out, nil
+}
+
+func (f AuditFilter) where(q *gorm.DB) *gorm.DB {
 	if f.Action != "" {
 		q = q.Where("a.action = ?", f.Action)
 	}
@@ -62,16 +79,49 @@ func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]AuditRecord, error)
 		q = q.Where("a.member_id = ?", f.MemberID)
 	}
 	if !f.Since.IsZero() {
-		q = q.Where("a.at >= ?", f.Since)
+		q = q.Where("a.at >= ?", f.Since.UTC())
 	}
-	if f.Limit <= 0 {
-		f.Limit = 500
+	if !f.Until.IsZero() {
+		q = q.Where("a.at < ?", f.Until.UTC())
 	}
-	var out []AuditRecord
-	if err := q.Order("a.id DESC").Limit(f.Limit).Scan(&out).Error; err != nil {
-		return nil, fmt.Errorf("list audit events: %w", err)
+	if f.BeforeID != 0 {
+		q = q.Where("a.id < ?", f.BeforeID)
+	}
+	return q
+}
+
+// AuditCount counts the events a filter selects (Offset and Limit aside).
+func (s *Store) AuditCount(ctx context.Context, f AuditFilter) (int64, error) {
+	var n int64
+	if err := f.where(s.r.WithContext(ctx).Table("audit_events a")).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count audit events: %w", err)
+	}
+	return n, nil
+}
+
+// AuditActions lists the distinct actions present in the log.
+func (s *Store) AuditActions(ctx context.Context) ([]string, error) {
+	var out []string
+	if err := s.r.WithContext(ctx).Model(&AuditEvent{}).Distinct("action").Order("action").Pluck("action", &out).Error; err != nil {
+		return nil, fmt.Errorf("list audit actions: %w", err)
 	}
 	return out, nil
+}
+
+// protectAudit makes the database itself refuse to change or remove audit
+// rows, whatever code runs against it.
+func protectAudit(tx *gorm.DB) error {
+	for _, stmt := range []string{
+		`CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events
+			BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`,
+		`CREATE TRIGGER IF NOT EXISTS audit_events_no_delete BEFORE DELETE ON audit_events
+			BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`,
+	} {
+		if err := tx.Exec(stmt).Error; err != nil {
+			return fmt.Errorf("protect audit log: %w", err)
+		}
+	}
+	return nil
 }
 
 func positionAudit(r *Revision, q *Question, prev *Revision) *AuditEvent {

@@ -139,7 +139,11 @@ func (s *Store) SetStatus(ctx context.Context, id uint, status string, by uint) 
 			return notFound(err, "load consultation")
 		}
 		if !slices.Contains(allowedTransitions[c.Status], status) {
-			return &ConflictError{Field: "status", Message: fmt.Sprintf("A %s consultation cannot be set to %s.", c.Status, status)}
+			article := "A"
+			if c.Status == StatusOpen {
+				article = "An"
+			}
+			return &ConflictError{Field: "status", Message: fmt.Sprintf("%s %s consultation cannot be set to %s.", article, c.Status, status)}
 		}
 		if status == StatusOpen {
 			var n int64

@@ -28,7 +28,7 @@ func isCommonPassword(p string) bool {
 	if commonPasswords[lower] {
 		return true
 	}
-	if strings.Count(lower, lower[:1]) == len(lower) {
+	if first := []rune(lower)[0]; strings.Trim(lower, string(first)) == "" {
 		return true
 	}
 	base := strings.TrimRightFunc(lower, func(r rune) bool { return !(r >= 'a' && r <= 'z') })

@@ -208,28 +208,9 @@ func (s *Store) SubmitPositions(ctx context.Context, sub Submission) (SubmitResu
 		if len(problems) > 0 {
 			return &SubmissionError{Questions: problems}
 		}
-		for i := range revs {
-			r := &revs[i]
-			var cur Revision
-			err := tx.Where("member_id = ? AND question_id = ? AND round = ?", r.MemberID, r.QuestionID, r.Round).
-				Order("seq DESC").Limit(1).Find(&cur).Error
-			if err != nil {
-				return fmt.Errorf("load current position: %w", err)
-			}
-			if cur.ID != 0 && cur.SameAnswer(r) {
-				res.Unchanged++
-				continue
-			}
-			r.Seq = cur.Seq + 1
-			if err := tx.Create(r).Error; err != nil {
-				return fmt.Errorf("append revision: %w", err)
-			}
-			if err := tx.Create(positionAudit(r, byID[r.QuestionID], &cur)).Error; err != nil {
-				return fmt.Errorf("audit revision: %w", err)
-			}
-			res.Changed++
-		}
-		return nil
+		var err error
+		res, err = appendRevisions(tx, revs, byID)
+		return err
 	})
 	if err != nil {
 		var se *SubmissionError
@@ -237,6 +218,34 @@ func (s *Store) SubmitPositions(ctx context.Context, sub Submission) (SubmitResu
 			return SubmitResult{}, err
 		}
 		return SubmitResult{}, fmt.Errorf("submit positions: %w", err)
+	}
+	return res, nil
+}
+
+// appendRevisions appends, inside tx, each revision that differs from the
+// member's current position on its question, with its audit event.
+func appendRevisions(tx *gorm.DB, revs []Revision, byID map[uint]*Question) (SubmitResult, error) {
+	var res SubmitResult
+	for i := range revs {
+		r := &revs[i]
+		var cur Revision
+		err := tx.Where("member_id = ? AND question_id = ? AND round = ?", r.MemberID, r.QuestionID, r.Round).
+			Order("seq DESC").Limit(1).Find(&cur).Error
+		if err != nil {
+			return res, fmt.Errorf("load current position: %w", err)
+		}
+		if cur.ID != 0 && cur.SameAnswer(r) {
+			res.Unchanged++
+			continue
+		}
+		r.Seq = cur.Seq + 1
+		if err := tx.Create(r).Error; err != nil {
+			return res, fmt.Errorf("append revision: %w", err)
+		}
+		if err := tx.Create(positionAudit(r, byID[r.QuestionID], &cur)).Error; err != nil {
+			return res, fmt.Errorf("audit revision: %w", err)
+		}
+		res.Changed++
 	}
 	return res, nil
 }

@@ -314,10 +314,13 @@ func (s *Store) MoveQuestion(ctx context.Context, id uint, up bool) error {
 		if err != nil || other.ID == 0 {
 			return err // already first or last: nothing to do
 		}
-		if err := tx.Model(&q).Update("ord", other.Ord).Error; err != nil {
+		// Update writes the new value back into its model: keep both
+		// places before swapping.
+		mine, theirs := q.Ord, other.Ord
+		if err := tx.Model(&q).Update("ord", theirs).Error; err != nil {
 			return err
 		}
-		return tx.Model(&other).Update("ord", q.Ord).Error
+		return tx.Model(&other).Update("ord", mine).Error
 	})
 	if err != nil {
 		return fmt.Errorf("move question %d: %w", id, err)
@@ -341,10 +344,11 @@ func (s *Store) MoveSection(ctx context.Context, id uint, up bool) error {
 		if err != nil || other.ID == 0 {
 			return err
 		}
-		if err := tx.Model(&sec).Update("ord", other.Ord).Error; err != nil {
+		mine, theirs := sec.Ord, other.Ord
+		if err := tx.Model(&sec).Update("ord", theirs).Error; err != nil {
 			return err
 		}
-		return tx.Model(&other).Update("ord", sec.Ord).Error
+		return tx.Model(&other).Update("ord", mine).Error
 	})
 	if err != nil {
 		return fmt.Errorf("move section %d: %w", id, err)

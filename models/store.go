@@ -138,11 +138,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 	err := s.w.WithContext(ctx).AutoMigrate(
 		&Member{}, &Consultation{}, &Section{}, &Question{}, &Revision{},
 		&User{}, &Session{}, &Invitation{}, &AuditEvent{},
+		&APIToken{},
+		&LoginFailure{},
 	)
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)
 	}
-	return nil
+	return protectAudit(s.w.WithContext(ctx))
 }
 
 func notFound(err error, what string) error {

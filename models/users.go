@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -77,11 +78,7 @@ func PasswordProblem(password, username string) string {
 func (s *Store) SetPasswordCost(cost int) { s.bcryptCost = cost }
 
 func (s *Store) hash(password string) (string, error) {
-	cost := s.bcryptCost
-	if cost == 0 {
-		cost = bcrypt.DefaultCost
-	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
+	h, err := bcrypt.GenerateFromPassword([]byte(password), s.cost())
 	if err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
@@ -136,9 +133,26 @@ func (s *Store) createUser(tx *gorm.DB, nu NewUser) (*User, error) {
 	return u, nil
 }
 
-// dummyHash keeps the time of a failed login independent of whether the
-// account exists.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("concord-timing-equaliser"), bcrypt.DefaultCost)
+// dummyHashes keeps the time of a failed login independent of whether the
+// account exists: an unknown username costs one bcrypt comparison at the
+// same cost as a real one. Hashes are made once per cost.
+var dummyHashes sync.Map // cost → []byte
+
+func dummyHash(cost int) []byte {
+	if h, ok := dummyHashes.Load(cost); ok {
+		return h.([]byte)
+	}
+	h, _ := bcrypt.GenerateFromPassword([]byte("concord-timing-equaliser"), cost) // fails only for a cost out of range
+	dummyHashes.Store(cost, h)
+	return h
+}
+
+func (s *Store) cost() int {
+	if s.bcryptCost == 0 {
+		return bcrypt.DefaultCost
+	}
+	return s.bcryptCost
+}
 
 // Authenticate checks a username and password.
 func (s *Store) Authenticate(ctx context.Context, username, password string) (*User, error) {
@@ -148,7 +162,7 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (*U
 		return nil, fmt.Errorf("load user: %w", err)
 	}
 	if u.ID == 0 {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(dummyHash(s.cost()), []byte(password))
 		return nil, ErrBadCredentials
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil || !u.Active() {
@@ -340,4 +354,282 @@ func (s *Store) Invitations(ctx context.Context) ([]Invitation, error) {
 		return nil, fmt.Errorf("list invitations: %w", err)
 	}
 	return out, nil
+}
+
+// Audit actions of accounts, sessions and invitations.
+const (
+	AuditInvitationRevoked = "invitation.revoked"
+	AuditAccountRevoked    = "account.revoked"
+	AuditRoleChanged       = "account.role_changed"
+	AuditPasswordChanged   = "password.changed"
+	AuditSessionsEnded     = "sessions.ended"
+	AuditLoginLocked       = "login.locked"
+	AuditExported          = "audit.exported"
+)
+
+// RevokeInvitation makes a pending invitation unusable. An invitation that
+// was used, revoked or never existed is ErrNotFound.
+func (s *Store) RevokeInvitation(ctx context.Context, id uint, by uint) error {
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var inv Invitation
+		if err := tx.Where("id = ? AND used_at IS NULL AND revoked_at IS NULL", id).Limit(1).Find(&inv).Error; err != nil {
+			return err
+		}
+		if inv.ID == 0 {
+			return ErrNotFound
+		}
+		now := s.Now()
+		res := tx.Model(&Invitation{}).Where("id = ? AND used_at IS NULL AND revoked_at IS NULL", id).Update("revoked_at", now)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrNotFound
+		}
+		return tx.Create(&AuditEvent{At: now, UserID: &by, MemberID: inv.MemberID, Action: AuditInvitationRevoked,
+			Subject: fmt.Sprintf("invitation %d", inv.ID), Detail: "role " + inv.Role}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("revoke invitation %d: %w", id, err)
+	}
+	return nil
+}
+
+// loadActiveOther loads an active account that a facilitator may act on:
+// never their own (so no facilitator locks themselves out).
+func loadActiveOther(tx *gorm.DB, id, by uint) (*User, error) {
+	var u User
+	if err := tx.Preload("Member").Where("id = ?", id).Limit(1).Find(&u).Error; err != nil {
+		return nil, err
+	}
+	switch {
+	case u.ID == 0:
+		return nil, ErrNotFound
+	case !u.Active():
+		return nil, &ConflictError{Message: "This account is already revoked."}
+	case u.ID == by:
+		return nil, &ConflictError{Message: "You cannot change or revoke your own account; ask another facilitator."}
+	}
+	return &u, nil
+}
+
+// RevokeUser revokes an account: it can no longer sign in, and its
+// sessions end in the same transaction. (API tokens are refused as soon as
+// their account is inactive.)
+func (s *Store) RevokeUser(ctx context.Context, id uint, by uint) error {
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		u, err := loadActiveOther(tx, id, by)
+		if err != nil {
+			return err
+		}
+		now := s.Now()
+		res := tx.Model(&User{}).Where("id = ? AND revoked_at IS NULL", u.ID).Update("revoked_at", now)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return &ConflictError{Message: "This account is already revoked."}
+		}
+		ended := tx.Where("user_id = ?", u.ID).Delete(&Session{})
+		if ended.Error != nil {
+			return ended.Error
+		}
+		return tx.Create(&AuditEvent{At: now, UserID: &by, MemberID: u.MemberID, Action: AuditAccountRevoked,
+			Subject: "user " + u.Username, Detail: fmt.Sprintf("role %s; %d session(s) ended", u.Role, ended.RowsAffected)}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("revoke user %d: %w", id, err)
+	}
+	return nil
+}
+
+// SetRole changes the role (and, for a delegate, the member) of an active
+// account. The account's sessions end, so its holder signs in again with
+// exactly the new rights.
+func (s *Store) SetRole(ctx context.Context, id uint, role string, memberID *uint, by uint) error {
+	switch role {
+	case RoleDelegate:
+		if memberID == nil {
+			return &ValidationError{Fields: map[string]string{"member": "A delegate belongs to a member."}}
+		}
+	case RoleFacilitator, RoleObserver:
+		memberID = nil
+	default:
+		return &ValidationError{Fields: map[string]string{"role": "Choose delegate, observer or facilitator."}}
+	}
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		u, err := loadActiveOther(tx, id, by)
+		if err != nil {
+			return err
+		}
+		var member *Member
+		if memberID != nil {
+			member = &Member{}
+			if err := tx.Where("id = ?", *memberID).Limit(1).Find(member).Error; err != nil {
+				return err
+			}
+			if member.ID == 0 {
+				return &ValidationError{Fields: map[string]string{"member": "Choose the member this delegate will represent."}}
+			}
+		}
+		if u.Role == role && sameMember(u.MemberID, memberID) {
+			return &ConflictError{Field: "role", Message: "The account already has this role."}
+		}
+		now := s.Now()
+		if err := tx.Model(&User{}).Where("id = ?", u.ID).Updates(map[string]any{"role": role, "member_id": memberID}).Error; err != nil {
+			return err
+		}
+		ended := tx.Where("user_id = ?", u.ID).Delete(&Session{})
+		if ended.Error != nil {
+			return ended.Error
+		}
+		evMember := memberID
+		if evMember == nil {
+			evMember = u.MemberID
+		}
+		return tx.Create(&AuditEvent{At: now, UserID: &by, MemberID: evMember, Action: AuditRoleChanged,
+			Subject: "user " + u.Username,
+			Detail: fmt.Sprintf("%s → %s; %d session(s) ended", describeRole(u.Role, u.Member), describeRole(role, member),
+				ended.RowsAffected)}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("change role of user %d: %w", id, err)
+	}
+	return nil
+}
+
+func sameMember(a, b *uint) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+func describeRole(role string, m *Member) string {
+	if m != nil && m.ID != 0 {
+		return role + " of " + m.Code
+	}
+	return role
+}
+
+// PasswordChange is the form a signed-in person fills to change their
+// password.
+type PasswordChange struct {
+	Current  string `form:"current"`
+	Password string `form:"password"`
+	Confirm  string `form:"confirm"`
+}
+
+// PasswordChangeError is a rejected password change: a message per field.
+// WrongCurrent tells that the current password was wrong, which counts as
+// a failed sign-in.
+type PasswordChangeError struct {
+	ValidationError
+	WrongCurrent bool
+}
+
+// Unwrap lets errors.As find the ValidationError.
+func (e *PasswordChangeError) Unwrap() error { return &e.ValidationError }
+
+// ChangePassword sets a new password after checking the current one, and
+// ends every other session of the account in the same transaction (the one
+// the change is made from, keepSession, stays).
+func (s *Store) ChangePassword(ctx context.Context, userID uint, in PasswordChange, keepSession uint) error {
+	u, err := s.UserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if !u.Active() {
+		return ErrNotFound
+	}
+	msgs := map[string]string{}
+	wrong := bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(in.Current)) != nil
+	if in.Current == "" {
+		msgs["current"] = "Enter your current password."
+	} else if wrong {
+		msgs["current"] = "The current password is not correct."
+	}
+	if msg := PasswordProblem(in.Password, u.Username); msg != "" {
+		msgs["password"] = msg
+	} else if in.Password == in.Current {
+		msgs["password"] = "Choose a password different from the current one."
+	} else if in.Confirm != in.Password {
+		msgs["confirm"] = "The two passwords differ."
+	}
+	if len(msgs) > 0 {
+		return &PasswordChangeError{ValidationError: ValidationError{Fields: msgs}, WrongCurrent: wrong && in.Current != ""}
+	}
+	h, err := s.hash(in.Password)
+	if err != nil {
+		return err
+	}
+	err = s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&User{}).Where("id = ? AND password_hash = ? AND revoked_at IS NULL", u.ID, u.PasswordHash).
+			Update("password_hash", h)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return &ConflictError{Field: "current", Message: "The password was changed meanwhile; sign in again."}
+		}
+		ended := tx.Where("user_id = ? AND id <> ?", u.ID, keepSession).Delete(&Session{})
+		if ended.Error != nil {
+			return ended.Error
+		}
+		return tx.Create(&AuditEvent{At: s.Now(), UserID: &u.ID, MemberID: u.MemberID, Action: AuditPasswordChanged,
+			Subject: "user " + u.Username, Detail: fmt.Sprintf("%d other session(s) ended", ended.RowsAffected)}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("change password of user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// UserSessions lists the live sessions of an account, most recently used
+// first. Sessions past their idle or absolute limit are left out.
+func (s *Store) UserSessions(ctx context.Context, userID uint, policy SessionPolicy) ([]Session, error) {
+	now := s.Now()
+	var out []Session
+	err := s.r.WithContext(ctx).Where("user_id = ? AND expires_at > ? AND last_seen_at > ?", userID, now, now.Add(-policy.Idle)).
+		Order("last_seen_at DESC, id DESC").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list sessions of user %d: %w", userID, err)
+	}
+	return out, nil
+}
+
+// EndSessions ends sessions of an account: all of them when only is 0,
+// else the one session with that ID (which must belong to the account).
+// It returns how many ended and records the event.
+func (s *Store) EndSessions(ctx context.Context, userID uint, only uint) (int64, error) {
+	var n int64
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var u User
+		if err := tx.Where("id = ?", userID).Limit(1).Find(&u).Error; err != nil {
+			return err
+		}
+		if u.ID == 0 {
+			return ErrNotFound
+		}
+		q := tx.Where("user_id = ?", userID)
+		what := "every session"
+		if only != 0 {
+			q = q.Where("id = ?", only)
+			what = fmt.Sprintf("session %d", only)
+		}
+		res := q.Delete(&Session{})
+		if res.Error != nil {
+			return res.Error
+		}
+		n = res.RowsAffected
+		if only != 0 && n == 0 {
+			return ErrNotFound
+		}
+		return tx.Create(&AuditEvent{At: s.Now(), UserID: &u.ID, MemberID: u.MemberID, Action: AuditSessionsEnded,
+			Subject: "user " + u.Username, Detail: fmt.Sprintf("%s: %d ended", what, n)}).Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("end sessions of user %d: %w", userID, err)
+	}
+	return n, nil
 }

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -41,6 +42,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "serve":
 		return serve(ctx, args, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, args, stdout, stderr)
+	case "consultation":
+		return consultationCmd(ctx, args, stdout, stderr)
+	case "import":
+		return importCmd(ctx, args, stdout, stderr)
 	case "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -50,7 +57,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 const usage = `usage:
   concord [serve] [flags]   serve the web application (default)
-Run "concord serve -h" for the flags.`
+  concord export -consultation KEY [-out DIR] [-format csv|zip|xlsx] [-bom] [-db FILE]
+                            write the export pack of the current round
+  concord consultation export -consultation KEY [-db FILE] > def.json
+                            print a consultation's definition as JSON
+  concord consultation import [-open] [-user NAME] [-db FILE] def.json
+                            create a consultation from a definition file
+  concord import -consultation KEY [-user NAME] [-db FILE] positions.csv
+                            import positions from a CSV file, all or nothing
+Run "concord serve -h" (or export, import, consultation import …) for the flags of a command.`
 
 // config is the server configuration: flags with CONCORD_* fallbacks.
 type config struct {
@@ -62,6 +77,10 @@ type config struct {
 	idle          time.Duration
 	absolute      time.Duration
 	logJSON       bool
+	// Transport: serve HTTPS directly, and which proxies to believe.
+	tlsCert        string
+	tlsKey         string
+	trustedProxies []string
 }
 
 func env(name, def string) string {
@@ -97,11 +116,21 @@ func parseServeFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.idle, "session-idle", envDuration("CONCORD_SESSION_IDLE", 30*time.Minute), "end sessions idle for this long (CONCORD_SESSION_IDLE)")
 	fs.DurationVar(&c.absolute, "session-max", envDuration("CONCORD_SESSION_MAX", 12*time.Hour), "end sessions this long after sign-in (CONCORD_SESSION_MAX)")
 	fs.BoolVar(&c.logJSON, "log-json", envBool("CONCORD_LOG_JSON", false), "write logs as JSON (CONCORD_LOG_JSON)")
+	fs.StringVar(&c.tlsCert, "tls-cert", env("CONCORD_TLS_CERT", ""), "serve HTTPS with this PEM certificate (chain) file; needs -tls-key (CONCORD_TLS_CERT)")
+	fs.StringVar(&c.tlsKey, "tls-key", env("CONCORD_TLS_KEY", ""), "PEM private key of -tls-cert (CONCORD_TLS_KEY)")
+	proxies := fs.String("trusted-proxies", env("CONCORD_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed; default none (CONCORD_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return c, errors.New("-tls-cert and -tls-key go together: give both or neither")
+	}
+	var err error
+	if c.trustedProxies, err = handlers.ParseTrustedProxies(*proxies); err != nil {
+		return c, fmt.Errorf("-trusted-proxies: %w", err)
 	}
 	return c, nil
 }
@@ -149,6 +178,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cfg.tlsCert != "" {
+		// Load now, so a bad certificate stops start-up with a clear error
+		// before anything else happens.
+		if _, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey); err != nil {
+			return fmt.Errorf("load TLS certificate: %w", err)
+		}
+	}
 	var logHandler slog.Handler = slog.NewTextHandler(stderr, nil)
 	if cfg.logJSON {
 		logHandler = slog.NewJSONHandler(stderr, nil)
@@ -180,10 +216,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	h, err := handlers.New(store, log, handlers.Config{
-		Sessions:      models.SessionPolicy{Idle: cfg.idle, Absolute: cfg.absolute},
-		SecureCookies: cfg.secureCookies,
-		MaxBodyBytes:  handlers.DefaultConfig().MaxBodyBytes,
-		InvitationTTL: handlers.DefaultConfig().InvitationTTL,
+		Sessions:       models.SessionPolicy{Idle: cfg.idle, Absolute: cfg.absolute},
+		SecureCookies:  cfg.secureCookies,
+		MaxBodyBytes:   handlers.DefaultConfig().MaxBodyBytes,
+		InvitationTTL:  handlers.DefaultConfig().InvitationTTL,
+		TrustedProxies: cfg.trustedProxies,
 	})
 	if err != nil {
 		return err
@@ -198,19 +235,29 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logHandler, slog.LevelWarn),
+		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}
 	base := "http://" + ln.Addr().String()
+	if cfg.tlsCert != "" {
+		base = "https://" + ln.Addr().String()
+	}
 	if err := printSetupLink(ctx, store, base, stdout); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "Concord is serving on %s (database %s)\n", base, cfg.db)
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if cfg.tlsCert != "" {
+			errc <- srv.ServeTLS(ln, cfg.tlsCert, cfg.tlsKey)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {

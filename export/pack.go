@@ -1,0 +1,348 @@
+// Package export turns the analysis of a consultation round into the files
+// ministerial-prep staff work with: CSV files (one per table, alone or in a
+// ZIP) and one XLSX workbook with a sheet per table.
+//
+// The column order of every table is a stable contract (docs/exports.md):
+// new columns are appended, never reordered. Every text cell is protected
+// against spreadsheet formula injection by [Escape]; numbers are written as
+// numbers. The package only writes: it reads no database and knows no HTTP.
+package export
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"concord/consensus"
+	"concord/models"
+)
+
+// File describes one file of the export pack.
+type File struct {
+	Name        string // e.g. "questions.csv"
+	Title       string
+	Description string
+}
+
+// Files lists the tables of the pack, in the order of the ZIP and of the
+// workbook's sheets.
+var Files = []File{
+	{Name: "questions.csv", Title: "Questions",
+		Description: "One row per question, most divided first: coverage, median, spread, consensus, common ground, who blocks, outliers and the count at each scale point."},
+	{Name: "positions.csv", Title: "Positions",
+		Description: "Every member's current position on every question it answered, with its rationale, revision number, author and time."},
+	{Name: "matrix.csv", Title: "Matrix",
+		Description: "Members by scale questions: each member's preferred point, and a last row with the medians."},
+	{Name: "members.csv", Title: "Members",
+		Description: "One row per member: questions answered, mean distance from the medians, outlier and blocking counts, and opinion bloc."},
+	{Name: "history.csv", Title: "History",
+		Description: "Every revision ever saved, oldest first, with who saved it, when and how."},
+}
+
+// Pack is everything the export of one round of a consultation is made of.
+type Pack struct {
+	Analysis *models.Analysis
+	Report   *consensus.Report
+	// History is every revision of the consultation, oldest first.
+	History []models.RevisionRecord
+}
+
+// New analyses a round and returns its export pack.
+func New(a *models.Analysis, history []models.RevisionRecord) *Pack {
+	return &Pack{Analysis: a, Report: consensus.Analyze(a.Input), History: history}
+}
+
+// Key is the consultation's key.
+func (p *Pack) Key() string { return p.Analysis.Consultation.Key }
+
+// FileName is the name a file of the pack is downloaded under, e.g.
+// "nato-russia-review-demo-questions.csv".
+func FileName(key, file string) string { return key + "-" + file }
+
+// Table is one table of the pack: a header row and rows of cells.
+type Table struct {
+	Name   string // file name, e.g. "questions.csv"
+	Header []string
+	Rows   [][]Cell
+}
+
+// Sheet is the table's name as a workbook sheet, e.g. "questions".
+func (t Table) Sheet() string { return strings.TrimSuffix(t.Name, ".csv") }
+
+// Tables returns every table of the pack, in the order of [Files].
+func (p *Pack) Tables() []Table {
+	return []Table{p.Questions(), p.Positions(), p.Matrix(), p.Members(), p.HistoryTable()}
+}
+
+// Table returns the table of the named file.
+func (p *Pack) Table(name string) (Table, bool) {
+	switch name {
+	case "questions.csv":
+		return p.Questions(), true
+	case "positions.csv":
+		return p.Positions(), true
+	case "matrix.csv":
+		return p.Matrix(), true
+	case "members.csv":
+		return p.Members(), true
+	case "history.csv":
+		return p.HistoryTable(), true
+	}
+	return Table{}, false
+}
+
+// codes joins member codes in alphabetical order with single spaces.
+func codes(list []string) Cell {
+	s := slices.Clone(list)
+	slices.Sort(s)
+	return Text(strings.Join(s, " "))
+}
+
+// QuestionColumns is the fixed part of the header of questions.csv; the
+// counts n_1 … n_k follow, k being the largest scale of the consultation.
+var QuestionColumns = []string{"consultation", "question_key", "section", "question_text", "kind", "scale_points",
+	"responses", "members_total", "coverage_pct", "missing_members", "median", "mean", "iqr", "consensus_cns",
+	"agreement_pct", "classification", "common_ground", "blocking_members", "outliers"}
+
+// Questions is questions.csv: the ranked questions first (most divided
+// first, as in the report), then the questions that are not ranked (text
+// questions) in questionnaire order.
+func (p *Pack) Questions() Table {
+	rep := p.Report
+	maxK := 0
+	for _, qr := range rep.Questions {
+		if qr.Kind == consensus.KindScale {
+			maxK = max(maxK, len(qr.Points))
+		}
+	}
+	t := Table{Name: "questions.csv", Header: slices.Clone(QuestionColumns)}
+	for i := 1; i <= maxK; i++ {
+		t.Header = append(t.Header, "n_"+strconv.Itoa(i))
+	}
+	var order []*consensus.QuestionReport
+	ranked := map[string]bool{}
+	for _, key := range rep.Ranking {
+		if qr, ok := rep.Question(key); ok && !ranked[key] {
+			order = append(order, qr)
+			ranked[key] = true
+		}
+	}
+	for i := range rep.Questions {
+		if !ranked[rep.Questions[i].Key] {
+			order = append(order, &rep.Questions[i])
+		}
+	}
+	for _, qr := range order {
+		t.Rows = append(t.Rows, p.questionRow(qr, maxK))
+	}
+	return t
+}
+
+func (p *Pack) questionRow(qr *consensus.QuestionReport, maxK int) []Cell {
+	cov := qr.Coverage
+	row := []Cell{
+		Text(p.Key()), Text(qr.Key), Text(qr.Section), Text(qr.Text), Text(string(qr.Kind)),
+		Empty, // scale_points
+		Int(cov.Responses), Int(cov.MembersTotal), Decimal(cov.CoveragePct, 2), codes(cov.Missing),
+		Empty, Empty, Empty, Empty, Empty, // median, mean, iqr, consensus_cns, agreement_pct
+		Text(string(qr.Classification)),
+		Empty, Empty, Empty, // common_ground, blocking_members, outliers
+	}
+	counts := make([]Cell, maxK)
+	if st := qr.Scale; st != nil {
+		row[5] = Int(st.K)
+		if cov.Responses > 0 {
+			row[10], row[11], row[12] = Decimal(st.Median, 4), Decimal(st.Mean, 4), Decimal(st.IQR, 4)
+			row[13], row[14] = Decimal(st.Cns, 4), Decimal(st.AgreementPct, 2)
+		}
+		switch cg := st.CommonGround; {
+		case cg != nil && cg.Lo == cg.Hi:
+			row[16] = Text(strconv.Itoa(cg.Lo))
+		case cg != nil:
+			row[16] = Text(fmt.Sprintf("%d-%d", cg.Lo, cg.Hi))
+		case st.Blocking != nil:
+			row[17] = codes(st.Blocking.Members)
+		}
+		row[18] = codes(st.Outliers)
+		for i, n := range st.Counts {
+			if i < maxK {
+				counts[i] = Int(n)
+			}
+		}
+	}
+	return append(row, counts...)
+}
+
+// PositionColumns is the header of positions.csv.
+var PositionColumns = []string{"member_code", "member_name", "question_key", "preferred", "preferred_label",
+	"acceptable_min", "acceptable_max", "importance", "choice", "answer_text", "rationale", "revision",
+	"submitted_by", "submitted_at"}
+
+// questionIndex maps question IDs to their questions and questionnaire order.
+func (p *Pack) questionIndex() (map[uint]*models.Question, map[uint]int) {
+	byID := map[uint]*models.Question{}
+	order := map[uint]int{}
+	if p.Analysis.Questionnaire == nil {
+		return byID, order
+	}
+	for i := range p.Analysis.Questionnaire.Questions {
+		q := &p.Analysis.Questionnaire.Questions[i]
+		byID[q.ID] = q
+		order[q.ID] = i
+	}
+	return byID, order
+}
+
+// answerCells are the answer columns shared by positions.csv and
+// history.csv: preferred, acceptable_min, acceptable_max, importance,
+// choice, answer_text, rationale. Only the columns of the question's kind
+// are filled.
+func answerCells(r *models.Revision, q *models.Question) (preferred, label Cell, rest []Cell) {
+	var lo, hi, importance, choice, answer Cell
+	kind := ""
+	if q != nil {
+		kind = q.Kind
+	}
+	switch kind {
+	case models.KindScale:
+		preferred, lo, hi, importance = Int(r.Preferred), Int(r.AcceptMin), Int(r.AcceptMax), Text(r.Importance)
+		if pts := q.Points(); r.Preferred >= 1 && r.Preferred <= len(pts) {
+			label = Text(pts[r.Preferred-1])
+		}
+	case models.KindChoice:
+		if opts := q.Choices(); r.Choice >= 1 && r.Choice <= len(opts) {
+			choice = Text(opts[r.Choice-1])
+		}
+	case models.KindText:
+		answer = Text(r.Answer)
+	}
+	return preferred, label, []Cell{lo, hi, importance, choice, answer, Text(r.Rationale)}
+}
+
+func timestamp(t time.Time) Cell {
+	if t.IsZero() {
+		return Empty
+	}
+	return Text(t.UTC().Format(time.RFC3339))
+}
+
+// Positions is positions.csv: the current positions of the round, by
+// member code, then in questionnaire order.
+func (p *Pack) Positions() Table {
+	byID, order := p.questionIndex()
+	list := slices.Clone(p.Analysis.Positions)
+	slices.SortStableFunc(list, func(a, b models.RevisionRecord) int {
+		if c := strings.Compare(a.MemberCode, b.MemberCode); c != 0 {
+			return c
+		}
+		return order[a.QuestionID] - order[b.QuestionID]
+	})
+	t := Table{Name: "positions.csv", Header: slices.Clone(PositionColumns)}
+	for i := range list {
+		r := &list[i]
+		preferred, label, rest := answerCells(&r.Revision, byID[r.QuestionID])
+		row := []Cell{Text(r.MemberCode), Text(r.MemberName), Text(r.QuestionKey), preferred, label}
+		row = append(row, rest...)
+		row = append(row, Int(r.Seq), Text(r.SubmitterUser), timestamp(r.SubmittedAt))
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
+// membersByCode returns the roster sorted by member code.
+func (p *Pack) membersByCode() []models.Member {
+	list := slices.Clone(p.Analysis.Members)
+	slices.SortStableFunc(list, func(a, b models.Member) int { return strings.Compare(a.Code, b.Code) })
+	return list
+}
+
+// MatrixMedianLabel is the member_code of the last row of matrix.csv.
+const MatrixMedianLabel = "median"
+
+// Matrix is matrix.csv: one row per member (by code), one column per scale
+// question (questionnaire order) holding the preferred point, and a last
+// row with the medians.
+func (p *Pack) Matrix() Table {
+	t := Table{Name: "matrix.csv", Header: []string{"member_code", "member_name"}}
+	var scale []*consensus.QuestionReport
+	for i := range p.Report.Questions {
+		if qr := &p.Report.Questions[i]; qr.Scale != nil {
+			scale = append(scale, qr)
+			t.Header = append(t.Header, qr.Key)
+		}
+	}
+	type cell struct{ member, question string }
+	preferred := map[cell]int{}
+	for _, m := range p.Report.Members {
+		for _, mp := range m.Positions {
+			preferred[cell{m.Code, mp.QuestionKey}] = mp.Preferred
+		}
+	}
+	for _, m := range p.membersByCode() {
+		row := []Cell{Text(m.Code), Text(m.Name)}
+		for _, qr := range scale {
+			if v, ok := preferred[cell{m.Code, qr.Key}]; ok {
+				row = append(row, Int(v))
+			} else {
+				row = append(row, Empty)
+			}
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	medians := []Cell{Text(MatrixMedianLabel), Empty}
+	for _, qr := range scale {
+		if qr.Coverage.Responses > 0 {
+			medians = append(medians, Decimal(qr.Scale.Median, 4))
+		} else {
+			medians = append(medians, Empty)
+		}
+	}
+	t.Rows = append(t.Rows, medians)
+	return t
+}
+
+// MemberColumns is the header of members.csv.
+var MemberColumns = []string{"member_code", "member_name", "answered", "mean_distance_from_median",
+	"outlier_count", "blocking_count", "bloc"}
+
+// Members is members.csv: one row per member, by code.
+func (p *Pack) Members() Table {
+	t := Table{Name: "members.csv", Header: slices.Clone(MemberColumns)}
+	for _, m := range p.membersByCode() {
+		row := []Cell{Text(m.Code), Text(m.Name), Int(0), Empty, Int(0), Int(0), Empty}
+		if prof, ok := p.Report.Member(m.Code); ok {
+			row[2], row[4], row[5] = Int(prof.Answered), Int(prof.OutlierCount), Int(prof.BlockingCount)
+			if prof.ScaleAnswered > 0 {
+				row[3] = Decimal(prof.MeanDistance, 4)
+			}
+			if prof.Bloc > 0 {
+				row[6] = Int(prof.Bloc)
+			}
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
+// HistoryColumns is the header of history.csv.
+var HistoryColumns = []string{"revision_id", "round", "member_code", "question_key", "revision", "preferred",
+	"acceptable_min", "acceptable_max", "importance", "choice", "answer_text", "rationale", "source",
+	"submitted_by", "submitted_at"}
+
+// HistoryTable is history.csv: every revision of the consultation, all
+// rounds, oldest first.
+func (p *Pack) HistoryTable() Table {
+	byID, _ := p.questionIndex()
+	t := Table{Name: "history.csv", Header: slices.Clone(HistoryColumns)}
+	for i := range p.History {
+		r := &p.History[i]
+		preferred, _, rest := answerCells(&r.Revision, byID[r.QuestionID])
+		row := []Cell{Int(int(r.ID)), Int(r.Round), Text(r.MemberCode), Text(r.QuestionKey), Int(r.Seq), preferred}
+		row = append(row, rest...)
+		row = append(row, Text(r.Source), Text(r.SubmitterUser), timestamp(r.SubmittedAt))
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
