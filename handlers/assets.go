@@ -17,7 +17,7 @@ import (
 // (app.3f2a1b9c.css), so they can be cached forever and a new release is
 // never served stale.
 type assets struct {
-	byHashed map[string]asset // hashed name → file
+	byHashed map[string]asset  // hashed name → file
 	hashed   map[string]string // plain name → hashed name
 }
 

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -11,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -631,9 +633,9 @@ func TestLoginThrottle(t *testing.T) {
 					a.Address = st.addr
 				}
 				if st.fail {
-					got, err := f.s.LoginFailed(ctx, p, a)
+					got, err := f.failLogin(ctx, p, a)
 					if err != nil {
-						t.Fatal(err)
+						t.Fatalf("step %d: %v", i, err)
 					}
 					if got.Locked != st.locked {
 						t.Fatalf("step %d: locked = %v, want %v", i, got.Locked, st.locked)
@@ -642,6 +644,9 @@ func TestLoginThrottle(t *testing.T) {
 						t.Fatalf("step %d: failure wait = %v, want %v", i, got.Wait, st.blocked)
 					}
 				} else if st.ok {
+					if wait, _, err := f.s.BeginLogin(ctx, p, a); err != nil || wait != 0 {
+						t.Fatalf("step %d: BeginLogin = %v, %v", i, wait, err)
+					}
 					if err := f.s.LoginSucceeded(ctx, a); err != nil {
 						t.Fatal(err)
 					}
@@ -658,20 +663,69 @@ func TestLoginThrottle(t *testing.T) {
 	}
 }
 
+// failLogin is a sign-in attempt with a wrong password, as the handler
+// makes it: BeginLogin, then LoginFailed.
+func (f *accountsFixture) failLogin(ctx context.Context, p ThrottlePolicy, a Attempt) (Throttled, error) {
+	wait, pre, err := f.s.BeginLogin(ctx, p, a)
+	if err != nil {
+		return Throttled{}, err
+	}
+	if wait != 0 {
+		return Throttled{}, fmt.Errorf("refused for %v", wait)
+	}
+	got, err := f.s.LoginFailed(ctx, p, a)
+	return got.Merge(pre), err
+}
+
+func TestBeginLoginHoldsParallelAttempts(t *testing.T) {
+	f := newAccountsFixture(t)
+	ctx := context.Background()
+	p := DefaultThrottle()
+	const n = 20
+	allowed := make(chan bool, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Different addresses: only the account name can hold them.
+			wait, _, err := f.s.BeginLogin(ctx, p, Attempt{Username: "kadri", Address: "10.1.0." + strconv.Itoa(i)})
+			if err != nil {
+				t.Error(err)
+			}
+			allowed <- wait == 0
+		}()
+	}
+	wg.Wait()
+	close(allowed)
+	got := 0
+	for ok := range allowed {
+		if ok {
+			got++
+		}
+	}
+	// The first attempt is free and the second starts a pause: a burst of
+	// parallel guesses gets two through, not twenty.
+	if got != 2 {
+		t.Fatalf("%d of %d parallel attempts went ahead, want 2", got, n)
+	}
+}
+
 func TestLoginThrottleSuccessKeepsAddressCount(t *testing.T) {
 	f := newAccountsFixture(t)
 	ctx := context.Background()
 	p := DefaultThrottle()
 	for i := range 19 {
-		if _, err := f.s.LoginFailed(ctx, p, Attempt{Username: "guess" + strconv.Itoa(i), Address: "10.9.9.9"}); err != nil {
+		got, err := f.failLogin(ctx, p, Attempt{Username: "guess" + strconv.Itoa(i), Address: "10.9.9.9"})
+		if err != nil {
 			t.Fatal(err)
 		}
+		f.advance(got.Wait) // just past each pause, within the window
 	}
-	f.advance(time.Hour / 4 / 2)
 	if err := f.s.LoginSucceeded(ctx, Attempt{Username: "kadri", Address: "10.9.9.9"}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := f.s.LoginFailed(ctx, p, Attempt{Username: "guess-last", Address: "10.9.9.9"})
+	got, err := f.failLogin(ctx, p, Attempt{Username: "guess-last", Address: "10.9.9.9"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -685,12 +739,12 @@ func TestLoginThrottleForgetsOldKeys(t *testing.T) {
 	ctx := context.Background()
 	p := DefaultThrottle()
 	for i := range 5 {
-		if _, err := f.s.LoginFailed(ctx, p, Attempt{Username: "invented" + strconv.Itoa(i)}); err != nil {
+		if _, err := f.failLogin(ctx, p, Attempt{Username: "invented" + strconv.Itoa(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	f.advance(25 * time.Hour)
-	if _, err := f.s.LoginFailed(ctx, p, Attempt{Username: "latest"}); err != nil {
+	if _, err := f.failLogin(ctx, p, Attempt{Username: "latest"}); err != nil {
 		t.Fatal(err)
 	}
 	var n int64
