@@ -2,7 +2,7 @@
 // ministerial-prep staff work with: CSV files (one per table, alone or in a
 // ZIP) and one XLSX workbook with a sheet per table.
 //
-// The column order of every table is a stable contract (docs/exports.md):
+// The column order of every table is a stable contract (README, "Exports"):
 // new columns are appended, never reordered. Every text cell is protected
 // against spreadsheet formula injection by [Escape]; numbers are written as
 // numbers. The package only writes: it reads no database and knows no HTTP.

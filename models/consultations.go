@@ -17,8 +17,8 @@ const DeadlineLayout = "2006-01-02T15:04"
 // ConsultationInput is the editable part of a consultation.
 type ConsultationInput struct {
 	Key         string `form:"key" json:"key" field:"key" validate:"required,slug"`
-	Title       string `form:"title" json:"title" field:"title" validate:"required,max=200"`
-	Description string `form:"description" json:"description" field:"description" validate:"max=4000"`
+	Title       string `form:"title" json:"title" field:"title" validate:"required,max=200,text"`
+	Description string `form:"description" json:"description" field:"description" validate:"max=4000,text"`
 	Deadline    string `form:"deadline" json:"deadline" field:"deadline" validate:"omitempty,datetime=2006-01-02T15:04"`
 }
 

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -135,7 +137,19 @@ func ParsePositions(r io.Reader) ([]ImportRow, error) {
 			strings.Join(ImportColumns, ", "))})
 		return nil, &ImportError{Problems: probs}
 	}
+	notUTF8 := func(line int, rec []string) bool {
+		if slices.ContainsFunc(rec, func(s string) bool { return !utf8.ValidString(s) }) {
+			probs = append(probs, Problem{Line: line, Message: "The file is not UTF-8 text (first seen on this line): " +
+				"save it from the spreadsheet as \u201cCSV UTF-8\u201d and import it again."})
+			return true
+		}
+		return false
+	}
+	if notUTF8(1, header) {
+		return nil, &ImportError{Problems: probs}
+	}
 	var rows []ImportRow
+	encodingReported := false
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -152,6 +166,9 @@ func ParsePositions(r io.Reader) ([]ImportRow, error) {
 			break
 		}
 		line, _ := cr.FieldPos(0)
+		if !encodingReported && notUTF8(line, rec) {
+			encodingReported = true
+		}
 		get := func(name string) string {
 			if i, ok := col[name]; ok && i < len(rec) {
 				return unescapeCell(rec[i])

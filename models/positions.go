@@ -46,17 +46,17 @@ type scaleAnswer struct {
 	AcceptMin  int    `field:"acceptable_min" validate:"min=1,ltefield=Preferred"`
 	AcceptMax  int    `field:"acceptable_max" validate:"gtefield=Preferred,ltefield=K"`
 	Importance string `field:"importance" validate:"oneof=low medium high 'red line'"`
-	Rationale  string `field:"rationale" validate:"max=4000"`
+	Rationale  string `field:"rationale" validate:"max=4000,text"`
 }
 
 type choiceAnswer struct {
 	Options   int    `field:"options" validate:"min=2"`
 	Option    int    `field:"option" validate:"required,min=1,ltefield=Options"`
-	Rationale string `field:"rationale" validate:"max=4000"`
+	Rationale string `field:"rationale" validate:"max=4000,text"`
 }
 
 type textAnswer struct {
-	Answer string `field:"answer_text" validate:"required,max=4000"`
+	Answer string `field:"answer_text" validate:"required,max=4000,text"`
 }
 
 // Normalize fills the defaults of a scale answer: the acceptable range
@@ -117,11 +117,18 @@ func (s *Store) Check(in PositionInput, q *Question) map[string]string {
 		case FieldOption:
 			msgs[field] = "Choose one of the options."
 		case FieldRationale:
-			msgs[field] = fmt.Sprintf("The rationale must be at most %d characters.", MaxRationale)
-		case FieldAnswer:
-			if in.Answer == "" {
-				msgs[field] = "Write an answer, or leave the question for later."
+			if !IsText(in.Rationale) {
+				msgs[field] = "The rationale contains characters that are not valid text."
 			} else {
+				msgs[field] = fmt.Sprintf("The rationale must be at most %d characters.", MaxRationale)
+			}
+		case FieldAnswer:
+			switch {
+			case in.Answer == "":
+				msgs[field] = "Write an answer, or leave the question for later."
+			case !IsText(in.Answer):
+				msgs[field] = "The answer contains characters that are not valid text."
+			default:
 				msgs[field] = fmt.Sprintf("The answer must be at most %d characters.", MaxRationale)
 			}
 		case "k", "options":

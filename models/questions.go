@@ -13,12 +13,12 @@ import (
 // Labels holds the scale point labels (points 1..k), Options the choices.
 type QuestionInput struct {
 	Key       string   `form:"key" json:"key" field:"key" validate:"required,slug"`
-	Section   string   `form:"section" json:"section" field:"section" validate:"required,max=200"`
-	Text      string   `form:"text" json:"text" field:"text" validate:"required,max=1000"`
-	Help      string   `form:"help" json:"help,omitempty" field:"help" validate:"max=2000"`
+	Section   string   `form:"section" json:"section" field:"section" validate:"required,max=200,text"`
+	Text      string   `form:"text" json:"text" field:"text" validate:"required,max=1000,text"`
+	Help      string   `form:"help" json:"help,omitempty" field:"help" validate:"max=2000,text"`
 	Kind      string   `form:"kind" json:"kind" field:"kind" validate:"required,oneof=scale choice text"`
-	Labels    []string `form:"labels" json:"points,omitempty" field:"points" validate:"required_if=Kind scale,omitempty,min=3,max=11,dive,required,max=120"`
-	Options   []string `form:"options" json:"options,omitempty" field:"options" validate:"required_if=Kind choice,omitempty,min=2,max=20,dive,required,max=200"`
+	Labels    []string `form:"labels" json:"points,omitempty" field:"points" validate:"required_if=Kind scale,omitempty,min=3,max=11,dive,required,max=120,text"`
+	Options   []string `form:"options" json:"options,omitempty" field:"options" validate:"required_if=Kind choice,omitempty,min=2,max=20,dive,required,max=200,text"`
 	StatusQuo int      `form:"status_quo" json:"status_quo,omitempty" field:"status_quo" validate:"min=0,max=11"`
 }
 
@@ -65,7 +65,7 @@ func (s *Store) CheckQuestion(in QuestionInput) map[string]string {
 		}
 		msgs[field] = msg
 	}
-	for field, msg := range msgs {
+	for field := range msgs {
 		switch {
 		case field == "points" || strings.HasPrefix(field, "points["):
 			delete(msgs, field)
@@ -75,9 +75,13 @@ func (s *Store) CheckQuestion(in QuestionInput) map[string]string {
 			add("options", "A choice needs 2 to 20 options, each at most 200 characters.")
 		case field == "kind":
 			msgs[field] = "Choose scale, choice or text."
-		default:
-			_ = msg
 		}
+	}
+	if !allText(in.Labels) {
+		add("points", "A point's label contains characters that are not valid text.")
+	}
+	if !allText(in.Options) {
+		add("options", "An option contains characters that are not valid text.")
 	}
 	if in.Kind == KindScale && in.StatusQuo > len(in.Labels) {
 		add("status_quo", "The status quo must be one of the scale's points.")
@@ -86,6 +90,15 @@ func (s *Store) CheckQuestion(in QuestionInput) map[string]string {
 		add("options", "Each option must be different.")
 	}
 	return msgs
+}
+
+func allText(list []string) bool {
+	for _, s := range list {
+		if !IsText(s) {
+			return false
+		}
+	}
+	return true
 }
 
 func hasDuplicate(list []string) bool {

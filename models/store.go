@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -69,37 +70,45 @@ func Open(path string) (*Store, error) {
 	q.Set("_busy_timeout", "10000")
 	q.Set("_synchronous", "FULL")
 	q.Set("_txlock", "immediate")
-	writer, err := openGorm("file:" + path + "?" + q.Encode())
+	writer, err := openGorm(sqliteURI(path, q), 1)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	q.Set("_txlock", "deferred")
 	q.Set("_query_only", "true")
-	reader, err := openGorm("file:" + path + "?" + q.Encode())
+	reader, err := openGorm(sqliteURI(path, q), 8)
 	if err != nil {
 		closeGorm(writer)
 		return nil, fmt.Errorf("open database %s for reading: %w", path, err)
 	}
-	wdb, err := writer.DB()
-	if err != nil {
-		return nil, err
-	}
-	wdb.SetMaxOpenConns(1)
-	wdb.SetConnMaxLifetime(0)
-	rdb, err := reader.DB()
-	if err != nil {
-		return nil, err
-	}
-	rdb.SetMaxOpenConns(8)
 	return &Store{w: writer, r: reader, validate: NewValidator(), now: time.Now}, nil
 }
 
-func openGorm(dsn string) (*gorm.DB, error) {
-	return gorm.Open(sqlite.Open(dsn), &gorm.Config{
+// sqliteURI is the URI that opens the database file at path with the
+// options of q. The characters that end or escape a URI's path (?, #, %)
+// are escaped, so that a path holding them names that very file rather
+// than a shorter one.
+func sqliteURI(path string, q url.Values) string {
+	escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(filepath.Clean(path))
+	return "file:" + escaped + "?" + q.Encode()
+}
+
+// openGorm opens a pool of at most maxConns connections.
+func openGorm(dsn string, maxConns int) (*gorm.DB, error) {
+	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
 		Logger:         logger.Discard,
 		NowFunc:        func() time.Time { return time.Now().UTC() },
 		TranslateError: true,
 	})
+	if err != nil {
+		return nil, err
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(maxConns)
+	return db, nil
 }
 
 func closeGorm(db *gorm.DB) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 )
@@ -27,7 +28,27 @@ func NewValidator() *validator.Validate {
 	_ = v.RegisterValidation("slug", func(fl validator.FieldLevel) bool {
 		return IsSlug(fl.Field().String())
 	})
+	_ = v.RegisterValidation("text", func(fl validator.FieldLevel) bool {
+		return IsText(fl.Field().String())
+	})
 	return v
+}
+
+// IsText reports whether s is text that can be stored, shown and exported
+// as it is: valid UTF-8 without control characters other than tab, line
+// feed and carriage return (the ones that neither a web page nor a
+// spreadsheet cell can hold). A file saved in another encoding, such as
+// Windows-1252, fails this test.
+func IsText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
+			return false
+		}
+	}
+	return true
 }
 
 // IsSlug reports whether s is a stable key: lower-case letters, digits and
@@ -79,6 +100,8 @@ func message(fe validator.FieldError) string {
 		return fmt.Sprintf("Must be at least %s.", fe.Param())
 	case "oneof":
 		return "Choose one of: " + strings.ReplaceAll(fe.Param(), "'", "") + "."
+	case "text":
+		return "Contains characters that are not valid text."
 	case "slug":
 		return "Use lower-case letters, digits and hyphens only (for example nato-russia-2025)."
 	case "ltefield", "gtefield":

@@ -39,6 +39,32 @@ func TestIsSlug(t *testing.T) {
 	}
 }
 
+func TestIsText(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"empty", "", true},
+		{"plain", "Keep the Founding Act.", true},
+		{"accents and other scripts", "Türkiye, Ελλάδα, България", true},
+		{"tab, line feed, carriage return", "a\tb\r\nc\n", true},
+		{"Windows-1252 bytes", "d\xe9l\xe9gation", false},
+		{"a lone continuation byte", "abc\x80", false},
+		{"truncated sequence", "\xc3", false},
+		{"NUL", "a\x00b", false},
+		{"escape", "\x1b[0m", false},
+		{"vertical tab", "a\vb", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := models.IsText(tc.in); got != tc.want {
+				t.Errorf("IsText(%q) = %t, want %t", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestPasswordProblem(t *testing.T) {
 	tests := []struct {
 		name     string
