@@ -429,6 +429,168 @@ func TestAnalyzeNoTrendWithoutPrevious(t *testing.T) {
 	}
 }
 
+// TestAnalyzeScaleSizes runs whole questions on the smallest (3) and the
+// largest (11) scale through Analyze, with hand-computed results.
+func TestAnalyzeScaleSizes(t *testing.T) {
+	labels := func(k int) []string {
+		out := make([]string, k)
+		for i := range out {
+			out[i] = string(rune('a' + i))
+		}
+		return out
+	}
+	type answer struct {
+		code       string
+		x, lo, hi  int
+		importance Importance
+	}
+	tests := []struct {
+		name     string
+		k        int
+		answers  []answer
+		median   float64
+		cns      float64
+		agree    float64
+		outliers []string
+		ground   *Range
+		blocking *Blocking
+		redLines []RedLine
+		class    Classification
+	}{
+		{
+			// 1 | 3: median 2, Cns 0; both within one point of 2 (100%) yet
+			// both half the scale away (outliers). Acceptance 1:1, 3:1 →
+			// the lower point 1; B blocks.
+			name: "3 points, split at the extremes", k: 3,
+			answers: []answer{{"A", 1, 1, 1, ImportanceRedLine}, {"B", 3, 3, 3, ""}},
+			median:  2, cns: 0, agree: 100, outliers: []string{"A", "B"},
+			blocking: &Blocking{Members: []string{"B"}, Point: 1},
+			redLines: []RedLine{{Member: "A", Preferred: 1, Side: "below"}},
+			class:    Polarized,
+		},
+		{
+			// 1,2,2,2,3: Cns 1 − ⅖ = 0.6; ranges meet at 2.
+			name: "3 points, realistic", k: 3,
+			answers: []answer{{"A", 1, 1, 2, ""}, {"B", 2, 1, 3, ""}, {"C", 2, 2, 2, ""}, {"D", 2, 2, 3, ""}, {"E", 3, 2, 3, ImportanceRedLine}},
+			median:  2, cns: 0.6, agree: 100, outliers: []string{"A", "E"},
+			ground:   &Range{2, 2},
+			redLines: []RedLine{{Member: "E", Preferred: 3, Side: "above"}},
+			class:    Consensus,
+		},
+		{
+			name: "3 points, one response", k: 3,
+			answers: []answer{{"A", 3, 2, 3, ""}},
+			median:  3, cns: 1, agree: 100, outliers: []string{},
+			ground: &Range{2, 3},
+			class:  Insufficient,
+		},
+		{
+			// 1 | 11: median 6, Cns 0, agreement 0. Acceptance 1–3 and 9–11;
+			// 3 and 9 are both 3 from 6 → 3; B blocks.
+			name: "11 points, split at the extremes", k: 11,
+			answers: []answer{{"A", 1, 1, 3, ""}, {"B", 11, 9, 11, ""}},
+			median:  6, cns: 0, agree: 0, outliers: []string{"A", "B"},
+			blocking: &Blocking{Members: []string{"B"}, Point: 3},
+			class:    Polarized,
+		},
+		{
+			// 5,5,6,6,6,7,10: Cns 0.8062 (see TestCns), agreement 6/7; G's
+			// range 8–11 misses the others' 6 → no common ground; point 6 is
+			// accepted by six, G blocks. 10 is 4 < 5 from 6: no outlier.
+			name: "11 points, broad agreement", k: 11,
+			answers: []answer{{"A", 5, 4, 6, ""}, {"B", 5, 5, 7, ""}, {"C", 6, 5, 6, ""}, {"D", 6, 6, 8, ""},
+				{"E", 6, 6, 6, ""}, {"F", 7, 6, 9, ""}, {"G", 10, 8, 11, ImportanceRedLine}},
+			median: 6, cns: 0.8061878370948167, agree: 600.0 / 7, outliers: []string{},
+			blocking: &Blocking{Members: []string{"G"}, Point: 6},
+			redLines: []RedLine{{Member: "G", Preferred: 10, Side: "above"}},
+			class:    BroadAgreement,
+		},
+		{
+			name: "11 points, all identical", k: 11,
+			answers: []answer{{"A", 7, 7, 7, ""}, {"B", 7, 5, 9, ""}, {"C", 7, 6, 7, ""}},
+			median:  7, cns: 1, agree: 100, outliers: []string{},
+			ground: &Range{7, 7},
+			class:  Unanimous,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := Input{Questions: []Question{{Key: "s", Kind: KindScale, Points: labels(tt.k)}}}
+			for _, a := range tt.answers {
+				in.Members = append(in.Members, Member{Code: a.code})
+				in.Positions = append(in.Positions, Position{MemberCode: a.code, QuestionKey: "s", Preferred: a.x,
+					AcceptMin: a.lo, AcceptMax: a.hi, Importance: a.importance})
+			}
+			q := Analyze(in).Questions[0]
+			s := q.Scale
+			if s.K != tt.k || len(s.Counts) != tt.k {
+				t.Fatalf("k = %d with %d counts, want %d", s.K, len(s.Counts), tt.k)
+			}
+			checkFloat(t, "median", s.Median, tt.median)
+			checkFloat(t, "Cns", s.Cns, tt.cns)
+			checkFloat(t, "agreement", s.AgreementPct, tt.agree)
+			checkStrings(t, "outliers", s.Outliers, tt.outliers)
+			if !reflect.DeepEqual(s.CommonGround, tt.ground) {
+				t.Errorf("common ground = %v, want %v", s.CommonGround, tt.ground)
+			}
+			if !reflect.DeepEqual(s.Blocking, tt.blocking) {
+				t.Errorf("blocking = %+v, want %+v", s.Blocking, tt.blocking)
+			}
+			if want := tt.redLines; want == nil {
+				if len(s.RedLines) != 0 {
+					t.Errorf("red lines = %+v, want none", s.RedLines)
+				}
+			} else if !reflect.DeepEqual(s.RedLines, want) {
+				t.Errorf("red lines = %+v, want %+v", s.RedLines, want)
+			}
+			if q.Classification != tt.class {
+				t.Errorf("classification = %q, want %q", q.Classification, tt.class)
+			}
+		})
+	}
+}
+
+func TestAnalyzeTrend(t *testing.T) {
+	at := func(code string, x int) Position { return Position{MemberCode: code, QuestionKey: "s", Preferred: x} }
+	tests := []struct {
+		name      string
+		current   []Position
+		previous  []Position
+		wantTrend bool
+		cnsDelta  float64
+		medDelta  float64
+	}{
+		{"no previous round", []Position{at("A", 2), at("B", 4)}, nil, false, 0, 0},
+		{"nobody answered the previous round", []Position{at("A", 2), at("B", 4)}, []Position{}, false, 0, 0},
+		// Deltas against an empty round would be measured from Cns 0 and
+		// median 0: no trend instead.
+		{"nobody answered this round", nil, []Position{at("A", 2), at("B", 4)}, false, 0, 0},
+		// now 3,3 (Cns 1, median 3); before 2,4: μ = 3, |x − μ|/4 = ¼ →
+		// 1 + log2(¾) = 0.5849625007 → Cns delta 0.4150374993, median delta 0
+		{"both rounds answered", []Position{at("A", 3), at("B", 3)}, []Position{at("A", 2), at("B", 4)}, true, 0.4150374992788438, 0},
+		// now 5 (median 5); before 1, 2 (median 1.5, Cns 1 + log2(7/8) = 0.8073549221)
+		{"one answer now", []Position{at("A", 5)}, []Position{at("A", 1), at("B", 2)}, true, 1 - 0.8073549220576041, 3.5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Analyze(Input{
+				Members:   []Member{{"A", ""}, {"B", ""}},
+				Questions: []Question{{Key: "s", Kind: KindScale, Points: five}},
+				Positions: tt.current,
+				Previous:  tt.previous,
+			})
+			tr := r.Questions[0].Trend
+			if (tr != nil) != tt.wantTrend {
+				t.Fatalf("trend = %+v, want present: %t", tr, tt.wantTrend)
+			}
+			if tr != nil {
+				checkFloat(t, "Cns delta", tr.CnsDelta, tt.cnsDelta)
+				checkFloat(t, "median delta", tr.MedianDelta, tt.medDelta)
+			}
+		})
+	}
+}
+
 func TestAnalyzeRankingTies(t *testing.T) {
 	// Three questions with identical answers → same class and Cns: kept in
 	// question order; the unanimous and insufficient ones come last.
@@ -576,7 +738,7 @@ func cutComma(s string) (string, string, bool) {
 }
 
 func TestAnalyzeDeterministicSynthetic(t *testing.T) {
-	in := synthetic(32, 50)
+	in := synthetic(32, 50, true)
 	a, b := Analyze(in), Analyze(in)
 	if !reflect.DeepEqual(a, b) {
 		t.Fatal("Analyze is not deterministic")

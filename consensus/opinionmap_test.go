@@ -239,7 +239,7 @@ func TestDistinctive(t *testing.T) {
 
 func TestSyntheticBlocsMatchCamps(t *testing.T) {
 	// synthetic() puts member m in camp m % 3.
-	r := Analyze(synthetic(60, 40))
+	r := Analyze(synthetic(60, 40, true))
 	if len(r.Map.Blocs) != 3 {
 		t.Fatalf("got %d blocs, want 3", len(r.Map.Blocs))
 	}
