@@ -106,11 +106,11 @@ func MemberChart(r *consensus.Report, code string, positions []consensus.Positio
 			s.text(dotFlagX, y+4, "no answer", fmt.Sprintf(`font-size="11" font-style="italic" fill="%s"`, colMuted))
 			continue
 		}
-		lo, hi := mp.Preferred, mp.Preferred
+		acc := consensus.Range{Lo: mp.Preferred, Hi: mp.Preferred}
 		if in, ok := inputs[posKey{code, q.Key}]; ok {
-			lo, hi = acceptBounds(in, k)
+			acc = consensus.AcceptRange(&in, k)
 		}
-		s.line(x(float64(lo)), y, x(float64(hi)), y, fmt.Sprintf(`class="accept" stroke="%s" stroke-width="8" stroke-linecap="round"`, colNavyDim))
+		s.line(x(float64(acc.Lo)), y, x(float64(acc.Hi)), y, fmt.Sprintf(`class="accept" stroke="%s" stroke-width="8" stroke-linecap="round"`, colNavyDim))
 		s.line(x(mp.Median), y-12, x(mp.Median), y+12, fmt.Sprintf(`class="median" stroke="%s" stroke-width="3"`, colGold))
 		stroke := colPaper
 		if mp.Outlier {
@@ -135,27 +135,11 @@ func MemberChart(r *consensus.Report, code string, positions []consensus.Positio
 	return s.html()
 }
 
-// acceptBounds returns a scale position's acceptable range as the analysis
-// reads it: a zero bound means the preferred point, and the range lies in
-// 1..k and contains the preferred point.
-func acceptBounds(p consensus.Position, k int) (lo, hi int) {
-	lo, hi = p.AcceptMin, p.AcceptMax
-	if lo == 0 {
-		lo = p.Preferred
-	}
-	if hi == 0 {
-		hi = p.Preferred
-	}
-	lo = min(max(lo, 1), p.Preferred)
-	hi = max(min(hi, k), p.Preferred)
-	return lo, hi
-}
-
 // posKey identifies a member's position on a question.
 type posKey struct{ member, question string }
 
-// positionIndex indexes positions by member and question; as in the
-// analysis, the last position of a pair wins.
+// positionIndex indexes positions by member and question; the last position
+// of a pair wins (the store hands over one position per pair).
 func positionIndex(positions []consensus.Position) map[posKey]consensus.Position {
 	out := make(map[posKey]consensus.Position, len(positions))
 	for _, p := range positions {

@@ -18,11 +18,12 @@ const (
 
 // HeatColumn is a scale question of the heatmap.
 type HeatColumn struct {
-	Number int // 1-based among the scale questions
-	Key    string
-	Text   string
-	K      int
-	Median float64
+	Number    int // 1-based among the scale questions
+	Key       string
+	Text      string
+	K         int
+	Responses int
+	Median    float64 // meaningful only when Responses > 0
 }
 
 // HeatCell is one member's answer to one scale question.
@@ -90,7 +91,8 @@ func NewHeatmap(r *consensus.Report, sort string) Heatmap {
 		if q.Scale == nil {
 			continue
 		}
-		h.Columns = append(h.Columns, HeatColumn{Number: len(h.Columns) + 1, Key: q.Key, Text: q.Text, K: q.Scale.K, Median: q.Scale.Median})
+		h.Columns = append(h.Columns, HeatColumn{Number: len(h.Columns) + 1, Key: q.Key, Text: q.Text, K: q.Scale.K,
+			Responses: q.Coverage.Responses, Median: q.Scale.Median})
 	}
 	rows := make([]HeatRow, 0, len(r.Members))
 	for _, m := range sortedMembers(r) {

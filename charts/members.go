@@ -212,12 +212,12 @@ func NewMemberView(r *consensus.Report, code string, positions []consensus.Posit
 				row.CommonGround = rangeText(*q.Scale.CommonGround)
 			}
 			if p, ok := mine[q.Key]; ok {
-				lo, hi := p.Preferred, p.Preferred
+				acc := consensus.Range{Lo: p.Preferred, Hi: p.Preferred}
 				if has {
-					lo, hi = acceptBounds(in, q.Scale.K)
+					acc = consensus.AcceptRange(&in, q.Scale.K)
 				}
 				row.Answered, row.Preferred, row.PreferredLabel = true, p.Preferred, pointLabel(q, p.Preferred)
-				row.Acceptable = rangeText(consensus.Range{Lo: lo, Hi: hi})
+				row.Acceptable = rangeText(acc)
 				row.Median, row.Deviation = p.Median, p.Deviation
 				row.MedianLabel = medianLabel(q, p.Median)
 				row.CSS = deviationCSS(DeviationClass(p.Deviation))

@@ -21,27 +21,29 @@ type Badge struct {
 	Class string
 }
 
-// classOrder lists the classifications from most agreement to least, then
-// insufficient.
+// classOrder lists the classifications from most agreement to least — the
+// report's ranking read backwards, so polarized (two camps at the ends of
+// the scale) is the most divided — then insufficient.
 var classOrder = []consensus.Classification{
 	consensus.Unanimous, consensus.Consensus, consensus.BroadAgreement,
-	consensus.Polarized, consensus.Divided, consensus.Insufficient,
+	consensus.Divided, consensus.Polarized, consensus.Insufficient,
 }
 
 // classColors colour the classifications: ColorBrewer RdBu (safe for the
-// common colour-vision deficiencies), blue for agreement, red for division,
-// grey for too few answers. report.css uses the same colours for badges.
+// common colour-vision deficiencies), blue for agreement, red for division
+// (darkest for the most divided), grey for too few answers. report.css uses
+// the same colours for badges.
 var classColors = map[consensus.Classification]string{
 	consensus.Unanimous:      "#2166ac",
 	consensus.Consensus:      "#67a9cf",
 	consensus.BroadAgreement: "#d1e5f0",
-	consensus.Polarized:      "#ef8a62",
-	consensus.Divided:        "#b2182b",
+	consensus.Divided:        "#ef8a62",
+	consensus.Polarized:      "#b2182b",
 	consensus.Insufficient:   "#d9d9d9",
 }
 
 // classDark tells which classification colours need white text.
-var classDark = map[consensus.Classification]bool{consensus.Unanimous: true, consensus.Divided: true}
+var classDark = map[consensus.Classification]bool{consensus.Unanimous: true, consensus.Polarized: true}
 
 // BadgeOf returns the badge of a classification ("" for text questions).
 func BadgeOf(c consensus.Classification) Badge {

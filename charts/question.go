@@ -194,12 +194,12 @@ func (v *QuestionView) scale(q *consensus.QuestionReport, names map[string]strin
 		for _, code := range members {
 			m := mark(code)
 			in := idx[posKey{code, q.Key}]
-			lo, hi := acceptBounds(in, st.K)
-			if in.Preferred == 0 {
-				lo, hi = p, p
+			acc := consensus.Range{Lo: p, Hi: p}
+			if in.Preferred != 0 {
+				acc = consensus.AcceptRange(&in, st.K)
 			}
 			voice := Voice{Member: MemberRef{code, names[code]}, Position: fmt.Sprintf("point %d · %s", p, pointLabel(q, p)),
-				Acceptable: rangeText(consensus.Range{Lo: lo, Hi: hi}), Importance: string(in.Importance), Rationale: in.Rationale}
+				Acceptable: rangeText(acc), Importance: string(in.Importance), Rationale: in.Rationale}
 			if m.Blocking {
 				voice.Tags = append(voice.Tags, "blocking")
 			}

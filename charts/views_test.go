@@ -307,3 +307,56 @@ func TestNewMapView(t *testing.T) {
 		t.Errorf("separation %q, chart %d bytes", v.Separation, len(v.Chart))
 	}
 }
+
+// TestClassOrderFollowsTheRanking: the summary and its bar list the
+// classifications from most agreement to least, the ranking read backwards
+// (polarized is the most divided), with insufficient last.
+func TestClassOrderFollowsTheRanking(t *testing.T) {
+	scale := func(key string) consensus.Question {
+		return consensus.Question{Key: key, Kind: consensus.KindScale, Points: fiveLabels}
+	}
+	at := func(code, key string, x, lo, hi int) consensus.Position {
+		return consensus.Position{MemberCode: code, QuestionKey: key, Preferred: x, AcceptMin: lo, AcceptMax: hi}
+	}
+	rep := consensus.Analyze(consensus.Input{
+		Members: []consensus.Member{{Code: "A"}, {Code: "B"}},
+		Questions: []consensus.Question{scale("unanimous"), scale("consensus"), scale("broad"), scale("polarized"),
+			{Key: "divided", Kind: consensus.KindChoice, Options: []string{"p", "q"}}, scale("insufficient")},
+		Positions: []consensus.Position{
+			at("A", "unanimous", 3, 3, 3), at("B", "unanimous", 3, 3, 3),
+			at("A", "consensus", 2, 2, 3), at("B", "consensus", 3, 2, 3),
+			at("A", "broad", 2, 2, 2), at("B", "broad", 3, 3, 3), // Cns 0.81, agreement 100%, no common ground
+			at("A", "polarized", 1, 1, 1), at("B", "polarized", 5, 5, 5),
+			{MemberCode: "A", QuestionKey: "divided", Option: "p"}, {MemberCode: "B", QuestionKey: "divided", Option: "q"},
+			at("A", "insufficient", 3, 3, 3),
+		},
+	})
+	var ranked []string // classifications in ranking order, most divided first
+	for _, key := range rep.Ranking {
+		q, _ := rep.Question(key)
+		if want := strings.Replace(q.Key, "broad", "broad agreement", 1); string(q.Classification) != want {
+			t.Fatalf("question %s classified %q: the fixture is wrong", q.Key, q.Classification)
+		}
+		ranked = append(ranked, string(q.Classification))
+	}
+	want := slices.Clone(ranked[:len(ranked)-1]) // without insufficient, which stays last
+	slices.Reverse(want)
+	want = append(want, string(consensus.Insufficient))
+
+	var summary []string
+	for _, c := range NewOverview(rep).Classes {
+		summary = append(summary, c.Badge.Label)
+	}
+	if !slices.Equal(summary, want) {
+		t.Errorf("summary order %q, want %q", summary, want)
+	}
+	var bar []string
+	for _, e := range parseSVG(t, ClassChart(rep, "cc")) {
+		if e.name == "title" && strings.HasSuffix(e.text, ": 1") {
+			bar = append(bar, strings.TrimSuffix(e.text, ": 1"))
+		}
+	}
+	if !slices.Equal(bar, want) {
+		t.Errorf("bar segments %q, want %q", bar, want)
+	}
+}

@@ -175,10 +175,10 @@ func (a *answers) scaleCounts(q, nm, k int) []int {
 	return counts
 }
 
-// acceptRange returns the acceptable range of a scale position: a zero bound
-// means Preferred; the range is clamped to 1..k and widened to contain
-// Preferred.
-func acceptRange(p *Position, k int) Range {
+// AcceptRange returns the acceptable range of a scale position on a k-point
+// scale as the analysis reads it: a zero bound means Preferred; the range is
+// clamped to 1..k and widened to contain Preferred.
+func AcceptRange(p *Position, k int) Range {
 	lo, hi := p.AcceptMin, p.AcceptMax
 	if lo == 0 {
 		lo = p.Preferred
@@ -331,7 +331,7 @@ func (a *analyzer) scale(q int, qr *QuestionReport) {
 		x := a.cur.val[base+m]
 		byPoint[x-1] = append(byPoint[x-1], ro.members[m].Code)
 		resp = append(resp, m)
-		ranges = append(ranges, acceptRange(&a.cur.positions[pi], k))
+		ranges = append(ranges, AcceptRange(&a.cur.positions[pi], k))
 	}
 
 	median := Median(counts)
@@ -400,7 +400,9 @@ func (a *analyzer) scale(q int, qr *QuestionReport) {
 	qr.Scale = st
 	qr.Classification = ClassifyScale(counts, st.CommonGround != nil, cns, agree, a.th)
 
-	if a.prev != nil {
+	// A trend needs answers in both rounds: against a round without any,
+	// the change of Cns and median would be measured from 0.
+	if a.prev != nil && n > 0 {
 		pc := a.prev.scaleCounts(q, nm, k)
 		if pn := Total(pc); pn > 0 {
 			pcns, pmed := Cns(pc), Median(pc)
@@ -555,9 +557,13 @@ func (a *analyzer) scaledMatrix() (vals []float64, cols []int) {
 }
 
 // PairScore returns the similarity of two members from their scaled answers
-// (values in 0..1, negative = not answered): 1 − mean |a_j − b_j| over the
-// questions both answered, and the number of such questions. The similarity
-// is 0 when there is no common question.
+// (values in 0..1, negative = not answered), and the number of questions both
+// answered (Concord's definition: one minus the mean absolute difference of
+// the answers scaled by (x − 1)/(k − 1)):
+//
+//	similarity = 1 − mean_j |a_j − b_j|  over the questions j both answered
+//
+// The similarity is 0 when there is no common question.
 func PairScore(a, b []float64) (similarity float64, common int) {
 	sum := 0.0
 	for j, x := range a {

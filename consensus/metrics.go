@@ -148,7 +148,15 @@ func Cns(counts []int) float64 {
 }
 
 // AgreementPct returns the share, in percent (0..100), of responses x with
-// |x − median| <= 1; 0 when there is no response.
+//
+//	|x − median| <= 1,
+//
+// 0 when there is no response. This is the percent agreement of Delphi
+// studies, read as "within one point of the median"; its default threshold
+// of 75% (Thresholds.BroadAgreementPct) is the median threshold found by
+// Diamond et al. (2014), "Defining consensus: a systematic review recommends
+// methodologic criteria for reporting of Delphi studies", J Clin Epidemiol
+// 67(4):401–409.
 func AgreementPct(counts []int, median float64) float64 {
 	n, near := 0, 0
 	for i, c := range counts {
@@ -164,8 +172,12 @@ func AgreementPct(counts []int, median float64) float64 {
 }
 
 // IsOutlier reports whether a preferred point x on a k-point scale is an
-// outlier: |x − median| >= (k − 1)/2, i.e. at least half the scale away from
-// the median. A scale with fewer than two points has no outliers.
+// outlier (Concord's definition, scaled to the scale like Cns):
+//
+//	|x − median| >= (k − 1)/2,
+//
+// i.e. at least half the scale away from the median. A scale with fewer than
+// two points has no outliers.
 func IsOutlier(x int, median float64, k int) bool {
 	if k < 2 {
 		return false
@@ -196,7 +208,9 @@ func Side(x int, median float64) string {
 }
 
 // CommonGround returns the intersection of the acceptable ranges,
-// [max Lo, min Hi], or nil when it is empty or there is no range.
+// [max Lo, min Hi], or nil when it is empty or there is no range: the points
+// every member can accept, which a decision by consensus needs (Concord's
+// definition).
 func CommonGround(ranges []Range) *Range {
 	if len(ranges) == 0 {
 		return nil
@@ -213,11 +227,15 @@ func CommonGround(ranges []Range) *Range {
 }
 
 // BlockingPoint returns the point of a k-point scale accepted by the most
-// ranges, and how many ranges accept it. Ties go to the point closest to the
-// median, then to the lower point. The members whose range does not contain
-// that point are the smallest set whose exclusion leaves a point acceptable
-// to all others ("consensus minus N"). It returns (0, 0) when there is no
-// range or k < 1.
+// ranges, and how many ranges accept it (Concord's definition):
+//
+//	point = argmax_p #{ranges r : r.Lo <= p <= r.Hi}
+//
+// Ties go to the point closest to the median, then to the lower point.
+// Ranges are clamped to 1..k. The members whose range does not contain that
+// point are the smallest set whose exclusion leaves a point acceptable to
+// all others ("consensus minus N", N = number of ranges − accepted). It
+// returns (0, 0) when there is no range or k < 1.
 func BlockingPoint(ranges []Range, k int, median float64) (point, accepted int) {
 	if len(ranges) == 0 || k < 1 {
 		return 0, 0
@@ -245,7 +263,9 @@ func BlockingPoint(ranges []Range, k int, median float64) (point, accepted int) 
 }
 
 // PolarShares returns the share (0..1) of responses in the lower third of the
-// scale, points <= 1 + (k−1)/3, and in the upper third, points >= k − (k−1)/3.
+// scale, points <= 1 + (k−1)/3, and in the upper third, points >= k − (k−1)/3
+// (Concord's reading of polarization on a scale split into thirds; points
+// exactly on a bound count).
 func PolarShares(counts []int) (low, high float64) {
 	n := Total(counts)
 	k := len(counts)

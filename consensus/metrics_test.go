@@ -19,6 +19,16 @@ var (
 	cSplit     = []int{3, 0, 0, 0, 3} // 1,1,1,5,5,5
 	cOdd       = []int{1, 2, 3, 1, 0} // 1,2,2,3,3,3,4
 	cEven      = []int{1, 1, 1, 1, 0} // 1,2,3,4
+
+	// The smallest and the largest scale Concord allows.
+	c3Split      = []int{1, 0, 1}                         // 1,3
+	c3Realistic  = []int{1, 3, 1}                         // 1,2,2,2,3
+	c3Skewed     = []int{0, 2, 1}                         // 2,2,3
+	c11Split     = []int{1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1} // 1,11
+	c11Realistic = []int{0, 0, 0, 0, 2, 3, 1, 0, 0, 1, 0} // 5,5,6,6,6,7,10
+	c11Thirds    = []int{1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1} // 1,4,8,11
+	c11Identical = []int{0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0} // 3,3,3
+	c11OneAtHigh = []int{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1} // 11
 )
 
 func TestTotal(t *testing.T) {
@@ -59,6 +69,13 @@ func TestMedian(t *testing.T) {
 		{"realistic even", cEven, 2.5},
 		// 1,1,1,1,5: x[2] = 1
 		{"skewed", []int{4, 0, 0, 0, 1}, 1},
+		{"3-point split at the extremes", c3Split, 2},   // (1+3)/2
+		{"3-point realistic", c3Realistic, 2},           // x[2]
+		{"3-point skewed", c3Skewed, 2},                 // 2,2,3: x[1]
+		{"11-point split at the extremes", c11Split, 6}, // (1+11)/2
+		{"11-point realistic", c11Realistic, 6},         // 5,5,6,6,6,7,10: x[3]
+		{"11-point one response", c11OneAtHigh, 11},
+		{"11-point all identical", c11Identical, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,6 +101,9 @@ func TestMean(t *testing.T) {
 		{"realistic odd", cOdd, 2.5714285714285716},
 		// (1+2+3+4)/4 = 10/4
 		{"realistic even", cEven, 2.5},
+		{"3-point skewed", c3Skewed, 7.0 / 3},           // (2+2+3)/3
+		{"11-point realistic", c11Realistic, 45.0 / 7},  // (10+18+7+10)/7
+		{"11-point split at the extremes", c11Split, 6}, // (1+11)/2
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,6 +157,17 @@ func TestQuartiles(t *testing.T) {
 		// 1,2,3,4: Q1 h=0.75 → 1+0.75·1 = 1.75; Q3 h=2.25 → 3+0.25·1 = 3.25
 		// (R: quantile(1:4) gives 1.75 and 3.25)
 		{"realistic even", cEven, 1.75, 3.25, 1.5},
+		// 1,3: Q1 h=0.25 → 1+0.25·2 = 1.5; Q3 h=0.75 → 1+0.75·2 = 2.5
+		{"3-point split at the extremes", c3Split, 1.5, 2.5, 1},
+		// 2,2,3: Q1 h=0.5 → 2; Q3 h=1.5 → 2+0.5·1 = 2.5
+		{"3-point skewed", c3Skewed, 2, 2.5, 0.5},
+		// 1,11: Q1 h=0.25 → 1+0.25·10 = 3.5; Q3 h=0.75 → 1+0.75·10 = 8.5
+		{"11-point split at the extremes", c11Split, 3.5, 8.5, 5},
+		// 5,5,6,6,6,7,10: Q1 h=1.5 → 5+0.5·1 = 5.5; Q3 h=4.5 → 6+0.5·1 = 6.5
+		{"11-point realistic", c11Realistic, 5.5, 6.5, 1},
+		// 1,4,8,11: Q1 h=0.75 → 1+0.75·3 = 3.25; Q3 h=2.25 → 8+0.25·3 = 8.75
+		{"11-point thirds", c11Thirds, 3.25, 8.75, 5.5},
+		{"11-point one response", c11OneAtHigh, 11, 11, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -199,6 +230,24 @@ func TestCns(t *testing.T) {
 		// = 1 − 0.2592025262 − 0.0627654411 − 0.2105057343
 		{"realistic spread", []int{2, 0, 3, 0, 1}, 0.46752629843125426},
 		{"one-point scale", []int{3}, 1},
+		// μ = 2, |x − μ|/2 = ½ for both: 1 + 2·½·log2(½) = 0
+		{"3-point split at the extremes", c3Split, 0},
+		// μ = 2: 1 + 2·⅕·log2(1 − ½) = 1 − ⅖
+		{"3-point realistic", c3Realistic, 0.6},
+		// μ = 7/3: d = 1/6 at 2, 1/3 at 3: 1 + ⅔·log2(5/6) + ⅓·log2(⅔)
+		// = 1 − 0.1753562706 − 0.1949875002
+		{"3-point skewed", c3Skewed, 0.629656229203752},
+		{"3-point one response", []int{0, 0, 1}, 1},
+		// μ = 6, |x − μ|/10 = ½ for both: 0
+		{"11-point split at the extremes", c11Split, 0},
+		// μ = 45/7, width 10: d = 1/7 at 5, 3/70 at 6, 4/70 at 7, 25/70 at 10;
+		// 1 + (2/7)·log2(6/7) + (3/7)·log2(67/70) + (1/7)·log2(66/70) + (1/7)·log2(45/70)
+		// = 1 − 0.0635406918 − 0.0270830685 − 0.0121269854 − 0.0910614172
+		{"11-point realistic", c11Realistic, 0.8061878370948167},
+		// μ = 6: d = ½ at 1 and 11, ⅕ at 4 and 8: 1 + ¼·(2·log2(½) + 2·log2(⅘))
+		// = 1 − ½ − ½·0.3219280949
+		{"11-point thirds", c11Thirds, 0.3390359525563189},
+		{"11-point all identical", c11Identical, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -225,6 +274,14 @@ func TestAgreementPct(t *testing.T) {
 		{"realistic odd", cOdd, 3, 85.71428571428571},
 		// median 2.5: points 2 and 3 are within 1, 1 and 4 are 1.5 away: 2/4
 		{"realistic even", cEven, 2.5, 50},
+		// On 3 points every answer is within one point of a median of 2.
+		{"3-point split at the extremes", c3Split, 2, 100},
+		{"3-point realistic", c3Realistic, 2, 100},
+		// |1 − 6| = |11 − 6| = 5 > 1
+		{"11-point split at the extremes", c11Split, 6, 0},
+		// 5,5,6,6,6,7 within one of 6, 10 is not: 6/7
+		{"11-point realistic", c11Realistic, 6, 600.0 / 7},
+		{"11-point one response", c11OneAtHigh, 11, 100},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -252,6 +309,15 @@ func TestIsOutlier(t *testing.T) {
 		{"7-point scale, 2 away", 6, 4, 7, false},
 		{"2-point scale split", 1, 1.5, 2, true}, // 0.5 >= 0.5
 		{"one-point scale", 1, 1, 1, false},
+		// k = 3: half the scale is (3−1)/2 = 1 point
+		{"3-point scale, 1 away", 1, 2, 3, true},
+		{"3-point scale, at the median", 2, 2, 3, false},
+		{"3-point scale, half a point away", 3, 2.5, 3, false}, // 0.5 < 1
+		// k = 11: half the scale is (11−1)/2 = 5 points
+		{"11-point scale, 5 away", 1, 6, 11, true},
+		{"11-point scale, 4 away", 10, 6, 11, false},
+		{"11-point scale, 4.5 away", 11, 6.5, 11, false},
+		{"11-point scale, 5.5 away", 1, 6.5, 11, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -347,6 +413,37 @@ func TestBlockingPoint(t *testing.T) {
 	}
 }
 
+func TestBlockingPointScaleSizes(t *testing.T) {
+	tests := []struct {
+		name     string
+		ranges   []Range
+		k        int
+		median   float64
+		point    int
+		accepted int
+	}{
+		// 1 and 3 both accepted by one member, both 1 from the median → the lower, 1
+		{"3-point split at the extremes", []Range{{1, 1}, {3, 3}}, 3, 2, 1, 1},
+		// acceptance 1:1, 2:2, 3:2; 2 and 3 are both ½ from the median 2.5
+		// → the lower point, 2
+		{"3-point tie at equal distance", []Range{{1, 2}, {2, 3}, {3, 3}}, 3, 2.5, 2, 2},
+		// acceptance 1–3: 1, 9–11: 1; 3 and 9 are both 3 from 6 → 3
+		{"11-point split at the extremes", []Range{{1, 3}, {9, 11}}, 11, 6, 3, 1},
+		// acceptance 4:1, 5:3, 6:6, 7:3, 8:3, 9:2, 10:1, 11:1 → 6
+		{"11-point realistic", []Range{{4, 6}, {5, 7}, {5, 6}, {6, 8}, {6, 6}, {6, 9}, {8, 11}}, 11, 6, 6, 6},
+		// ranges reaching past the scale are clamped to 1..k
+		{"11-point ranges past the ends", []Range{{-3, 2}, {10, 20}}, 11, 6, 2, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, n := BlockingPoint(tt.ranges, tt.k, tt.median)
+			if p != tt.point || n != tt.accepted {
+				t.Errorf("BlockingPoint(%v, %d, %v) = %d, %d, want %d, %d", tt.ranges, tt.k, tt.median, p, n, tt.point, tt.accepted)
+			}
+		})
+	}
+}
+
 func TestPolarShares(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -363,6 +460,15 @@ func TestPolarShares(t *testing.T) {
 		{"7-point uniform", []int{1, 1, 1, 1, 1, 1, 1}, 3.0 / 7, 3.0 / 7},
 		// k=4: lower third points <= 2, upper >= 3
 		{"4-point uniform", []int{1, 1, 1, 1}, 0.5, 0.5},
+		// k=3: lower third points <= 1+2/3 (1), upper >= 3−2/3 (3)
+		{"3-point split at the extremes", c3Split, 0.5, 0.5},
+		{"3-point realistic", c3Realistic, 0.2, 0.2}, // 1/5 each
+		{"3-point skewed", c3Skewed, 0, 1.0 / 3},
+		// k=11: lower third points <= 1+10/3 = 4.33 (1..4), upper >= 11−10/3 = 7.67 (8..11)
+		{"11-point split at the extremes", c11Split, 0.5, 0.5},
+		{"11-point thirds, on the bounds", c11Thirds, 0.5, 0.5}, // 1,4 | 8,11
+		{"11-point realistic", c11Realistic, 0, 1.0 / 7},        // only 10
+		{"11-point one response", c11OneAtHigh, 0, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -402,6 +508,20 @@ func TestClassifyScale(t *testing.T) {
 		// thresholds are checked on the given values: Cns passes, agreement
 		// 50 < 75 fails; low share 1/4 < 1/3 → not polarized
 		{"high Cns, low agreement", []int{1, 0, 2, 1, 0}, false, 0.8, 50, def, Divided},
+		{"3-point one response", []int{0, 0, 1}, true, 1, 100, def, Insufficient},
+		{"3-point all identical", []int{0, 4, 0}, true, 1, 100, def, Unanimous},
+		// low 1/2 and high 1/2 >= 1/3; Cns 0 fails broad agreement even
+		// though agreement is 100%
+		{"3-point split at the extremes", c3Split, false, 0, 100, def, Polarized},
+		// Cns 0.6 < 0.75; low = high = 1/5 < 1/3
+		{"3-point realistic without common ground", c3Realistic, false, 0.6, 100, def, Divided},
+		{"3-point realistic with common ground", c3Realistic, true, 0.6, 100, def, Consensus},
+		{"11-point one response", c11OneAtHigh, true, 1, 100, def, Insufficient},
+		{"11-point all identical", c11Identical, true, 1, 100, def, Unanimous},
+		{"11-point split at the extremes", c11Split, false, 0, 0, def, Polarized},
+		{"11-point thirds", c11Thirds, false, 0.3390359525563189, 0, def, Polarized},
+		// Cns 0.806 >= 0.75 and agreement 85.7 >= 75
+		{"11-point broad agreement", c11Realistic, false, 0.8061878370948167, 600.0 / 7, def, BroadAgreement},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -496,8 +616,8 @@ func TestAcceptRange(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := acceptRange(&tt.p, 5); got != tt.want {
-				t.Errorf("acceptRange(%+v) = %v, want %v", tt.p, got, tt.want)
+			if got := AcceptRange(&tt.p, 5); got != tt.want {
+				t.Errorf("AcceptRange(%+v) = %v, want %v", tt.p, got, tt.want)
 			}
 		})
 	}

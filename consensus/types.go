@@ -26,8 +26,10 @@ const (
 // Classification summarises where a question stands.
 type Classification string
 
-// Classifications, from most to least agreement (Insufficient means too few
-// responses to say).
+// Classifications, in the order ClassifyScale tests them (Insufficient means
+// too few responses to say). The ranking orders them differently, from most
+// divided to most agreed: Polarized, Divided, BroadAgreement, Consensus,
+// Unanimous, then Insufficient.
 const (
 	Unanimous      Classification = "unanimous"
 	Consensus      Classification = "consensus"
@@ -74,7 +76,11 @@ type Thresholds struct {
 }
 
 // DefaultThresholds returns the default classification thresholds:
-// BroadCns 0.75, BroadAgreementPct 75, PolarizedShare 1/3.
+// BroadCns 0.75, BroadAgreementPct 75, PolarizedShare 1/3. The 75% agreement
+// level is the median threshold of Delphi studies found by Diamond et al.
+// (2014, J Clin Epidemiol 67(4):401–409); Cns 0.75 is Concord's companion
+// cut-off on the same scale (Tastle & Wierman give none); a third at each end
+// reads polarization on a scale split into thirds.
 func DefaultThresholds() Thresholds {
 	return Thresholds{BroadCns: 0.75, BroadAgreementPct: 75, PolarizedShare: 1.0 / 3.0}
 }
@@ -143,14 +149,14 @@ type QuestionReport struct {
 	// TextStats holds the answers of a text question. (Named TextStats
 	// rather than Text because Text is the question's wording.)
 	TextStats *TextStats `json:"text_stats,omitempty"`
-	Trend     *Trend     `json:"trend,omitempty"` // nil when Input.Previous is nil, not a scale question, or no previous response
+	Trend     *Trend     `json:"trend,omitempty"` // nil when Input.Previous is nil, not a scale question, or no response in either round
 }
 
 // Coverage tells how many members answered a question.
 type Coverage struct {
 	Responses    int      `json:"responses"`
 	MembersTotal int      `json:"members_total"`
-	CoveragePct  float64  `json:"coverage_pct"` // 0..100
+	CoveragePct  float64  `json:"coverage_pct"` // 100 · Responses / MembersTotal; 0 without members
 	Missing      []string `json:"missing"`      // members without a response
 }
 
@@ -267,8 +273,8 @@ type PairSimilarity struct {
 type OpinionMap struct {
 	Points     []MapPoint `json:"points"` // roster order, members with >= 1 scale answer
 	Blocs      []Bloc     `json:"blocs"`
-	Explained  [2]float64 `json:"explained"` // share of variance of PC1, PC2
-	Silhouette float64    `json:"silhouette"`
+	Explained  [2]float64 `json:"explained"`  // share of variance of PC1, PC2: λ₁/Σλ, λ₂/Σλ
+	Silhouette float64    `json:"silhouette"` // mean silhouette (Rousseeuw 1987) of the blocs; 0 for a single bloc
 }
 
 // MapPoint is a member's place on the opinion map.

@@ -36,6 +36,16 @@ func TestInvitationLifecycle(t *testing.T) {
 	fac := app.login(app.facilitator("fran"))
 	path := createInvitationLink(t, fac, models.RoleDelegate, "LVA")
 	token := strings.TrimPrefix(path, "/invite/")
+	// The one-time link says whom it is for, so it goes to the right person.
+	for _, tc := range []struct{ role, member, want string }{
+		{models.RoleObserver, "", "Invitation created for an observer"},
+		{models.RoleFacilitator, "", "Invitation created for a facilitator"},
+		{models.RoleDelegate, "EST", "Invitation created for a delegate of Estonia"},
+	} {
+		res := fac.submit("/accounts/invitations", url.Values{"role": {tc.role}, "member": {tc.member}})
+		wantStatus(t, res, http.StatusCreated)
+		wantText(t, res, tc.want)
+	}
 
 	// The link is shown once: the accounts page never shows it again, and
 	// the database keeps only its hash.
@@ -43,8 +53,8 @@ func TestInvitationLifecycle(t *testing.T) {
 	wantStatus(t, accounts, http.StatusOK)
 	wantNoBody(t, accounts, token)
 	wantText(t, accounts, "Pending invitations", "Latvia")
-	if n := app.auditCount(models.AuditInvitationNew); n != 1 {
-		t.Errorf("%d invitation events, want 1", n)
+	if n := app.auditCount(models.AuditInvitationNew); n != 4 {
+		t.Errorf("%d invitation events, want 4", n)
 	}
 
 	invitee := app.anonymous()

@@ -765,6 +765,8 @@ func (h *Handler) apiReport(c *gin.Context) {
 		h.apiFail(c, err)
 		return
 	}
+	h.audit(c, models.AuditEvent{UserID: &u.ID, Action: models.AuditExportDownload,
+		Subject: "consultation " + cons.Key, Detail: fmt.Sprintf("report.json via API, round %d", round)})
 	c.JSON(http.StatusOK, consensus.Analyze(a.Input))
 }
 
@@ -789,18 +791,12 @@ func (h *Handler) apiExport(c *gin.Context) {
 		h.apiError(c, http.StatusNotFound, "", fmt.Sprintf("There is no export file %q; the files are %s.", name, strings.Join(names, ", ")), nil)
 		return
 	}
-	ctx := c.Request.Context()
-	a, err := h.store.LoadAnalysis(ctx, cons, cons.Round)
+	pack, err := h.exportPack(c.Request.Context(), cons)
 	if err != nil {
 		h.apiFail(c, err)
 		return
 	}
-	history, err := h.store.History(ctx, cons.ID, 0)
-	if err != nil {
-		h.apiFail(c, err)
-		return
-	}
-	t, _ := export.New(a, history).Table(name) // name is one of export.Files
+	t, _ := pack.Table(name) // name is one of export.Files
 	var buf bytes.Buffer
 	if err := export.WriteCSV(&buf, t, false); err != nil {
 		h.apiFail(c, fmt.Errorf("export %s of %s: %w", name, cons.Key, err))

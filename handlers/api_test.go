@@ -750,6 +750,9 @@ func TestAPIReport(t *testing.T) {
 			if c, ok := rep.Question("treaty"); !ok || c.Choice == nil || c.Choice.Options[0].Count != 1 {
 				t.Errorf("choice report %+v", c)
 			}
+			if n := f.app.auditCount(models.AuditExportDownload); n != 1 {
+				t.Errorf("%d download events, want 1 (the report download is audited)", n)
+			}
 		})
 	}
 }

@@ -33,7 +33,7 @@ type auditQuery struct {
 
 const dayLayout = "2006-01-02"
 
-// filter turns the form into a store filter, with a message per invalid
+// auditFilter turns the form into a store filter, with a message per invalid
 // field.
 func (h *Handler) auditFilter(c *gin.Context, q *auditQuery) (models.AuditFilter, map[string]string, error) {
 	var f models.AuditFilter
@@ -162,7 +162,7 @@ func (h *Handler) auditLog(c *gin.Context) {
 		return
 	}
 	v := q.values()
-	d["Records"], d["Total"], d["Page"], d["Pages"] = records, total, page, pages
+	d["Records"], d["Total"], d["Page"], d["Pages"] = records, int(total), page, pages
 	d["CSV"] = auditURL("/audit.csv", v, 0)
 	if page > 1 {
 		d["Prev"] = auditURL("/audit", v, page-1)

@@ -22,6 +22,13 @@ func TestLogin(t *testing.T) {
 		{name: "username in other case and padded", username: "  KADRI ", wantCode: http.StatusSeeOther, wantTo: "/"},
 		{name: "back to the page asked for", username: "kadri", next: "/dashboard", wantCode: http.StatusSeeOther, wantTo: "/dashboard"},
 		{name: "next to another site is ignored", username: "kadri", next: "//evil.example/steal", wantCode: http.StatusSeeOther, wantTo: "/"},
+		// Browsers drop tabs and newlines from a Location and read a
+		// backslash as a slash, so each of these would leave the site.
+		{name: "next with a tab before a second slash is ignored", username: "kadri", next: "/\t/evil.example/steal", wantCode: http.StatusSeeOther, wantTo: "/"},
+		{name: "next with a newline before a second slash is ignored", username: "kadri", next: "/\n/evil.example/steal", wantCode: http.StatusSeeOther, wantTo: "/"},
+		{name: "next with a slash and a backslash is ignored", username: "kadri", next: "/\\evil.example/steal", wantCode: http.StatusSeeOther, wantTo: "/"},
+		{name: "next with a backslash after a tab is ignored", username: "kadri", next: "/\t\\evil.example/steal", wantCode: http.StatusSeeOther, wantTo: "/"},
+		{name: "next with a query is kept", username: "kadri", next: "/audit?member=EST&page=2", wantCode: http.StatusSeeOther, wantTo: "/audit?member=EST&page=2"},
 		{name: "wrong password", username: "kadri", password: "not the password at all 99", wantCode: http.StatusUnauthorized},
 		{name: "unknown account", username: "nobody", password: "not the password at all 99", wantCode: http.StatusUnauthorized},
 		{name: "empty form", username: "", password: " ", wantCode: http.StatusUnauthorized},

@@ -143,6 +143,19 @@ func TestConsultationStatus(t *testing.T) {
 	res := cl.submit("/consultations", url.Values{"title": {"Review"}, "key": {"review"}})
 	wantRedirect(t, res, "/consultations/review")
 
+	// A draft without questions cannot be opened: the page says so rather
+	// than offer a button that can only fail.
+	page := cl.get("/consultations/review")
+	wantText(t, page, "Add at least one question first.")
+	for _, b := range find(page.html(), func(n *htmlNode) bool { return n.Data == "button" && textContent(n) == "Open for positions" }) {
+		if _, ok := attr(b, "disabled"); !ok {
+			t.Error("an enabled Open button on a draft without questions")
+		}
+	}
+	if forms := find(page.html(), func(n *htmlNode) bool { a, _ := attr(n, "action"); return a == "/consultations/review/status" }); len(forms) != 0 {
+		t.Errorf("%d status forms on a draft without questions", len(forms))
+	}
+
 	status := func() string {
 		t.Helper()
 		c, err := app.store.ConsultationByKey(context.Background(), "review")
@@ -195,7 +208,7 @@ func TestConsultationStatus(t *testing.T) {
 			t.Errorf("%s: status %s, want %s", st.name, got, st.want)
 		}
 	}
-	page := cl.get("/consultations/review")
+	page = cl.get("/consultations/review")
 	wantText(t, page, "Close the consultation")
 }
 
@@ -250,7 +263,7 @@ func TestCoverage(t *testing.T) {
 	cl := app.login(app.facilitator("fran"))
 	page := cl.get("/consultations/review/coverage")
 	wantStatus(t, page, http.StatusOK)
-	wantText(t, page, "4 of 64 answers (6%)", "1 members complete", "29 members silent", "Answers 2 2")
+	wantText(t, page, "4 of 64 answers (6%)", "1 member complete", "29 members silent", "Answers 2 2")
 	rows := map[string]string{"EST": "● ● 2 / 2", "LVA": "● · 1 / 2", "POL": "· ● 1 / 2", "HUN": "· · 0 / 2"}
 	for _, tr := range find(page.html(), func(n *htmlNode) bool { return n.Data == "tr" }) {
 		ths := find(tr, func(n *htmlNode) bool { return n.Data == "th" })

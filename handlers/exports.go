@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,18 +77,11 @@ func (h *Handler) exportFile(c *gin.Context) {
 		return
 	}
 	bom := c.Query("bom") == "1"
-	ctx := c.Request.Context()
-	a, err := h.store.LoadAnalysis(ctx, cons, cons.Round)
+	pack, err := h.exportPack(c.Request.Context(), cons)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	history, err := h.store.History(ctx, cons.ID, 0)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	pack := export.New(a, history)
 	var buf bytes.Buffer
 	contentType := contentCSV
 	switch name {
@@ -107,6 +101,20 @@ func (h *Handler) exportFile(c *gin.Context) {
 	}
 	h.recordDownload(c, cons, name, bom)
 	sendAttachment(c, export.FileName(cons.Key, name), contentType, buf.Bytes())
+}
+
+// exportPack loads the export pack of the consultation's current round:
+// its analysis and the history of every revision.
+func (h *Handler) exportPack(ctx context.Context, cons *models.Consultation) (*export.Pack, error) {
+	a, err := h.store.LoadAnalysis(ctx, cons, cons.Round)
+	if err != nil {
+		return nil, err
+	}
+	history, err := h.store.History(ctx, cons.ID, 0)
+	if err != nil {
+		return nil, err
+	}
+	return export.New(a, history), nil
 }
 
 func (h *Handler) recordDownload(c *gin.Context, cons *models.Consultation, name string, bom bool) {
@@ -202,16 +210,17 @@ func (h *Handler) importDefinition(c *gin.Context) {
 	if errors.As(err, &derr) {
 		d["Problems"] = derr.Problems
 		h.pageErrors(c, http.StatusUnprocessableEntity, "import_definition", title, d, map[string]string{
-			"": fmt.Sprintf("The file has %d problem(s), listed below. Nothing was created.", len(derr.Problems))})
+			"": "The file has " + plural(len(derr.Problems), "problem", "problems") + ", listed below. Nothing was created."})
 		return
 	}
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	msg := fmt.Sprintf("Consultation created from the file with %d question(s). It is a draft: check it, then open it.", len(def.Questions))
+	questions := plural(len(def.Questions), "question", "questions")
+	msg := "Consultation created from the file with " + questions + ". It is a draft: check it, then open it."
 	if open {
-		msg = fmt.Sprintf("Consultation created from the file with %d question(s) and opened for positions.", len(def.Questions))
+		msg = "Consultation created from the file with " + questions + " and opened for positions."
 	}
 	h.redirect(c, "/consultations/"+cons.Key, msg)
 }
@@ -257,7 +266,7 @@ func (h *Handler) importPositions(c *gin.Context) {
 	case errors.As(err, &ierr):
 		d["Problems"] = ierr.Problems
 		h.pageErrors(c, http.StatusUnprocessableEntity, "import_positions", title, d, map[string]string{
-			"": fmt.Sprintf("The file has %d problem(s), listed below by line. Nothing was imported.", len(ierr.Problems))})
+			"": "The file has " + plural(len(ierr.Problems), "problem", "problems") + ", listed below by line. Nothing was imported."})
 		return
 	case errors.As(err, &conflict):
 		h.pageErrors(c, http.StatusConflict, "import_positions", title, d, map[string]string{"": conflict.Message})
@@ -270,10 +279,11 @@ func (h *Handler) importPositions(c *gin.Context) {
 }
 
 func importedMessage(res models.ImportResult) string {
-	msg := fmt.Sprintf("Imported %d line(s) for %d member(s): %d position(s) revised, %d already as in the file.",
-		res.Rows, res.Members, res.Changed, res.Unchanged)
+	msg := fmt.Sprintf("Imported %s for %s: %s revised, %d already as in the file.",
+		plural(res.Rows, "line", "lines"), plural(res.Members, "member", "members"),
+		plural(res.Changed, "position", "positions"), res.Unchanged)
 	if res.Skipped > 0 {
-		msg += fmt.Sprintf(" %d line(s) without any answer were left out.", res.Skipped)
+		msg += " " + plural(res.Skipped, "line without any answer was", "lines without any answer were") + " left out."
 	}
 	return msg
 }

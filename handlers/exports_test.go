@@ -428,7 +428,7 @@ func TestPositionsUpload(t *testing.T) {
 			}
 			if tt.code == http.StatusSeeOther {
 				wantRedirect(t, res, "/consultations/review")
-				if msg := res.flash(); !strings.Contains(msg, "Imported 4 line(s) for 2 member(s): 3 position(s) revised, 1 already as in the file") {
+				if msg := res.flash(); !strings.Contains(msg, "Imported 4 lines for 2 members: 3 positions revised, 1 already as in the file") {
 					t.Errorf("flash = %q", msg)
 				}
 				for _, r := range s.app.revisions(s.cons.ID, "LVA") {

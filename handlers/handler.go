@@ -94,13 +94,33 @@ func (h *Handler) pageErrors(c *gin.Context, status int, name, title string, d a
 	c.HTML(status, name, v)
 }
 
+// errorTitles head the error pages in plain words (not HTTP's "Conflict"
+// or "Unprocessable Entity").
+var errorTitles = map[int]string{
+	http.StatusBadRequest:            "The request could not be read",
+	http.StatusUnauthorized:          "Please sign in",
+	http.StatusForbidden:             "Not open to your account",
+	http.StatusNotFound:              "Not found",
+	http.StatusMethodNotAllowed:      "Not possible at this address",
+	http.StatusConflict:              "Not possible now",
+	http.StatusRequestEntityTooLarge: "Too large",
+	http.StatusUnprocessableEntity:   "Please check what you entered",
+	http.StatusTooManyRequests:       "Please wait",
+	http.StatusInternalServerError:   "Something went wrong",
+	http.StatusServiceUnavailable:    "Temporarily unavailable",
+}
+
 // errorPage answers with a plain-language error page.
 func (h *Handler) errorPage(c *gin.Context, status int, message string) {
 	if isAPIPath(c.Request.URL.Path) { // the API answers in JSON, even from shared middleware
 		h.apiError(c, status, "", message, nil)
 		return
 	}
-	h.page(c, status, "error", http.StatusText(status), gin.H{"Status": status, "Message": message})
+	title, ok := errorTitles[status]
+	if !ok {
+		title = http.StatusText(status)
+	}
+	h.page(c, status, "error", title, gin.H{"Status": status, "Message": message})
 	c.Abort()
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"concord/consensus"
 	"concord/models"
 )
 
@@ -26,6 +27,44 @@ type questionRow struct {
 	Values  positionValues
 	Errors  map[string]string
 	Current *models.RevisionRecord
+	Shared  *sharedDistribution // nil unless the facilitators share it
+}
+
+// sharedDistribution is the anonymised distribution of a scale or choice
+// question that delegates may see once the consultation is closed: how
+// many members chose each point or option, and nothing about who did.
+type sharedDistribution struct {
+	Responses int
+	Rows      []sharedRow
+}
+
+type sharedRow struct {
+	Label string
+	Count int
+	Mine  bool // the point or option of the member whose form this is
+}
+
+// shareDistribution reads the report of a question into its anonymised
+// distribution; nil for text questions (their answers are attributed).
+func shareDistribution(qr *consensus.QuestionReport, cur *models.RevisionRecord) *sharedDistribution {
+	d := &sharedDistribution{Responses: qr.Coverage.Responses}
+	switch {
+	case qr.Scale != nil:
+		for i, n := range qr.Scale.Counts {
+			label := strconv.Itoa(i + 1)
+			if i < len(qr.Points) {
+				label += " — " + qr.Points[i]
+			}
+			d.Rows = append(d.Rows, sharedRow{Label: label, Count: n, Mine: cur != nil && cur.Preferred == i+1})
+		}
+	case qr.Choice != nil:
+		for i, o := range qr.Choice.Options {
+			d.Rows = append(d.Rows, sharedRow{Label: o.Option, Count: o.Count, Mine: cur != nil && cur.Choice == i+1})
+		}
+	default:
+		return nil
+	}
+	return d
 }
 
 type sectionRows struct {
@@ -47,6 +86,9 @@ func (h *Handler) memberScope(c *gin.Context) (*models.Consultation, *models.Mem
 	switch {
 	case u.Role == models.RoleFacilitator:
 	case u.Role == models.RoleDelegate && u.MemberID != nil && *u.MemberID == m.ID:
+	case u.Role == models.RoleObserver:
+		h.errorPage(c, http.StatusForbidden, "Observers read the reports and exports; position forms are for the members' delegates and the facilitators.")
+		return nil, nil, false
 	default:
 		h.errorPage(c, http.StatusForbidden, "You can only see and edit the positions of your own member.")
 		return nil, nil, false
@@ -86,7 +128,19 @@ func (h *Handler) renderPositions(c *gin.Context, status int, cons *models.Consu
 		h.fail(c, err)
 		return
 	}
+	// Once a consultation is closed, the facilitators may share the
+	// anonymised distribution with the delegates.
+	var shared *consensus.Report
+	if cons.Status == models.StatusClosed && cons.ShareDistribution {
+		a, err := h.store.LoadAnalysis(ctx, cons, cons.Round)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		shared = consensus.Analyze(a.Input)
+	}
 	var sections []sectionRows
+	var needAttention []models.Question // in questionnaire order, for the links at the top
 	answered := 0
 	for _, g := range qn.BySection(false) {
 		sr := sectionRows{Title: g.Section.Title}
@@ -97,10 +151,15 @@ func (h *Handler) renderPositions(c *gin.Context, status int, cons *models.Consu
 				row.Values = valuesOf(&cur.Revision)
 				answered++
 			}
+			if qr, ok := shared.Question(q.Key); ok {
+				row.Shared = shareDistribution(qr, row.Current)
+			}
 			if v, ok := typed[q.Key]; ok {
 				row.Values = v
 			}
-			row.Errors = errs[q.Key]
+			if row.Errors = errs[q.Key]; row.Errors != nil {
+				needAttention = append(needAttention, q)
+			}
 			sr.Rows = append(sr.Rows, row)
 		}
 		sections = append(sections, sr)
@@ -109,14 +168,20 @@ func (h *Handler) renderPositions(c *gin.Context, status int, cons *models.Consu
 	title := m.Name + " — " + cons.Title
 	var formErr map[string]string
 	if len(errs) > 0 {
-		formErr = map[string]string{"": fmt.Sprintf("%d question(s) need attention. Nothing was saved; your entries are kept below.", len(errs))}
+		formErr = map[string]string{"": plural(len(errs), "question needs", "questions need") +
+			" attention. Nothing was saved; your entries are kept below."}
 	}
 	h.pageErrors(c, status, "positions", title, gin.H{
 		"Consultation": cons, "Member": m, "Sections": sections, "Answered": answered, "Total": len(qn.Questions),
 		"Open": cons.AcceptsPositions(now), "DeadlinePassed": cons.DeadlinePassed(now), "Importances": models.Importances,
+		"NeedAttention": needAttention,
 	}, formErr)
 }
 
+// valuesOf shows a stored position in the form. A range left at its
+// default (the preferred point alone) shows as "the preferred point", so
+// that moving the preferred point moves the range with it instead of
+// leaving an old range behind that no longer contains it.
 func valuesOf(r *models.Revision) positionValues {
 	itoa := func(n int) string {
 		if n == 0 {
@@ -124,8 +189,12 @@ func valuesOf(r *models.Revision) positionValues {
 		}
 		return strconv.Itoa(n)
 	}
-	return positionValues{Preferred: itoa(r.Preferred), Min: itoa(r.AcceptMin), Max: itoa(r.AcceptMax),
+	v := positionValues{Preferred: itoa(r.Preferred), Min: itoa(r.AcceptMin), Max: itoa(r.AcceptMax),
 		Importance: r.Importance, Option: itoa(r.Choice), Answer: r.Answer, Rationale: r.Rationale}
+	if r.AcceptMin == r.Preferred && r.AcceptMax == r.Preferred {
+		v.Min, v.Max = "", ""
+	}
+	return v
 }
 
 func (h *Handler) savePositions(c *gin.Context) {
@@ -143,6 +212,11 @@ func (h *Handler) savePositions(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	current, err := h.store.MemberPositions(ctx, cons.ID, cons.Round, m.ID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
 	typed := map[string]positionValues{}
 	errs := map[string]map[string]string{}
 	var inputs []models.PositionInput
@@ -156,6 +230,14 @@ func (h *Handler) savePositions(c *gin.Context) {
 		}
 		if !in.Empty() {
 			inputs = append(inputs, in)
+			continue
+		}
+		// A position is revised, never withdrawn: a text answer emptied in
+		// the form would otherwise be dropped in silence and come back on
+		// the page. (A field not sent at all leaves the answer alone.)
+		_, saved := current[q.ID]
+		if _, sent := c.GetPostForm("answer." + q.Key); saved && sent && q.Kind == models.KindText {
+			errs[q.Key] = map[string]string{models.FieldAnswer: "A saved answer cannot be removed, only replaced: write the new answer. Earlier answers stay in the revision history."}
 		}
 	}
 	if len(errs) == 0 {
@@ -196,24 +278,27 @@ func readValues(c *gin.Context, key string) positionValues {
 		Rationale: strings.TrimSpace(strings.ReplaceAll(f("rationale"), "\r\n", "\n"))}
 }
 
-// parseValues converts typed values to an input; numbers that are not
-// numbers are reported per field (the Store checks everything else).
+// parseValues converts typed values to an input. An empty field means "not
+// answered"; anything else must be a point or option number from 1, or it
+// is reported beside its field (the Store checks everything else). A typed
+// 0 is refused here, since the input would read it as "not given".
 func parseValues(key string, v positionValues) (models.PositionInput, map[string]string) {
 	bad := map[string]string{}
-	num := func(s, field string) int {
+	num := func(s, field, msg string) int {
 		if s == "" {
 			return 0
 		}
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 || n > 1000 {
-			bad[field] = "Choose one of the points offered."
+		if err != nil || n < 1 || n > 1000 {
+			bad[field] = msg
 			return 0
 		}
 		return n
 	}
+	const point, option = "Choose one of the points offered.", "Choose one of the options."
 	in := models.PositionInput{QuestionKey: key,
-		Preferred: num(v.Preferred, models.FieldPreferred), AcceptMin: num(v.Min, models.FieldAcceptMin),
-		AcceptMax: num(v.Max, models.FieldAcceptMax), Option: num(v.Option, models.FieldOption),
+		Preferred: num(v.Preferred, models.FieldPreferred, point), AcceptMin: num(v.Min, models.FieldAcceptMin, point),
+		AcceptMax: num(v.Max, models.FieldAcceptMax, point), Option: num(v.Option, models.FieldOption, option),
 		Importance: v.Importance, Answer: v.Answer, Rationale: v.Rationale}
 	// An importance alone, as the form preselects it, is not an answer.
 	if in.Preferred == 0 && in.AcceptMin == 0 && in.AcceptMax == 0 && in.Rationale == "" {

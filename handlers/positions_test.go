@@ -2,8 +2,10 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,15 +61,19 @@ func TestDashboardProgress(t *testing.T) {
 	page := cl.get("/dashboard")
 	wantStatus(t, page, http.StatusOK)
 	wantText(t, page, "You represent Estonia", "Consultation review", "Answered 0 of 3 questions.", "Start",
-		"Consultation past", "Answered 0 of 1 questions.", "View positions")
+		"Consultation past", "Answered 0 of 1 question.", "View positions")
 	wantNoBody(t, page, "Consultation plans")
 
 	res := cl.submit(formEST, url.Values{"preferred.posture": {"2"}, "option.treaty": {"1"}})
 	wantRedirect(t, res, formEST)
 	page = cl.get("/dashboard")
 	wantText(t, page, "Answered 2 of 3 questions.", "Continue")
-	if n := app.revisionCount(cons.ID, "EST"); n != 2 {
-		t.Errorf("%d revisions, want 2", n)
+
+	// Once every question is answered, the card offers a review.
+	wantRedirect(t, cl.submit(formEST, url.Values{"preferred.posture": {"2"}, "option.treaty": {"1"}, "answer.notes": {"Noted."}}), formEST)
+	wantText(t, cl.get("/dashboard"), "Answered 3 of 3 questions.", "Review or revise")
+	if n := app.revisionCount(cons.ID, "EST"); n != 3 {
+		t.Errorf("%d revisions, want 3", n)
 	}
 }
 
@@ -176,6 +182,25 @@ func TestSavePositionsValidation(t *testing.T) {
 			keep: map[string]string{"min.posture": "3", "rationale.posture": "Deterrence needs a visible presence."}},
 		{name: "negative point", form: withValues(fullForm(), "preferred.posture", "-1"),
 			field: "preferred.posture", message: "Choose one of the points offered.", bad: 1},
+		// "0" is not "not answered" (that is an empty field): alone it
+		// would otherwise be dropped, beside a preferred point taken for
+		// the default range.
+		{name: "zero preferred point alone", form: withValues(fullForm(), "preferred.posture", "0", "min.posture", "", "max.posture", "", "rationale.posture", ""),
+			field: "preferred.posture", message: "Choose one of the points offered.", bad: 1,
+			keep: map[string]string{"importance.posture": "high"}},
+		{name: "zero range start", form: withValues(fullForm(), "min.posture", "0"),
+			field: "min.posture", message: "Choose one of the points offered.", bad: 1,
+			keep: map[string]string{"preferred.posture": "4", "max.posture": "5"}},
+		{name: "zero range end", form: withValues(fullForm(), "max.posture", "0"),
+			field: "max.posture", message: "Choose one of the points offered.", bad: 1,
+			keep: map[string]string{"preferred.posture": "4", "min.posture": "3"}},
+		{name: "negative range end", form: withValues(fullForm(), "max.posture", "-2"),
+			field: "max.posture", message: "Choose one of the points offered.", bad: 1},
+		{name: "zero option alone", form: withValues(fullForm(), "option.treaty", "0", "rationale.treaty", ""),
+			field: "option.treaty", message: "Choose one of the options.", bad: 1},
+		{name: "negative option", form: withValues(fullForm(), "option.treaty", "-1"),
+			field: "option.treaty", message: "Choose one of the options.", bad: 1,
+			keep: map[string]string{"rationale.treaty": "Until compliance is verified."}},
 		{name: "non-numeric point", form: withValues(fullForm(), "preferred.posture", "four"),
 			field: "preferred.posture", message: "Choose one of the points offered.", bad: 1,
 			keep: map[string]string{"importance.posture": "high"}},
@@ -205,6 +230,9 @@ func TestSavePositionsValidation(t *testing.T) {
 		{name: "text answer over 4,000 characters", form: withValues(fullForm(), "answer.notes", longRationale),
 			field: "answer.notes", message: "The answer must be at most 4000 characters.", bad: 1,
 			keep: map[string]string{"answer.notes": longRationale}},
+		{name: "saved text answer emptied", form: withValues(fullForm(), "answer.notes", ""),
+			field: "answer.notes", message: "A saved answer cannot be removed, only replaced: write the new answer. Earlier answers stay in the revision history.", bad: 1,
+			keep: map[string]string{"answer.notes": "", "preferred.posture": "4"}},
 		{name: "one valid and one invalid answer", form: withValues(fullForm(), "option.treaty", "0", "preferred.posture", "1", "min.posture", "1", "max.posture", "2"),
 			field: "option.treaty", message: "Choose one of the options.", bad: 1,
 			keep: map[string]string{"preferred.posture": "1", "max.posture": "2", "answer.notes": "Our parliament must ratify any change."}},
@@ -224,8 +252,24 @@ func TestSavePositionsValidation(t *testing.T) {
 			res := cl.submit(formEST, tc.form)
 			wantStatus(t, res, http.StatusUnprocessableEntity)
 			wantMessageBeside(t, res, tc.message, tc.field)
-			if got := res.alert(); !strings.Contains(got, "Nothing was saved") || !strings.HasPrefix(got, string(rune('0'+tc.bad))+" question(s)") {
-				t.Errorf("page message %q, want %d question(s) and that nothing was saved", got, tc.bad)
+			wantCount := "1 question needs attention."
+			if tc.bad != 1 {
+				wantCount = fmt.Sprintf("%d questions need attention.", tc.bad)
+			}
+			if got := res.alert(); !strings.Contains(got, "Nothing was saved") || !strings.HasPrefix(got, wantCount) {
+				t.Errorf("page message %q, want %q and that nothing was saved", got, wantCount)
+			}
+			// Each question needing attention is linked from the top of the page.
+			links := find(res.html(), func(n *htmlNode) bool {
+				href, _ := attr(n, "href")
+				return n.Data == "a" && strings.HasPrefix(href, "#q-")
+			})
+			if len(links) != tc.bad {
+				t.Errorf("%d links to questions needing attention, want %d", len(links), tc.bad)
+			}
+			id := "#q-" + strings.SplitN(tc.field, ".", 2)[1]
+			if !slices.ContainsFunc(links, func(n *htmlNode) bool { href, _ := attr(n, "href"); return href == id }) {
+				t.Errorf("no link to %s at the top of the page", id)
 			}
 			for name, want := range tc.keep {
 				var got string
@@ -301,6 +345,40 @@ func TestSavePositionsBoundaries(t *testing.T) {
 			t.Fatal("no revision of posture")
 		})
 	}
+	t.Run("a default range follows the preferred point", func(t *testing.T) {
+		// Saved with the range left at "the preferred point", then only
+		// the preferred point is moved, posting the range as the form
+		// shows it: the range moves along instead of being refused.
+		app, cons, _, cl := reviewApp(t)
+		wantRedirect(t, cl.submit(formEST, url.Values{"preferred.posture": {"2"}}), formEST)
+		page := cl.get(formEST)
+		if got := page.selected("min.posture") + "|" + page.selected("max.posture"); got != "|" {
+			t.Fatalf("a default range shows as %q, want both on the preferred point", got)
+		}
+		res := cl.submit(formEST, url.Values{"preferred.posture": {"4"}, "min.posture": {page.selected("min.posture")},
+			"max.posture": {page.selected("max.posture")}, "importance.posture": {page.selected("importance.posture")}})
+		wantRedirect(t, res, formEST)
+		revs := app.revisions(cons.ID, "EST")
+		if last := revs[len(revs)-1]; last.Preferred != 4 || last.AcceptMin != 4 || last.AcceptMax != 4 {
+			t.Errorf("stored %d in %d–%d, want 4 in 4–4", last.Preferred, last.AcceptMin, last.AcceptMax)
+		}
+	})
+	t.Run("a saved text answer not sent at all is left alone", func(t *testing.T) {
+		app, cons, d, cl := reviewApp(t)
+		app.submitPositions(cons.ID, "EST", d.ID, models.PositionInput{QuestionKey: "notes", Answer: "Earlier answer."})
+		wantRedirect(t, cl.submit(formEST, url.Values{"preferred.posture": {"2"}}), formEST)
+		if got := cl.get(formEST).textarea("answer.notes"); got != "Earlier answer." {
+			t.Errorf("text answer now %q", got)
+		}
+	})
+	t.Run("a chosen range is shown as chosen", func(t *testing.T) {
+		_, _, _, cl := reviewApp(t)
+		wantRedirect(t, cl.submit(formEST, url.Values{"preferred.posture": {"2"}, "min.posture": {"2"}, "max.posture": {"4"}}), formEST)
+		page := cl.get(formEST)
+		if got := page.selected("min.posture") + "|" + page.selected("max.posture"); got != "2|4" {
+			t.Errorf("range shows as %q, want 2|4", got)
+		}
+	})
 	t.Run("importance alone is not an answer", func(t *testing.T) {
 		app, cons, _, cl := reviewApp(t)
 		res := cl.submit(formEST, url.Values{"importance.posture": {"medium"}, "option.treaty": {"3"}})
@@ -393,10 +471,12 @@ func TestPositionsAccess(t *testing.T) {
 			http.StatusNotFound, ""},
 		{"facilitator, unknown member", func(e *env) *client { return e.fac }, "POST", "/consultations/review/positions/XXX",
 			http.StatusNotFound, ""},
+		// An observer belongs to no member: "your own member" would
+		// puzzle them.
 		{"observer reads a member's form", func(e *env) *client { return e.obs }, "GET", "/consultations/review/positions/LVA",
-			http.StatusForbidden, ""},
+			http.StatusForbidden, "Observers read the reports and exports; position forms are for the members' delegates and the facilitators."},
 		{"observer posts positions", func(e *env) *client { return e.obs }, "POST", "/consultations/review/positions/LVA",
-			http.StatusForbidden, ""},
+			http.StatusForbidden, "Observers read the reports and exports"},
 		{"observer has no dashboard", func(e *env) *client { return e.obs }, "GET", "/dashboard", http.StatusForbidden, ""},
 		{"anonymous posts positions", nil, "POST", "/consultations/review/positions/LVA", http.StatusUnauthorized, "Please sign in first."},
 		{"facilitator posts to a closed consultation", func(e *env) *client { return e.fac }, "POST", "/consultations/past/positions/LVA",
@@ -504,5 +584,60 @@ func TestDeadline(t *testing.T) {
 		t.Errorf("revisions %+v, want only the one saved before the deadline", revs)
 	}
 	page := cl.get("/dashboard")
-	wantText(t, page, "Answered 1 of 1 questions.", "View positions")
+	wantText(t, page, "Answered 1 of 1 question.", "View positions")
+}
+
+// TestSharedDistribution: the facilitators' switch lets delegates see how
+// the members answered, anonymised, once the consultation is closed; never
+// who answered what, and nothing while it is open or when not shared.
+func TestSharedDistribution(t *testing.T) {
+	const lvaSecret = "Latvia's confidential reasoning"
+	tests := []struct {
+		name       string
+		status     string
+		share      bool
+		wantShared bool
+	}{
+		{"closed and shared", models.StatusClosed, true, true},
+		{"closed, not shared", models.StatusClosed, false, false},
+		{"open, shared once closed", models.StatusOpen, true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app := newTestApp(t)
+			cons := app.consultation("review", models.StatusOpen, scaleQ("posture", 5),
+				choiceQ("treaty", "Keep", "Suspend", "Void"), textQ("notes"))
+			est, lva := app.delegate("kadri", "EST"), app.delegate("liga", "LVA")
+			app.submitPositions(cons.ID, "EST", est.ID, models.PositionInput{QuestionKey: "posture", Preferred: 4},
+				models.PositionInput{QuestionKey: "treaty", Option: 1})
+			app.submitPositions(cons.ID, "LVA", lva.ID, models.PositionInput{QuestionKey: "posture", Preferred: 2, Rationale: lvaSecret},
+				models.PositionInput{QuestionKey: "treaty", Option: 3}, models.PositionInput{QuestionKey: "notes", Answer: lvaSecret})
+			app.submitPositions(cons.ID, "POL", app.authorID(), models.PositionInput{QuestionKey: "posture", Preferred: 2})
+			if err := app.store.SetShareDistribution(context.Background(), cons.ID, tc.share, app.authorID()); err != nil {
+				t.Fatal(err)
+			}
+			app.setStatus(cons.ID, tc.status)
+
+			cl := app.login(est)
+			if dash := cl.get("/dashboard"); strings.Contains(dash.text(), "and how members answered") != tc.wantShared {
+				t.Errorf("dashboard: %q", dash.text())
+			}
+			page := cl.get(formEST)
+			wantStatus(t, page, http.StatusOK)
+			wantNoBody(t, page, lvaSecret, "LVA", "Latvia", "POL", "Poland")
+			figures := find(page.html(), func(n *htmlNode) bool { return n.Data == "figure" && hasClass(n, "shared") })
+			if !tc.wantShared {
+				if len(figures) != 0 {
+					t.Fatalf("%d distributions shown, want none", len(figures))
+				}
+				return
+			}
+			if len(figures) != 2 {
+				t.Fatalf("%d distributions shown, want 2 (scale and choice; text answers are attributed)", len(figures))
+			}
+			wantText(t, page, "How the members answered · anonymised · 3 responses",
+				"2 — Point 2 of posture 2", "4 — Point 4 of posture your position 1",
+				"How the members answered · anonymised · 2 responses", "Keep your position 1", "Void 1")
+		})
+	}
 }

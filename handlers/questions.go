@@ -12,31 +12,48 @@ import (
 const maxOptions = 10
 
 // questionView prepares a question form: it pads labels and options with
-// empty rows so a facilitator can add points or options.
-func (h *Handler) questionView(c *gin.Context, cons *models.Consultation, f models.QuestionInput, q *models.Question) gin.H {
-	qn, err := h.store.Questionnaire(c.Request.Context(), cons.ID)
+// empty rows so a facilitator can add points or options, except once
+// members have answered the question, when their number is fixed.
+func (h *Handler) questionView(c *gin.Context, cons *models.Consultation, f models.QuestionInput, q *models.Question) (gin.H, error) {
+	ctx := c.Request.Context()
+	qn, err := h.store.Questionnaire(ctx, cons.ID)
+	if err != nil {
+		return nil, err
+	}
 	var sections []string
-	if err == nil {
-		for _, s := range qn.Sections {
-			sections = append(sections, s.Title)
-		}
-	}
-	labels := append([]string{}, f.Labels...)
-	for len(labels) < models.MaxScalePoints {
-		labels = append(labels, "")
-	}
-	options := append([]string{}, f.Options...)
-	for len(options) < maxOptions {
-		options = append(options, "")
+	for _, s := range qn.Sections {
+		sections = append(sections, s.Title)
 	}
 	answered := false
 	if q != nil {
-		if n, err := h.store.AnswerCount(c.Request.Context(), q.ID); err == nil {
-			answered = n > 0
+		n, err := h.store.AnswerCount(ctx, q.ID)
+		if err != nil {
+			return nil, err
 		}
+		answered = n > 0
+	}
+	labels := append([]string{}, f.Labels...)
+	options := append([]string{}, f.Options...)
+	for !answered && len(labels) < models.MaxScalePoints {
+		labels = append(labels, "")
+	}
+	for !answered && len(options) < maxOptions {
+		options = append(options, "")
 	}
 	return gin.H{"Consultation": cons, "Form": f, "Labels": labels, "Options": options, "Sections": sections,
-		"Question": q, "Answered": answered}
+		"Question": q, "Answered": answered}, nil
+}
+
+// questionForm renders the question form, with the messages of a
+// rejected save when errs is given.
+func (h *Handler) questionForm(c *gin.Context, status int, title string, cons *models.Consultation,
+	f models.QuestionInput, q *models.Question, errs map[string]string) {
+	d, err := h.questionView(c, cons, f, q)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.pageErrors(c, status, "question_form", title, d, errs)
 }
 
 func (h *Handler) newQuestion(c *gin.Context) {
@@ -45,7 +62,7 @@ func (h *Handler) newQuestion(c *gin.Context) {
 		return
 	}
 	f := models.QuestionInput{Kind: models.KindScale, Section: c.Query("section")}
-	h.page(c, http.StatusOK, "question_form", "New question", h.questionView(c, cons, f, nil))
+	h.questionForm(c, http.StatusOK, "New question", cons, f, nil, nil)
 }
 
 func (h *Handler) bindQuestion(c *gin.Context) (models.QuestionInput, bool) {
@@ -71,7 +88,7 @@ func (h *Handler) createQuestion(c *gin.Context) {
 	}
 	_, err := h.store.CreateQuestion(c.Request.Context(), cons.ID, f, currentUser(c).ID)
 	if fields := formErrors(err); fields != nil {
-		h.pageErrors(c, http.StatusUnprocessableEntity, "question_form", "New question", h.questionView(c, cons, f, nil), fields)
+		h.questionForm(c, http.StatusUnprocessableEntity, "New question", cons, f, nil, fields)
 		return
 	}
 	if err != nil {
@@ -113,7 +130,7 @@ func (h *Handler) editQuestion(c *gin.Context) {
 	}
 	f := models.QuestionInput{Key: q.Key, Section: section, Text: q.Text, Help: q.Help, Kind: q.Kind,
 		Labels: q.Points(), Options: q.Choices(), StatusQuo: q.StatusQuo}
-	h.page(c, http.StatusOK, "question_form", "Edit question", h.questionView(c, cons, f, q))
+	h.questionForm(c, http.StatusOK, "Edit question", cons, f, q, nil)
 }
 
 func (h *Handler) updateQuestion(c *gin.Context) {
@@ -127,7 +144,7 @@ func (h *Handler) updateQuestion(c *gin.Context) {
 	}
 	err := h.store.UpdateQuestion(c.Request.Context(), q.ID, f, currentUser(c).ID)
 	if fields := formErrors(err); fields != nil {
-		h.pageErrors(c, http.StatusUnprocessableEntity, "question_form", "Edit question", h.questionView(c, cons, f, q), fields)
+		h.questionForm(c, http.StatusUnprocessableEntity, "Edit question", cons, f, q, fields)
 		return
 	}
 	if err != nil {
@@ -197,7 +214,7 @@ func (h *Handler) renameSection(c *gin.Context) {
 	if !ok || !h.parseForm(c) {
 		return
 	}
-	err := h.store.RenameSection(c.Request.Context(), sec.ID, c.PostForm("title"))
+	err := h.store.RenameSection(c.Request.Context(), sec.ID, c.PostForm("title"), currentUser(c).ID)
 	if fields := formErrors(err); fields != nil {
 		h.redirect(c, "/consultations/"+cons.Key, "The section was not renamed: "+fields["title"])
 		return

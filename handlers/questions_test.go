@@ -198,8 +198,27 @@ func TestEditQuestionAfterPositions(t *testing.T) {
 	wantStatus(t, page, http.StatusOK)
 	wantText(t, page, "Members have answered this question.")
 	wantNoBody(t, page, "Delete this question")
-	if got := page.inputValues("labels")[:5]; !slices.Equal(got, points5("posture")) {
-		t.Errorf("edit form shows labels %q", got)
+	// The number of points, the kind and the key are fixed now: the form
+	// offers no empty rows to add points, and no other kind or key.
+	if got := page.inputValues("labels"); !slices.Equal(got, points5("posture")) {
+		t.Errorf("edit form shows label rows %q, want exactly the 5 labels", got)
+	}
+	if key := find(page.html(), named("input", "key")); len(key) != 1 {
+		t.Errorf("%d key inputs", len(key))
+	} else if _, ok := attr(key[0], "readonly"); !ok {
+		t.Error("the key of an answered question is editable")
+	}
+	for _, kind := range find(page.html(), named("input", "kind")) {
+		v, _ := attr(kind, "value")
+		_, disabled := attr(kind, "disabled")
+		if disabled != (v != "scale") {
+			t.Errorf("kind %s: disabled %t", v, disabled)
+		}
+	}
+	choice := cl.get(fmt.Sprintf("/questions/%d/edit", treaty))
+	wantStatus(t, choice, http.StatusOK)
+	if got := choice.inputValues("options"); !slices.Equal(got, []string{"Keep", "Suspend", "Void"}) {
+		t.Errorf("edit form shows option rows %q, want exactly the 3 options", got)
 	}
 
 	refused := []struct {
@@ -284,6 +303,38 @@ func TestEditQuestionAfterPositions(t *testing.T) {
 			t.Error("the question is gone:", err)
 		}
 	})
+}
+
+// TestQuestionFormStoreFailure: when the Store cannot say whether members
+// have answered a question, the edit form is not shown as if nobody had
+// (with its delete button and editable key): the request fails cleanly.
+func TestQuestionFormStoreFailure(t *testing.T) {
+	app := newTestApp(t)
+	cons := app.consultation("review", models.StatusOpen, scaleQ("posture", 5))
+	app.submitPositions(cons.ID, "EST", app.delegate("kadri", "EST").ID, models.PositionInput{QuestionKey: "posture", Preferred: 4})
+	id := questionID(t, app, cons.ID, "posture")
+	cl := app.login(app.facilitator("fran"))
+	app.breakTable("revisions")
+	for _, tc := range []struct {
+		name   string
+		method string
+		form   url.Values
+	}{
+		{"edit form", http.MethodGet, nil},
+		{"rejected save", http.MethodPost, questionForm("posture", "scale", points(2), nil, 0)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var res *response
+			if tc.method == http.MethodGet {
+				res = cl.get(fmt.Sprintf("/questions/%d/edit", id))
+			} else {
+				res = cl.submit(fmt.Sprintf("/questions/%d/edit", id), tc.form)
+			}
+			wantStatus(t, res, http.StatusInternalServerError)
+			wantText(t, res, "Something went wrong on our side.")
+			wantNoBody(t, res, "Delete this question", "no such table")
+		})
+	}
 }
 
 // points5 are the labels scaleQ gives a five-point question.

@@ -109,7 +109,8 @@ func templateFuncs(a *assets) template.FuncMap {
 			}
 			return fmt.Sprintf("%.0f%%", 100*float64(part)/float64(whole))
 		},
-		"add": func(a, b int) int { return a + b },
+		"add":    func(a, b int) int { return a + b },
+		"plural": plural,
 		"seq": func(n int) []int {
 			out := make([]int, n)
 			for i := range out {
@@ -141,4 +142,13 @@ func templateFuncs(a *assets) template.FuncMap {
 			return m, nil
 		},
 	}
+}
+
+// plural counts in words: plural(1, "delegate", "delegates") is
+// "1 delegate", plural(0, …) "0 delegates".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -99,7 +99,8 @@ func (h *Handler) reportMember(c *gin.Context) {
 	h.reportPage(c, r, "report_member", "members", v.Member.Name, v)
 }
 
-// reportJSON answers the full report as JSON, for further analysis.
+// reportJSON answers the full report as JSON, for further analysis. Like
+// the export files, every download is recorded in the audit log.
 func (h *Handler) reportJSON(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	ctx := c.Request.Context()
@@ -119,5 +120,6 @@ func (h *Handler) reportJSON(c *gin.Context) {
 		c.JSON(http.StatusInternalServerError, gin.H{"error": "Something went wrong on our side; please try again."})
 		return
 	}
+	h.recordDownload(c, cons, "report.json", false)
 	c.JSON(http.StatusOK, consensus.Analyze(a.Input))
 }

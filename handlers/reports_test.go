@@ -89,7 +89,8 @@ func TestReportPagesShowTheAnalysis(t *testing.T) {
 			"consensus minus 2", "HUN", "SVK", "at point 2: Point 2 of council",
 			"points 2–4: Point 2 of stance – Point 4 of stance", "Plurality: Keep it", "(60%)",
 			"Open questions", "1 answer from 32 members",
-			"broad-agreement Cns 0.75", "broad-agreement share 75%", "polarized share 33%"}, nil},
+			"broad-agreement Cns 0.75", "broad-agreement share 75%", "polarized share 33%",
+			"at least 33% of members in the lower third of the scale and at least 33% in the upper third"}, nil},
 		{"blocked scale question", "/consultations/review/report/questions/council", []string{
 			"How far should we go on council?",
 			"No common ground — blocked by HUN, SVK (consensus minus 2 at point 2: Point 2 of council)",
@@ -233,6 +234,9 @@ func TestReportNotFound(t *testing.T) {
 		if err := json.Unmarshal([]byte(res.Body), &body); err != nil || body["error"] == "" {
 			t.Errorf("404 body %q is not a JSON error (%v)", res.Body, err)
 		}
+		if n := f.app.auditCount(models.AuditExportDownload); n != 0 {
+			t.Errorf("%d download events for a report that was not sent, want 0", n)
+		}
 	})
 }
 
@@ -253,9 +257,17 @@ func TestReportForbiddenToDelegates(t *testing.T) {
 
 func TestReportJSON(t *testing.T) {
 	f := newReportFixture(t)
-	for _, cl := range []*client{f.fac, f.obs} {
+	for i, cl := range []*client{f.fac, f.obs} {
 		res := cl.get("/consultations/review/report.json")
 		wantStatus(t, res, http.StatusOK)
+		// A report download is audited like an export download.
+		events := f.app.auditEvents(models.AuditExportDownload)
+		if len(events) != i+1 {
+			t.Fatalf("%d download events, want %d", len(events), i+1)
+		}
+		if ev := events[0]; ev.Subject != "consultation review" || ev.Detail != "report.json, round 1" {
+			t.Errorf("audit event = %+v, want report.json of review, round 1", ev)
+		}
 		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 			t.Errorf("Content-Type %q", ct)
 		}
@@ -284,25 +296,32 @@ func TestReportOfAConsultationWithoutAnswers(t *testing.T) {
 	app.consultation("blank", models.StatusDraft)
 	fac := app.login(app.facilitator("fiona"))
 	tests := []struct {
-		path string
-		want []string
+		path   string
+		want   []string
+		absent []string
 	}{
-		{"/consultations/empty/report", []string{"0 / 32", "Not yet answered (32)", "insufficient"}},
-		{"/consultations/empty/report/questions/council", []string{"No member has answered this question yet.", "0 of 32"}},
-		{"/consultations/empty/report/questions/act", []string{"No minority position"}},
-		{"/consultations/empty/report/questions/notes", []string{"No member has answered this question yet."}},
-		{"/consultations/empty/report/heatmap", []string{"Q1"}},
-		{"/consultations/empty/report/map", []string{"nothing to place on the map"}},
-		{"/consultations/empty/report/members/EST", []string{"Estonia", "No answer"}},
-		{"/consultations/blank/report", []string{"There is no scale or choice question to rank yet."}},
-		{"/consultations/blank/report/heatmap", []string{"This consultation has no scale question."}},
-		{"/consultations/blank/report/members/EST", []string{"Estonia"}},
+		{"/consultations/empty/report", []string{"0 / 32", "Not yet answered (32)", "insufficient"}, nil},
+		{"/consultations/empty/report/questions/council", []string{"No member has answered this question yet.", "0 of 32"}, nil},
+		{"/consultations/empty/report/questions/act", []string{"No minority position"}, nil},
+		{"/consultations/empty/report/questions/notes", []string{"No member has answered this question yet."}, nil},
+		// A question nobody answered has no median (not a median of 0).
+		{"/consultations/empty/report/heatmap", []string{"Q1", "no answer yet"}, []string{"0 / 5"}},
+		{"/consultations/empty/report/map", []string{"nothing to place on the map"}, nil},
+		{"/consultations/empty/report/members/EST", []string{"Estonia", "No answer"}, nil},
+		{"/consultations/blank/report", []string{"There is no scale or choice question to rank yet."}, nil},
+		{"/consultations/blank/report/heatmap", []string{"This consultation has no scale question."}, nil},
+		{"/consultations/blank/report/members/EST", []string{"Estonia"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
 			res := fac.get(tc.path)
 			wantStatus(t, res, http.StatusOK)
 			wantText(t, res, tc.want...)
+			for _, a := range tc.absent {
+				if strings.Contains(res.text(), a) {
+					t.Errorf("page says %q, which it must not", a)
+				}
+			}
 		})
 	}
 }

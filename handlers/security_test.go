@@ -1088,14 +1088,14 @@ func TestAuditLogPage(t *testing.T) {
 		next   bool
 		msg    string
 	}{
-		{name: "all test events", query: "action=test.event", status: 200, total: "120 event(s) · page 1 of 3", first: "event 119", next: true},
+		{name: "all test events", query: "action=test.event", status: 200, total: "120 events · page 1 of 3", first: "event 119", next: true},
 		{name: "second page", query: "action=test.event&page=2", status: 200, total: "page 2 of 3", first: "event 069", next: true},
 		{name: "page past the end shows the last", query: "action=test.event&page=99", status: 200, total: "page 3 of 3", first: "event 019"},
-		{name: "by member", query: "action=test.event&member=LVA", status: 200, total: "60 event(s)", first: "event 119", next: true},
-		{name: "by account", query: fmt.Sprintf("action=test.event&user=%d", del.ID), status: 200, total: "60 event(s)", first: "event 118", next: true},
-		{name: "last day included", query: "action=test.event&from=2026-01-10&to=2026-01-10", status: 200, total: "60 event(s)", first: "event 059", next: true},
-		{name: "from a day on", query: "action=test.event&from=2026-01-11", status: 200, total: "60 event(s)", first: "event 119", next: true},
-		{name: "days before the events", query: "action=test.event&to=2026-01-09", status: 200, total: "0 event(s)"},
+		{name: "by member", query: "action=test.event&member=LVA", status: 200, total: "60 events", first: "event 119", next: true},
+		{name: "by account", query: fmt.Sprintf("action=test.event&user=%d", del.ID), status: 200, total: "60 events", first: "event 118", next: true},
+		{name: "last day included", query: "action=test.event&from=2026-01-10&to=2026-01-10", status: 200, total: "60 events", first: "event 059", next: true},
+		{name: "from a day on", query: "action=test.event&from=2026-01-11", status: 200, total: "60 events", first: "event 119", next: true},
+		{name: "days before the events", query: "action=test.event&to=2026-01-09", status: 200, total: "0 events"},
 		{name: "bad date", query: "from=yesterday", status: 422, msg: "Give a date as YYYY-MM-DD."},
 		{name: "reversed range", query: "from=2026-02-02&to=2026-02-01", status: 422, msg: "The last day must not be before the first day."},
 		{name: "unknown member", query: "member=XXX", status: 422, msg: "Choose a member from the list."},

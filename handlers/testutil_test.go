@@ -55,6 +55,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/net/html"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"concord/handlers"
 	"concord/models"
@@ -98,7 +101,8 @@ type testApp struct {
 	router  *gin.Engine
 	clock   *testClock
 	cfg     handlers.Config
-	author  *uint // the harness's own facilitator, created on first use
+	author  *uint  // the harness's own facilitator, created on first use
+	dbPath  string // the SQLite file, for breakTable
 }
 
 // in returns the same app reporting to t: use it in a subtest that shares
@@ -118,7 +122,8 @@ func (a *testApp) in(t testing.TB) *testApp {
 func newTestApp(t testing.TB, opts ...func(*handlers.Config)) *testApp {
 	t.Helper()
 	ctx := context.Background()
-	store, err := models.Open(filepath.Join(t.TempDir(), "concord.db"))
+	dbPath := filepath.Join(t.TempDir(), "concord.db")
+	store, err := models.Open(dbPath)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -153,7 +158,26 @@ func newTestApp(t testing.TB, opts ...func(*handlers.Config)) *testApp {
 	if err != nil {
 		t.Fatalf("build handler: %v", err)
 	}
-	return &testApp{t: t, store: store, handler: h, router: handlers.NewRouter(h), clock: clock, cfg: cfg, author: new(uint)}
+	return &testApp{t: t, store: store, handler: h, router: handlers.NewRouter(h), clock: clock, cfg: cfg, author: new(uint), dbPath: dbPath}
+}
+
+// breakTable renames a table behind the Store's back, through a
+// connection of its own, so that every later query of it fails: a way to
+// make the database fail in one place and see how a handler copes.
+func (a *testApp) breakTable(name string) {
+	a.t.Helper()
+	db, err := gorm.Open(sqlite.Open(a.dbPath), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		a.t.Fatalf("open %s: %v", a.dbPath, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer sqlDB.Close()
+	if err := db.Exec("ALTER TABLE " + name + " RENAME TO " + name + "_broken").Error; err != nil {
+		a.t.Fatalf("break table %s: %v", name, err)
+	}
 }
 
 // testUser is an account created by the harness, with its password.

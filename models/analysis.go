@@ -19,9 +19,10 @@ type Analysis struct {
 	Input         consensus.Input
 }
 
-// LoadAnalysis reads a round of a consultation in three queries (plus one
-// for the previous round, when there is one) and converts it to the
-// analysis input.
+// LoadAnalysis reads a round of a consultation in four queries (sections,
+// questions, members, current positions; plus one for the previous round,
+// when there is one), whatever the number of members and questions, and
+// converts it to the analysis input.
 func (s *Store) LoadAnalysis(ctx context.Context, c *Consultation, round int) (*Analysis, error) {
 	qn, err := s.Questionnaire(ctx, c.ID)
 	if err != nil {

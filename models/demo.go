@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"hash/fnv"
 
@@ -61,13 +60,13 @@ func demoPreferred(code, key string, lean int) (pref, lo, hi int, importance str
 	jitter := int(h.Sum32()%3) - 1 // -1, 0, +1
 	clamp := func(v, k int) int { return max(1, min(k, v)) }
 	switch key {
-	case "nato-russia-council": // hawks freeze, doves revive: polarized
-		pref = clamp(3-lean+jitter*boolInt(lean == 0), 5)
+	case "nato-russia-council": // the east keeps it frozen, most of the west wants talks: polarized
+		pref = clamp(3-lean+boolInt(lean == 0 && jitter >= 0), 5)
 		lo, hi = clamp(pref-1, 5), clamp(pref+boolInt(lean <= 0), 5)
-	case "arms-control": // broad agreement on exploratory talks
+	case "arms-control": // consensus on exploratory talks
 		pref = clamp(3+boolInt(lean < -1)-boolInt(lean > 1 && jitter < 0), 5)
 		lo, hi = clamp(pref-1, 5), clamp(pref+1, 5)
-	case "stance": // consensus on "more assertive" except two allies
+	case "stance": // most want more assertive, all can live with unchanged: consensus
 		pref = clamp(3+(lean+1)/2+boolInt(lean == 0 && jitter > 0), 5)
 		lo, hi = clamp(pref-1, 5), pref
 		if lean < -1 {
@@ -76,7 +75,7 @@ func demoPreferred(code, key string, lean int) (pref, lo, hi int, importance str
 	case "eastern-flank": // a 7-point scale, divided
 		pref = clamp(4+lean+jitter*boolInt(lean != 0), 7)
 		lo, hi = clamp(pref-1, 7), clamp(pref+1, 7)
-	case "kremlin-contacts": // broad middle, two allies far out
+	case "kremlin-contacts": // broad agreement in the middle, two allies blocking from the far end
 		pref = clamp(3+boolInt(lean > 1)+jitter*boolInt(lean == 1), 5)
 		lo, hi = clamp(pref-1, 5), clamp(pref+1, 5)
 		if lean < -1 {
@@ -118,7 +117,9 @@ func demoChoice(lean int) int {
 // SeedDemo creates the sample consultation with synthetic positions for
 // every member and the demo accounts. It is idempotent: the consultation
 // and positions are created once; the demo accounts get a fresh random
-// password on every run, which is returned for printing.
+// password on every run, which is returned for printing. A demo account
+// that a facilitator has revoked stays revoked and is not returned, nor is
+// a delegate account for a member the roster does not have.
 func (s *Store) SeedDemo(ctx context.Context) ([]DemoCredential, error) {
 	members, err := s.Members(ctx)
 	if err != nil {
@@ -131,10 +132,14 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoCredential, error) {
 		{Username: "demo-hun", Role: RoleDelegate, Member: "HUN"},
 	}
 	memberID := map[string]uint{}
+	memberCode := map[uint]string{}
 	for _, m := range members {
 		memberID[m.Code] = m.ID
+		memberCode[m.ID] = m.Code
 	}
+	var usable []DemoCredential
 	err = s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		usable = nil
 		for i := range creds {
 			cr := &creds[i]
 			cr.Password = demoPassword()
@@ -147,9 +152,19 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoCredential, error) {
 				return err
 			}
 			if u.ID != 0 {
+				if !u.Active() {
+					continue // revoked on purpose: a new password would not let anyone in
+				}
 				if err := tx.Model(&u).Update("password_hash", h).Error; err != nil {
 					return err
 				}
+				// Say what the account is now: a facilitator may have
+				// changed its role.
+				cr.Role, cr.Member = u.Role, ""
+				if u.MemberID != nil {
+					cr.Member = memberCode[*u.MemberID]
+				}
+				usable = append(usable, *cr)
 				continue
 			}
 			var mid *uint
@@ -164,6 +179,7 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoCredential, error) {
 			if err := tx.Create(&u).Error; err != nil {
 				return err
 			}
+			usable = append(usable, *cr)
 		}
 		var c Consultation
 		if err := tx.Where("key = ?", DemoKey).Limit(1).Find(&c).Error; err != nil {
@@ -183,19 +199,26 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoCredential, error) {
 		if err := tx.Create(&c).Error; err != nil {
 			return err
 		}
+		now := s.Now()
+		if err := tx.Create(&AuditEvent{At: now, UserID: &fac.ID, Action: AuditConsultationEdit,
+			Subject: "consultation " + c.Key, Detail: "created with synthetic demonstration data"}).Error; err != nil {
+			return err
+		}
 		qs := make([]*Question, 0, len(demoQuestions))
+		byID := map[uint]*Question{}
 		for _, in := range demoQuestions {
 			q, err := s.createQuestion(tx, c.ID, in, fac.ID)
 			if err != nil {
 				return err
 			}
 			qs = append(qs, q)
+			byID[q.ID] = q
 		}
-		now := s.Now()
+		var revs []Revision
 		for _, m := range members {
 			lean := demoProfile[m.Code]
 			for _, q := range qs {
-				r := Revision{ConsultationID: c.ID, Round: 1, MemberID: m.ID, QuestionID: q.ID, Seq: 1,
+				r := Revision{ConsultationID: c.ID, Round: 1, MemberID: m.ID, QuestionID: q.ID,
 					SubmittedBy: fac.ID, SubmittedAt: now, Source: SourceDemo}
 				switch q.Kind {
 				case KindScale:
@@ -213,26 +236,17 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoCredential, error) {
 					}
 					r.Answer = "Synthetic answer for demonstration: " + m.Name + " asks that its national constraints be reflected in the draft."
 				}
-				if err := tx.Create(&r).Error; err != nil {
-					return err
-				}
+				revs = append(revs, r)
 			}
 		}
-		return nil
+		// As any other position: a revision and its audit event.
+		_, err := appendRevisions(tx, revs, byID)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("seed demo: %w", err)
 	}
-	out := creds[:0]
-	for _, cr := range creds {
-		if cr.Member == "" || memberID[cr.Member] != 0 {
-			out = append(out, cr)
-		}
-	}
-	if len(out) == 0 {
-		return nil, errors.New("seed demo: no demo account could be created")
-	}
-	return out, nil
+	return usable, nil
 }
 
 // demoPassword returns a random password of four groups of letters.

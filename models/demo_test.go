@@ -3,8 +3,10 @@ package models_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
+	"concord/consensus"
 	"concord/models"
 )
 
@@ -83,6 +85,119 @@ func TestSeedDemoIdempotent(t *testing.T) {
 		}
 		if u.Role != b.Role || (b.Member != "" && (u.Member == nil || u.Member.Code != b.Member)) {
 			t.Errorf("%s: role %s member %v, want %s %s", b.Username, u.Role, u.Member, b.Role, b.Member)
+		}
+	}
+}
+
+// TestSeedDemoPicture checks that the demonstration shows what the report
+// is for: a question of each kind of outcome, members who block, a gap in
+// coverage, and an audit event for every position.
+func TestSeedDemoPicture(t *testing.T) {
+	s, _ := freshStore(t)
+	ctx := context.Background()
+	if _, err := s.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	demo, err := s.ConsultationByKey(ctx, models.DemoKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.LoadAnalysis(ctx, demo, demo.Round)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := consensus.Analyze(a.Input)
+	tests := []struct {
+		key      string
+		class    consensus.Classification
+		blockers []string // nil: the question has common ground
+		missing  []string
+	}{
+		{"founding-act", consensus.Divided, nil, nil},
+		{"nato-russia-council", consensus.Polarized, []string{"any"}, nil},
+		{"arms-control", consensus.Consensus, nil, []string{"ISL"}},
+		{"stance", consensus.Consensus, nil, nil},
+		{"eastern-flank", consensus.Divided, []string{"any"}, nil},
+		{"kremlin-contacts", consensus.BroadAgreement, []string{"HUN", "SVK"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.key, func(t *testing.T) {
+			q, ok := report.Question(tc.key)
+			if !ok {
+				t.Fatalf("no question %s in the demo", tc.key)
+			}
+			if q.Classification != tc.class {
+				t.Errorf("classification %q, want %q", q.Classification, tc.class)
+			}
+			if !slices.Equal(q.Coverage.Missing, tc.missing) && !(len(q.Coverage.Missing) == 0 && tc.missing == nil) {
+				t.Errorf("missing %v, want %v", q.Coverage.Missing, tc.missing)
+			}
+			if q.Scale == nil {
+				return
+			}
+			switch {
+			case tc.blockers == nil && q.Scale.Blocking != nil:
+				t.Errorf("blocked by %v, want common ground", q.Scale.Blocking.Members)
+			case tc.blockers != nil && q.Scale.Blocking == nil:
+				t.Errorf("common ground %v, want members blocking", q.Scale.CommonGround)
+			case tc.blockers != nil && tc.blockers[0] != "any" && !slices.Equal(q.Scale.Blocking.Members, tc.blockers):
+				t.Errorf("blocked by %v, want %v", q.Scale.Blocking.Members, tc.blockers)
+			}
+		})
+	}
+
+	revisions := countRevisions(t, s, demo.ID)
+	if n := countAuditEvents(t, s, models.AuditPosition); n != revisions {
+		t.Errorf("%d audit events for %d demo positions, want one each", n, revisions)
+	}
+}
+
+// TestSeedDemoAccountsChangedByFacilitator checks that a new -demo start
+// prints only accounts that work, as they now are: a revoked demo account
+// stays revoked and is left out; one whose role changed is shown with it.
+func TestSeedDemoAccountsChangedByFacilitator(t *testing.T) {
+	s, _ := freshStore(t)
+	ctx := context.Background()
+	first, err := s.SeedDemo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := s.Users(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := map[string]uint{}
+	for _, u := range users {
+		id[u.Username] = u.ID
+	}
+	if err := s.RevokeUser(ctx, id["demo-hun"], id["demo-facilitator"]); err != nil {
+		t.Fatal(err)
+	}
+	lva := mustMember(t, s, "LVA")
+	if err := s.SetRole(ctx, id["demo-est"], models.RoleDelegate, &lva.ID, id["demo-facilitator"]); err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.SeedDemo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"demo-facilitator": "facilitator ", "demo-observer": "observer ", "demo-est": "delegate LVA"}
+	if len(second) != len(want) {
+		t.Errorf("%d accounts printed, want %d: %+v", len(second), len(want), second)
+	}
+	for _, cr := range second {
+		if got := cr.Role + " " + cr.Member; got != want[cr.Username] {
+			t.Errorf("%s printed as %q, want %q", cr.Username, got, want[cr.Username])
+		}
+		if _, err := s.Authenticate(ctx, cr.Username, cr.Password); err != nil {
+			t.Errorf("%s: the printed password does not work: %v", cr.Username, err)
+		}
+	}
+	for _, cr := range first {
+		if cr.Username == "demo-hun" {
+			if _, err := s.Authenticate(ctx, cr.Username, cr.Password); !errors.Is(err, models.ErrBadCredentials) {
+				t.Errorf("the revoked demo account signs in: %v", err)
+			}
 		}
 	}
 }

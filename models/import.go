@@ -323,15 +323,9 @@ func (s *Store) ImportPositions(ctx context.Context, consultationID uint, rows [
 		if !c.AcceptsImport(now) {
 			return &ConflictError{Field: "file", Message: importClosedMessage(&c, now)}
 		}
-		var questions []Question
-		if err := tx.Where("consultation_id = ?", c.ID).Find(&questions).Error; err != nil {
-			return fmt.Errorf("load questions: %w", err)
-		}
-		byKey := make(map[string]*Question, len(questions))
-		byID := make(map[uint]*Question, len(questions))
-		for i := range questions {
-			byKey[questions[i].Key] = &questions[i]
-			byID[questions[i].ID] = &questions[i]
+		byKey, byID, err := questionIndex(tx, c.ID)
+		if err != nil {
+			return err
 		}
 		var members []Member
 		if err := tx.Find(&members).Error; err != nil {

@@ -196,8 +196,8 @@ func TestImportPositionsProblems(t *testing.T) {
 		{"member and question twice", "EST,stance,2,,,,,,\nLVA,stance,2,,,,,,\nest,stance,3,,,,,,\n",
 			[]string{"line 4: EST already has a line for question stance (line 2)"}},
 		{"preferred not a number", "EST,stance,two,,,,,,\n", []string{`line 2, preferred: Write a whole number from 1 to 3, not "two"`}},
-		{"preferred outside the scale", "EST,stance,4,,,,,,\n", []string{"line 2, preferred: Choose a point between 1 and 3",
-			"line 2, acceptable_max: The highest acceptable point must be at most 3"}},
+		// Only the given value is reported, not the range derived from it.
+		{"preferred outside the scale", "EST,stance,4,,,,,,\n", []string{"line 2, preferred: Choose a point between 1 and 3"}},
 		{"range not around the preferred point", "EST,stance,2,3,3,,,,\n", []string{
 			"line 2, acceptable_min: The lowest acceptable point must be at or below the preferred point"}},
 		{"range without a preferred point", "EST,stance,,1,3,,,,\n", []string{"line 2, preferred: Choose a preferred point",
@@ -213,7 +213,7 @@ func TestImportPositionsProblems(t *testing.T) {
 		{"only a rationale on a choice question", "EST,act,,,,,,,Just thinking\n", []string{"line 2, choice: Choose one of the options"}},
 		{"every bad line reported, good ones too are not written",
 			"EST,stance,2,,,,,,fine\nXXX,stance,2,,,,,,\nLVA,stance,9,,,,,,\nLVA,act,,,,,Keep,,\nPOL,notes,,,,,,,\nPOL,act,,,,,Nope,,\n",
-			[]string{"line 3, member_code", "line 4, preferred", "line 4, acceptable_max", "line 7, choice"}},
+			[]string{"line 3, member_code", "line 4, preferred", "line 7, choice"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

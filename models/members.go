@@ -45,8 +45,8 @@ func ParseRoster(r io.Reader) ([]Member, error) {
 		code := strings.ToUpper(strings.TrimSpace(rec[0]))
 		name := strings.TrimSpace(rec[1])
 		year, err := strconv.Atoi(strings.TrimSpace(rec[2]))
-		if len(code) < 2 || len(code) > 8 || name == "" || err != nil {
-			return nil, fmt.Errorf("roster line %d: need a code of 2 to 8 letters, a name and a year", line)
+		if !isMemberCode(code) || name == "" || !IsText(name) || err != nil {
+			return nil, fmt.Errorf("roster line %d: need a code of 2 to 8 letters or digits, a name and a year", line)
 		}
 		if seen[code] {
 			return nil, fmt.Errorf("roster line %d: code %s appears twice", line, code)
@@ -58,6 +58,20 @@ func ParseRoster(r io.Reader) ([]Member, error) {
 		return nil, errors.New("roster is empty")
 	}
 	return out, nil
+}
+
+// isMemberCode reports whether code has 2 to 8 capital letters or digits:
+// codes stand in addresses and in space-separated lists of the exports.
+func isMemberCode(code string) bool {
+	if len(code) < 2 || len(code) > 8 {
+		return false
+	}
+	for _, r := range code {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // SeedMembers inserts the roster's members, updating names and years of

@@ -136,6 +136,17 @@ func (s *Store) Check(in PositionInput, q *Question) map[string]string {
 			delete(msgs, field)
 		}
 	}
+	// A range bound equal to an invalid preferred point is either the
+	// default derived from it or repeats the same mistake: the message on
+	// the preferred point says it all.
+	if _, bad := msgs[FieldPreferred]; bad {
+		if in.AcceptMin == in.Preferred {
+			delete(msgs, FieldAcceptMin)
+		}
+		if in.AcceptMax == in.Preferred {
+			delete(msgs, FieldAcceptMax)
+		}
+	}
 	return msgs
 }
 
@@ -147,8 +158,10 @@ type Submission struct {
 	UserID         uint
 	Source         string
 	Inputs         []PositionInput
-	// IgnoreWindow lets a facilitator import positions into a consultation
-	// that is not open (e.g. a delegation's late spreadsheet).
+	// IgnoreWindow skips the check that the consultation is open and
+	// before its deadline, to seed positions into any consultation. No
+	// request sets it: forms and the API submit within the window, and the
+	// import of a file has its own rule (see ImportPositions).
 	IgnoreWindow bool
 }
 
@@ -182,15 +195,9 @@ func (s *Store) SubmitPositions(ctx context.Context, sub Submission) (SubmitResu
 		if !sub.IgnoreWindow && !c.AcceptsPositions(now) {
 			return ErrClosed
 		}
-		var questions []Question
-		if err := tx.Where("consultation_id = ?", c.ID).Find(&questions).Error; err != nil {
-			return fmt.Errorf("load questions: %w", err)
-		}
-		byKey := make(map[string]*Question, len(questions))
-		byID := make(map[uint]*Question, len(questions))
-		for i := range questions {
-			byKey[questions[i].Key] = &questions[i]
-			byID[questions[i].ID] = &questions[i]
+		byKey, byID, err := questionIndex(tx, c.ID)
+		if err != nil {
+			return err
 		}
 		problems := map[string]map[string]string{}
 		var revs []Revision
@@ -215,7 +222,6 @@ func (s *Store) SubmitPositions(ctx context.Context, sub Submission) (SubmitResu
 		if len(problems) > 0 {
 			return &SubmissionError{Questions: problems}
 		}
-		var err error
 		res, err = appendRevisions(tx, revs, byID)
 		return err
 	})
@@ -227,6 +233,22 @@ func (s *Store) SubmitPositions(ctx context.Context, sub Submission) (SubmitResu
 		return SubmitResult{}, fmt.Errorf("submit positions: %w", err)
 	}
 	return res, nil
+}
+
+// questionIndex loads, inside tx, the questions of a consultation by key
+// and by ID.
+func questionIndex(tx *gorm.DB, consultationID uint) (map[string]*Question, map[uint]*Question, error) {
+	var questions []Question
+	if err := tx.Where("consultation_id = ?", consultationID).Find(&questions).Error; err != nil {
+		return nil, nil, fmt.Errorf("load questions: %w", err)
+	}
+	byKey := make(map[string]*Question, len(questions))
+	byID := make(map[uint]*Question, len(questions))
+	for i := range questions {
+		byKey[questions[i].Key] = &questions[i]
+		byID[questions[i].ID] = &questions[i]
+	}
+	return byKey, byID, nil
 }
 
 // appendRevisions appends, inside tx, each revision that differs from the

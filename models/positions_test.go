@@ -100,11 +100,10 @@ func TestCheckPosition(t *testing.T) {
 		{"scale red line", five, models.PositionInput{Preferred: 1, Importance: "red line"}, nil},
 		{"scale rationale at the limit", five, models.PositionInput{Preferred: 1, Rationale: limit}, nil},
 		{"scale nothing preferred", five, models.PositionInput{Rationale: "why"},
-			map[string]string{"preferred": "Choose a preferred point.",
-				"acceptable_min": "The lowest acceptable point must be at or below the preferred point."}},
+			map[string]string{"preferred": "Choose a preferred point."}},
+		// The default range derived from a wrong point adds no second message.
 		{"scale preferred above the scale", five, models.PositionInput{Preferred: 6},
-			map[string]string{"preferred": "Choose a point between 1 and 5.",
-				"acceptable_max": "The highest acceptable point must be at most 5."}},
+			map[string]string{"preferred": "Choose a point between 1 and 5."}},
 		{"scale preferred negative", five, models.PositionInput{Preferred: -2, AcceptMin: 1, AcceptMax: 1},
 			map[string]string{"preferred": "Choose a point between 1 and 5.",
 				"acceptable_min": "The lowest acceptable point must be at or below the preferred point."}},
@@ -257,7 +256,7 @@ func TestSubmitPositionsWindow(t *testing.T) {
 		}
 		sub.IgnoreWindow, sub.Source = true, models.SourceImport
 		if _, err := s.SubmitPositions(ctx, sub); err != nil {
-			t.Fatalf("a facilitator's import into a closed consultation: %v", err)
+			t.Fatalf("seeding a closed consultation with the window ignored: %v", err)
 		}
 		if n := countRevisions(t, s, c.ID); n != 1 {
 			t.Errorf("%d revisions after the import, want 1", n)

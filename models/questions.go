@@ -369,18 +369,33 @@ func (s *Store) MoveSection(ctx context.Context, id uint, up bool) error {
 	return nil
 }
 
-// RenameSection changes a section's title.
-func (s *Store) RenameSection(ctx context.Context, id uint, title string) error {
+// RenameSection changes a section's title and records the change: the
+// title frames every question of the section, as its wording does.
+func (s *Store) RenameSection(ctx context.Context, id uint, title string, by uint) error {
 	title = strings.TrimSpace(title)
-	if title == "" || len([]rune(title)) > 200 {
+	if title == "" || len([]rune(title)) > 200 || !IsText(title) {
 		return &ValidationError{Fields: map[string]string{"title": "Give a title of 1 to 200 characters."}}
 	}
-	res := s.w.WithContext(ctx).Model(&Section{}).Where("id = ?", id).Update("title", title)
-	if res.Error != nil {
-		return fmt.Errorf("rename section %d: %w", id, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("rename section %d: %w", id, ErrNotFound)
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var sec Section
+		if err := tx.First(&sec, id).Error; err != nil {
+			return notFound(err, "load section")
+		}
+		if sec.Title == title {
+			return nil
+		}
+		var c Consultation
+		if err := tx.First(&c, sec.ConsultationID).Error; err != nil {
+			return notFound(err, "load consultation")
+		}
+		if err := tx.Model(&Section{}).Where("id = ?", id).Update("title", title).Error; err != nil {
+			return err
+		}
+		return tx.Create(&AuditEvent{At: s.Now(), UserID: &by, Action: AuditConsultationEdit,
+			Subject: "consultation " + c.Key, Detail: fmt.Sprintf("section %q renamed %q", sec.Title, title)}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("rename section %d: %w", id, err)
 	}
 	return nil
 }

@@ -3,8 +3,10 @@ package models_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"concord/models"
 )
@@ -100,4 +102,34 @@ func TestSessionByTokenExpiry(t *testing.T) {
 			t.Errorf("%d sessions listed", len(live))
 		}
 	})
+}
+
+func TestCreateSessionUserAgent(t *testing.T) {
+	tests := []struct {
+		name  string
+		agent string
+		want  string
+	}{
+		{"short, kept", "Mozilla/5.0 (X11; Linux x86_64)", "Mozilla/5.0 (X11; Linux x86_64)"},
+		{"long, cut at 200 bytes", strings.Repeat("a", 250), strings.Repeat("a", 200)},
+		{"cut inside a character, the half dropped", strings.Repeat("a", 199) + "é and more", strings.Repeat("a", 199)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := freshStore(t)
+			ctx := context.Background()
+			u := mustUser(t, s, "kadri", models.RoleDelegate, "EST")
+			policy := models.SessionPolicy{Idle: time.Hour, Absolute: time.Hour}
+			if _, _, err := s.CreateSession(ctx, u.ID, policy, tc.agent); err != nil {
+				t.Fatal(err)
+			}
+			list, err := s.UserSessions(ctx, u.ID, policy)
+			if err != nil || len(list) != 1 {
+				t.Fatalf("sessions %v, %v", list, err)
+			}
+			if got := list[0].UserAgent; got != tc.want || !utf8.ValidString(got) {
+				t.Errorf("user agent stored as %q, want %q", got, tc.want)
+			}
+		})
+	}
 }

@@ -108,21 +108,6 @@ func (a Attempt) keys(p ThrottlePolicy) []throttleKey {
 	return out
 }
 
-// LoginWait returns how long an attempt must wait before its password may
-// be checked: zero when it may go ahead. It only reads; BeginLogin is the
-// check that sign-in uses.
-func (s *Store) LoginWait(ctx context.Context, p ThrottlePolicy, a Attempt) (time.Duration, error) {
-	keys := a.keys(p)
-	if len(keys) == 0 {
-		return 0, nil
-	}
-	var rows []LoginFailure
-	if err := s.r.WithContext(ctx).Where("key IN ?", keyNames(keys)).Find(&rows).Error; err != nil {
-		return 0, fmt.Errorf("check sign-in throttle: %w", err)
-	}
-	return waitOf(rows, s.Now()), nil
-}
-
 func keyNames(keys []throttleKey) []string {
 	names := make([]string, len(keys))
 	for i, k := range keys {

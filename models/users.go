@@ -225,7 +225,8 @@ func (s *Store) CreateSession(ctx context.Context, userID uint, policy SessionPo
 	csrf, _ := NewToken()
 	now := s.Now()
 	if len(userAgent) > 200 {
-		userAgent = userAgent[:200]
+		// Cut at 200 bytes without leaving half a character behind.
+		userAgent = strings.ToValidUTF8(userAgent[:200], "")
 	}
 	sess := &Session{TokenHash: hash, UserID: userID, CSRFToken: csrf, CreatedAt: now, LastSeenAt: now,
 		ExpiresAt: now.Add(policy.Absolute), UserAgent: userAgent}
@@ -278,10 +279,20 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 	return nil
 }
 
-// CreateInvitation makes a one-time link token for a new account.
+// CreateInvitation makes a one-time link token for a new account. Only a
+// delegate's invitation names a member.
 func (s *Store) CreateInvitation(ctx context.Context, role string, memberID *uint, by *uint, ttl time.Duration) (string, *Invitation, error) {
-	if role == RoleDelegate && memberID == nil {
-		return "", nil, &ValidationError{Fields: map[string]string{"member": "A delegate belongs to a member."}}
+	switch role {
+	case RoleDelegate:
+		if memberID == nil {
+			return "", nil, &ValidationError{Fields: map[string]string{"member": "A delegate belongs to a member."}}
+		}
+	case RoleFacilitator, RoleObserver:
+		memberID = nil
+	default:
+		// An invitation nobody could accept: refuse it now, not once its
+		// holder has chosen a password.
+		return "", nil, &ValidationError{Fields: map[string]string{"role": "Choose delegate, observer or facilitator."}}
 	}
 	token, hash := NewToken()
 	now := s.Now()

@@ -240,6 +240,50 @@ func TestInvitationLifecycle(t *testing.T) {
 	}
 }
 
+func TestCreateInvitationChecksRole(t *testing.T) {
+	cases := []struct {
+		name       string
+		role       string
+		member     bool
+		wantField  string // "" when the invitation is created
+		wantMember bool
+	}{
+		{"delegate of a member", RoleDelegate, true, "", true},
+		{"delegate without a member", RoleDelegate, false, "member", false},
+		{"observer", RoleObserver, false, "", false},
+		{"facilitator given a member", RoleFacilitator, true, "", false},
+		{"unknown role", "admin", false, "role", false},
+		{"no role", "", false, "role", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newAccountsFixture(t)
+			ctx := context.Background()
+			var member *uint
+			if tc.member {
+				member = &f.lva.ID
+			}
+			_, inv, err := f.s.CreateInvitation(ctx, tc.role, member, &f.facilitator.ID, time.Hour)
+			if tc.wantField != "" {
+				var verr *ValidationError
+				if !errors.As(err, &verr) || verr.Fields[tc.wantField] == "" {
+					t.Fatalf("err = %v, want a message for %s", err, tc.wantField)
+				}
+				if n := f.auditCount(t, AuditInvitationNew); n != 0 {
+					t.Errorf("%d invitation(s) recorded", n)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (inv.MemberID != nil) != tc.wantMember {
+				t.Errorf("invitation member %v, want one: %t", inv.MemberID, tc.wantMember)
+			}
+		})
+	}
+}
+
 func TestAcceptInvitationInvalidAccountKeepsInvitation(t *testing.T) {
 	f := newAccountsFixture(t)
 	ctx := context.Background()
@@ -554,7 +598,7 @@ func TestLoginThrottle(t *testing.T) {
 		addr    string        // client address; default 10.0.0.1
 		user    string        // username; default kadri
 		locked  bool          // the failure locks
-		blocked time.Duration // LoginWait right after the step
+		blocked time.Duration // loginWait right after the step
 	}
 	// untilLock is the sequence of failures, each made as soon as allowed,
 	// that locks a fresh key for the given time.
@@ -651,16 +695,26 @@ func TestLoginThrottle(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				wait, err := f.s.LoginWait(ctx, p, a)
+				wait, err := loginWait(ctx, f.s, p, a)
 				if err != nil {
 					t.Fatal(err)
 				}
 				if wait != st.blocked {
-					t.Fatalf("step %d: LoginWait = %v, want %v", i, wait, st.blocked)
+					t.Fatalf("step %d: loginWait = %v, want %v", i, wait, st.blocked)
 				}
 			}
 		})
 	}
+}
+
+// loginWait reads how long an attempt must wait before its password may
+// be checked, without counting anything.
+func loginWait(ctx context.Context, s *Store, p ThrottlePolicy, a Attempt) (time.Duration, error) {
+	var rows []LoginFailure
+	if err := s.r.WithContext(ctx).Where("key IN ?", keyNames(a.keys(p))).Find(&rows).Error; err != nil {
+		return 0, err
+	}
+	return waitOf(rows, s.Now()), nil
 }
 
 // failLogin is a sign-in attempt with a wrong password, as the handler

@@ -40,9 +40,16 @@ func consultationCmd(ctx context.Context, args []string, stdout, stderr io.Write
 	return fmt.Errorf("unknown consultation command %q\n%s", args[0], consultationUsage)
 }
 
-func consultationExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func consultationExport(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("consultation export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, `usage: concord consultation export -consultation KEY [-db FILE] > def.json
+
+Prints the consultation's definition (questionnaire, no positions) as JSON.
+Flags:`)
+		fs.PrintDefaults()
+	}
 	key := fs.String("consultation", "", "key of the consultation (required)")
 	db := dbFlag(fs)
 	rest, err := parseArgs(fs, args)
@@ -59,11 +66,8 @@ func consultationExport(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	cons, err := store.ConsultationByKey(ctx, *key)
-	if errors.Is(err, models.ErrNotFound) {
-		return fmt.Errorf("there is no consultation with the key %q", *key)
-	}
+	defer closeStore(store, &err)
+	cons, err := consultationByKey(ctx, store, *key)
 	if err != nil {
 		return err
 	}
@@ -81,9 +85,17 @@ func consultationExport(ctx context.Context, args []string, stdout, stderr io.Wr
 	return nil
 }
 
-func consultationImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func consultationImport(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("consultation import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, `usage: concord consultation import [-open] [-user NAME] [-db FILE] def.json
+
+Creates a consultation from a definition file: all of it, or nothing when
+any part is wrong (every problem is listed with its JSON path).
+Flags:`)
+		fs.PrintDefaults()
+	}
 	open := fs.Bool("open", false, "open the new consultation for positions at once (otherwise it is a draft)")
 	user := userFlag(fs)
 	db := dbFlag(fs)
@@ -107,7 +119,7 @@ func consultationImport(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer closeStore(store, &err)
 	by, err := actingFacilitator(ctx, store, *user)
 	if err != nil {
 		return err

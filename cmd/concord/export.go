@@ -92,6 +92,23 @@ func openExisting(ctx context.Context, path string) (*models.Store, error) {
 	return store, nil
 }
 
+// closeStore closes the store of a command and adds a failure to close it
+// to the command's error, so that such a failure is never passed over.
+func closeStore(store *models.Store, err *error) {
+	if cerr := store.Close(); cerr != nil {
+		*err = errors.Join(*err, fmt.Errorf("close database: %w", cerr))
+	}
+}
+
+// consultationByKey loads a consultation, saying plainly when there is none.
+func consultationByKey(ctx context.Context, store *models.Store, key string) (*models.Consultation, error) {
+	cons, err := store.ConsultationByKey(ctx, key)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, fmt.Errorf("there is no consultation with the key %q", key)
+	}
+	return cons, err
+}
+
 // actingFacilitator finds the facilitator account a command acts as: the
 // one named, or the only active one.
 func actingFacilitator(ctx context.Context, store *models.Store, username string) (*models.User, error) {
@@ -160,7 +177,7 @@ Writes the export pack of the consultation's current round into DIR:
 Flags:`
 
 // exportCmd is "concord export".
-func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprintln(stderr, exportUsage); fs.PrintDefaults() }
@@ -187,11 +204,8 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	cons, err := store.ConsultationByKey(ctx, *key)
-	if errors.Is(err, models.ErrNotFound) {
-		return fmt.Errorf("there is no consultation with the key %q", *key)
-	}
+	defer closeStore(store, &err)
+	cons, err := consultationByKey(ctx, store, *key)
 	if err != nil {
 		return err
 	}

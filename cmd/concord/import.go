@@ -21,7 +21,7 @@ wrong, each is listed by line number and nothing is imported.
 Flags:`
 
 // importCmd is "concord import".
-func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprintln(stderr, importUsage); fs.PrintDefaults() }
@@ -52,11 +52,8 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	cons, err := store.ConsultationByKey(ctx, *key)
-	if errors.Is(err, models.ErrNotFound) {
-		return fmt.Errorf("there is no consultation with the key %q", *key)
-	}
+	defer closeStore(store, &err)
+	cons, err := consultationByKey(ctx, store, *key)
 	if err != nil {
 		return err
 	}

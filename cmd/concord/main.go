@@ -1,7 +1,9 @@
 // Command concord serves the Concord web application and runs its
 // maintenance sub-commands.
 //
-//	concord [serve] [-addr 127.0.0.1:8080] [-db concord.db] [-members FILE] [-demo]
+//	concord [serve] [-addr 127.0.0.1:8080] [-db concord.db] [-members FILE] [-demo] …
+//	concord export | import | consultation export | consultation import …
+//	concord help
 package main
 
 import (
@@ -16,7 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -90,35 +92,63 @@ func env(name, def string) string {
 	return def
 }
 
-func envBool(name string, def bool) bool {
-	if b, err := strconv.ParseBool(env(name, "")); err == nil {
-		return b
+// setFromEnv gives each named flag the value of its environment variable,
+// CONCORD_ and the flag's name in capitals with - as _ (CONCORD_SESSION_IDLE
+// for -session-idle), when that is set; a flag on the command line still
+// wins. A value that does not parse is an error, never a silent fall back
+// to the default (CONCORD_SECURE_COOKIES=yes must not leave cookies
+// insecure unnoticed).
+func setFromEnv(fs *flag.FlagSet, names ...string) error {
+	for _, name := range names {
+		variable := "CONCORD_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+		v := env(variable, "")
+		if v == "" {
+			continue
+		}
+		f := fs.Lookup(name)
+		if err := f.Value.Set(v); err != nil {
+			want := "a valid value"
+			if g, ok := f.Value.(flag.Getter); ok {
+				switch g.Get().(type) {
+				case bool:
+					want = "true or false"
+				case time.Duration:
+					want = "a duration such as 45m or 12h"
+				}
+			}
+			return fmt.Errorf("%s=%s is not valid: use %s", variable, v, want)
+		}
 	}
-	return def
+	return nil
 }
 
-func envDuration(name string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(env(name, "")); err == nil {
-		return d
-	}
-	return def
-}
+const serveUsage = `usage: concord [serve] [flags]
+
+Serves the web application. Every flag can also be set by the environment
+variable named beside it; a flag on the command line wins. "concord help"
+lists the other commands.
+Flags:`
 
 func parseServeFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.addr, "addr", env("CONCORD_ADDR", "127.0.0.1:8080"), "listen address (CONCORD_ADDR)")
-	fs.StringVar(&c.db, "db", env("CONCORD_DB", "concord.db"), "SQLite database file (CONCORD_DB)")
-	fs.StringVar(&c.members, "members", env("CONCORD_MEMBERS", ""), "roster CSV (code,name,accession) to load instead of the 32 NATO allies (CONCORD_MEMBERS)")
-	fs.BoolVar(&c.demo, "demo", envBool("CONCORD_DEMO", false), "create the sample consultation and demo accounts (CONCORD_DEMO)")
-	fs.BoolVar(&c.secureCookies, "secure-cookies", envBool("CONCORD_SECURE_COOKIES", false), "mark cookies Secure: set behind a TLS-terminating proxy (CONCORD_SECURE_COOKIES)")
-	fs.DurationVar(&c.idle, "session-idle", envDuration("CONCORD_SESSION_IDLE", 30*time.Minute), "end sessions idle for this long (CONCORD_SESSION_IDLE)")
-	fs.DurationVar(&c.absolute, "session-max", envDuration("CONCORD_SESSION_MAX", 12*time.Hour), "end sessions this long after sign-in (CONCORD_SESSION_MAX)")
-	fs.BoolVar(&c.logJSON, "log-json", envBool("CONCORD_LOG_JSON", false), "write logs as JSON (CONCORD_LOG_JSON)")
-	fs.StringVar(&c.tlsCert, "tls-cert", env("CONCORD_TLS_CERT", ""), "serve HTTPS with this PEM certificate (chain) file; needs -tls-key (CONCORD_TLS_CERT)")
-	fs.StringVar(&c.tlsKey, "tls-key", env("CONCORD_TLS_KEY", ""), "PEM private key of -tls-cert (CONCORD_TLS_KEY)")
-	proxies := fs.String("trusted-proxies", env("CONCORD_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed; default none (CONCORD_TRUSTED_PROXIES)")
+	fs.Usage = func() { fmt.Fprintln(stderr, serveUsage); fs.PrintDefaults() }
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address (CONCORD_ADDR)")
+	fs.StringVar(&c.db, "db", "concord.db", "SQLite database file (CONCORD_DB)")
+	fs.StringVar(&c.members, "members", "", "roster CSV (code,name,accession) to load instead of the 32 NATO allies (CONCORD_MEMBERS)")
+	fs.BoolVar(&c.demo, "demo", false, "create the sample consultation and demo accounts (CONCORD_DEMO)")
+	fs.BoolVar(&c.secureCookies, "secure-cookies", false, "mark cookies Secure: set behind a TLS-terminating proxy (CONCORD_SECURE_COOKIES)")
+	fs.DurationVar(&c.idle, "session-idle", 30*time.Minute, "end sessions idle for this long (CONCORD_SESSION_IDLE)")
+	fs.DurationVar(&c.absolute, "session-max", 12*time.Hour, "end sessions this long after sign-in (CONCORD_SESSION_MAX)")
+	fs.BoolVar(&c.logJSON, "log-json", false, "write logs as JSON (CONCORD_LOG_JSON)")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; needs -tls-key (CONCORD_TLS_CERT)")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key of -tls-cert (CONCORD_TLS_KEY)")
+	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed; default none (CONCORD_TRUSTED_PROXIES)")
+	if err := setFromEnv(fs, "addr", "db", "members", "demo", "secure-cookies", "session-idle", "session-max",
+		"log-json", "tls-cert", "tls-key", "trusted-proxies"); err != nil {
+		return c, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -127,6 +157,9 @@ func parseServeFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return c, errors.New("-tls-cert and -tls-key go together: give both or neither")
+	}
+	if c.idle <= 0 || c.absolute <= 0 {
+		return c, errors.New("-session-idle and -session-max must be longer than zero, such as 30m and 12h")
 	}
 	var err error
 	if c.trustedProxies, err = handlers.ParseTrustedProxies(*proxies); err != nil {
@@ -173,10 +206,10 @@ func loadRoster(file string) ([]models.Member, error) {
 	return roster, nil
 }
 
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	cfg, err := parseServeFlags(args, stderr)
 	if err != nil {
-		return err
+		return helpRequested(err)
 	}
 	if cfg.tlsCert != "" {
 		// Load now, so a bad certificate stops start-up with a clear error
@@ -198,14 +231,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer closeStore(store, &err)
 
 	if cfg.demo {
 		creds, err := store.SeedDemo(ctx)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Demo consultation %q is ready (synthetic positions for every member).\nDemo accounts (passwords are new on every -demo start):\n", models.DemoKey)
+		fmt.Fprintf(stdout, "Demo consultation %q is ready (synthetic positions for every member).\n", models.DemoKey)
+		if len(creds) > 0 {
+			fmt.Fprintln(stdout, "Demo accounts (passwords are new on every -demo start):")
+		}
 		for _, c := range creds {
 			member := ""
 			if c.Member != "" {
