@@ -5,6 +5,7 @@
 #   make demo    serve with the sample consultation and demo accounts
 #   make bench   run the aggregation benchmarks (figures as ratios to a baseline measured in the same run)
 #   make build   build ./bin/concord
+#   make fuzz    fuzz the position form (FUZZTIME=1m)
 
 GO ?= go
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
@@ -42,3 +43,8 @@ bench:
 
 clean:
 	rm -rf bin
+
+# Fuzz the position form decoding and validation for a while (FUZZTIME=1m by default).
+FUZZTIME ?= 1m
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzPositionForm -fuzztime $(FUZZTIME) ./handlers/
