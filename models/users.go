@@ -310,6 +310,34 @@ func (s *Store) CreateInvitation(ctx context.Context, role string, memberID *uin
 	return token, inv, nil
 }
 
+// CreateSetupInvitation makes the one-time link for the first facilitator,
+// printed on the console while no facilitator exists. Earlier setup links
+// that were never used are revoked in the same transaction, so only the
+// link printed last works.
+func (s *Store) CreateSetupInvitation(ctx context.Context, ttl time.Duration) (string, *Invitation, error) {
+	token, hash := NewToken()
+	now := s.Now()
+	inv := &Invitation{TokenHash: hash, Role: RoleFacilitator, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&Invitation{}).
+			Where("role = ? AND created_by IS NULL AND used_at IS NULL AND revoked_at IS NULL", RoleFacilitator).
+			Update("revoked_at", now)
+		if res.Error != nil {
+			return res.Error
+		}
+		if err := tx.Create(inv).Error; err != nil {
+			return err
+		}
+		return tx.Create(&AuditEvent{At: now, Action: AuditInvitationNew, Subject: fmt.Sprintf("invitation %d", inv.ID),
+			Detail: fmt.Sprintf("first-facilitator setup link, expires %s; %d earlier setup link(s) revoked",
+				inv.ExpiresAt.Format(time.RFC3339), res.RowsAffected)}).Error
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("create setup invitation: %w", err)
+	}
+	return token, inv, nil
+}
+
 // InvitationByToken loads a usable invitation.
 func (s *Store) InvitationByToken(ctx context.Context, token string) (*Invitation, error) {
 	var inv Invitation

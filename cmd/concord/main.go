@@ -318,7 +318,7 @@ func printSetupLink(ctx context.Context, store *models.Store, base string, out i
 	if err != nil || exists {
 		return err
 	}
-	token, inv, err := store.CreateInvitation(ctx, models.RoleFacilitator, nil, nil, 24*time.Hour)
+	token, inv, err := store.CreateSetupInvitation(ctx, 24*time.Hour)
 	if err != nil {
 		return err
 	}
