@@ -366,8 +366,7 @@ func describe(r *models.Revision, q *models.Question) string {
 
 func (h *Handler) dashboard(c *gin.Context) {
 	u := currentUser(c)
-	ctx := c.Request.Context()
-	list, err := h.store.Consultations(ctx, models.StatusOpen, models.StatusClosed)
+	list, err := h.store.MemberProgress(c.Request.Context(), *u.MemberID, models.StatusOpen, models.StatusClosed)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -379,19 +378,9 @@ func (h *Handler) dashboard(c *gin.Context) {
 		Open     bool
 	}
 	now := h.store.Now()
-	var items []item
-	for _, cons := range list {
-		qn, err := h.store.Questionnaire(ctx, cons.ID)
-		if err != nil {
-			h.fail(c, err)
-			return
-		}
-		counts, err := h.store.AnsweredCounts(ctx, cons.ID, cons.Round)
-		if err != nil {
-			h.fail(c, err)
-			return
-		}
-		items = append(items, item{C: cons, Answered: counts[*u.MemberID], Total: len(qn.Questions), Open: cons.AcceptsPositions(now)})
+	items := make([]item, 0, len(list))
+	for _, p := range list {
+		items = append(items, item{C: p.Consultation, Answered: p.Answered, Total: p.Total, Open: p.AcceptsPositions(now)})
 	}
 	h.page(c, http.StatusOK, "dashboard", "Your consultations", gin.H{"Items": items, "Member": u.Member})
 }

@@ -91,3 +91,25 @@ func (s *Store) AnsweredCounts(ctx context.Context, consultationID uint, round i
 	}
 	return out, nil
 }
+
+// Progress is one consultation with how far a member has answered it.
+type Progress struct {
+	Consultation
+	Total    int // questions of the consultation
+	Answered int // questions the member has answered in the current round
+}
+
+// MemberProgress lists the consultations with the given statuses, newest
+// first, each with the member's progress in its current round, in one query.
+func (s *Store) MemberProgress(ctx context.Context, memberID uint, statuses ...string) ([]Progress, error) {
+	var out []Progress
+	err := s.r.WithContext(ctx).Raw(`SELECT c.*,
+		(SELECT COUNT(*) FROM questions q WHERE q.consultation_id = c.id) AS total,
+		(SELECT COUNT(DISTINCT r.question_id) FROM revisions r
+			WHERE r.consultation_id = c.id AND r.round = c.round AND r.member_id = ?) AS answered
+		FROM consultations c WHERE c.status IN ? ORDER BY c.id DESC`, memberID, statuses).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("load progress of member %d: %w", memberID, err)
+	}
+	return out, nil
+}
