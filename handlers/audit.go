@@ -114,19 +114,29 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
-// auditLog shows the audit log to facilitators, filtered and paginated.
-func (h *Handler) auditLog(c *gin.Context) {
-	var q auditQuery
+// bindAuditFilter reads the filter of the audit pages from the query. It
+// answers the request itself (and returns ok false) when the query cannot
+// be read or the store fails; errs holds the messages of invalid fields.
+func (h *Handler) bindAuditFilter(c *gin.Context) (q auditQuery, f models.AuditFilter, errs map[string]string, ok bool) {
 	if err := c.ShouldBindQuery(&q); err != nil {
 		h.errorPage(c, http.StatusBadRequest, "The filter could not be read.")
-		return
+		return q, f, nil, false
 	}
-	ctx := c.Request.Context()
 	f, errs, err := h.auditFilter(c, &q)
 	if err != nil {
 		h.fail(c, err)
+		return q, f, nil, false
+	}
+	return q, f, errs, true
+}
+
+// auditLog shows the audit log to facilitators, filtered and paginated.
+func (h *Handler) auditLog(c *gin.Context) {
+	q, f, errs, ok := h.bindAuditFilter(c)
+	if !ok {
 		return
 	}
+	ctx := c.Request.Context()
 	users, err := h.store.Users(ctx)
 	if err != nil {
 		h.fail(c, err)
@@ -177,17 +187,11 @@ func (h *Handler) auditLog(c *gin.Context) {
 // newest first. Text cells are protected against spreadsheet formula
 // injection (export.Escape). The export itself is recorded in the log.
 func (h *Handler) auditCSV(c *gin.Context) {
-	var q auditQuery
-	if err := c.ShouldBindQuery(&q); err != nil {
-		h.errorPage(c, http.StatusBadRequest, "The filter could not be read.")
+	q, f, errs, ok := h.bindAuditFilter(c)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	f, errs, err := h.auditFilter(c, &q)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
 	if errs != nil {
 		msgs := make([]string, 0, len(errs))
 		for _, m := range errs {

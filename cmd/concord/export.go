@@ -66,12 +66,8 @@ func openExisting(ctx context.Context, path string) (*models.Store, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	store, err := models.Open(path)
+	store, err := openMigrated(ctx, path)
 	if err != nil {
-		return nil, err
-	}
-	if err := store.Migrate(ctx); err != nil {
-		store.Close()
 		return nil, err
 	}
 	members, err := store.Members(ctx)

@@ -168,14 +168,24 @@ func parseServeFlags(args []string, stderr io.Writer) (config, error) {
 	return c, nil
 }
 
-// openStore opens the database, migrates it and seeds the roster.
-func openStore(ctx context.Context, path, rosterFile string) (*models.Store, error) {
+// openMigrated opens the database and brings its schema up to date: the
+// one place where migrations run, for serve and every sub-command.
+func openMigrated(ctx context.Context, path string) (*models.Store, error) {
 	store, err := models.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	if err := store.Migrate(ctx); err != nil {
 		store.Close()
+		return nil, err
+	}
+	return store, nil
+}
+
+// openStore opens the database, migrates it and seeds the roster.
+func openStore(ctx context.Context, path, rosterFile string) (*models.Store, error) {
+	store, err := openMigrated(ctx, path)
+	if err != nil {
 		return nil, err
 	}
 	roster, err := loadRoster(rosterFile)
