@@ -28,11 +28,12 @@ type Classification string
 
 // Classifications, in the order ClassifyScale tests them (Insufficient means
 // too few responses to say). The ranking orders them differently, from most
-// divided to most agreed: Polarized, Divided, BroadAgreement, Consensus,
-// Unanimous, then Insufficient.
+// divided to most agreed: Polarized, Divided, BroadAgreement, NearConsensus,
+// Consensus, Unanimous, then Insufficient.
 const (
 	Unanimous      Classification = "unanimous"
 	Consensus      Classification = "consensus"
+	NearConsensus  Classification = "near consensus"
 	BroadAgreement Classification = "broad agreement"
 	Polarized      Classification = "polarized"
 	Divided        Classification = "divided"
@@ -47,6 +48,9 @@ type Member struct {
 
 // Question is one question of the consultation.
 type Question struct {
+	// Number is the question's stable number in the questionnaire (Q1, Q2,
+	// …); 0 means "by input order" (Analyze then numbers it 1, 2, …).
+	Number  int      `json:"number"`
 	Key     string   `json:"key"`
 	Section string   `json:"section"`
 	Text    string   `json:"text"`
@@ -64,8 +68,11 @@ type Position struct {
 	AcceptMax   int        `json:"accept_max"` // scale, Preferred <= AcceptMax; 0 = Preferred
 	Importance  Importance `json:"importance"` // scale
 	Option      string     `json:"option"`     // choice: the chosen option's text
-	Answer      string     `json:"answer"`     // text
-	Rationale   string     `json:"rationale"`
+	// AcceptOptions (choice) are the texts of the other options the member
+	// could accept besides Option; Option itself is always acceptable.
+	AcceptOptions []string `json:"accept_options,omitempty"`
+	Answer        string   `json:"answer"` // text
+	Rationale     string   `json:"rationale"`
 }
 
 // Thresholds tune the classification of questions.
@@ -92,6 +99,9 @@ type Input struct {
 	Positions  []Position `json:"positions"`  // current positions; unknown members/questions are ignored
 	Previous   []Position `json:"previous"`   // optional: positions of the previous round; nil = no trend
 	Thresholds Thresholds `json:"thresholds"` // zero value => DefaultThresholds()
+	// Quorum is how many responses make a question's verdict speak for the
+	// alliance; 0 (or more than the roster) means every member of the roster.
+	Quorum int `json:"quorum"`
 }
 
 // Report is the result of Analyze. Member lists are member codes sorted
@@ -99,6 +109,8 @@ type Input struct {
 type Report struct {
 	Thresholds   Thresholds             `json:"thresholds"`
 	MembersTotal int                    `json:"members_total"`
+	Quorum       int                    `json:"quorum"`       // effective quorum, 1..MembersTotal
+	Provisional  int                    `json:"provisional"`  // ranked questions classified below the quorum (not insufficient)
 	Questions    []QuestionReport       `json:"questions"`    // input order
 	Ranking      []string               `json:"ranking"`      // keys of scale+choice questions, most divided first
 	ClassCounts  map[Classification]int `json:"class_counts"` // over the ranked questions
@@ -136,6 +148,7 @@ func (r *Report) Member(code string) (*MemberProfile, bool) {
 // QuestionReport holds the analysis of one question. Exactly one of Scale,
 // Choice and TextStats is set, according to Kind.
 type QuestionReport struct {
+	Number         int            `json:"number"` // Q1, Q2, …: stable questionnaire number
 	Key            string         `json:"key"`
 	Section        string         `json:"section"`
 	Text           string         `json:"text"`
@@ -144,8 +157,25 @@ type QuestionReport struct {
 	Options        []string       `json:"options"`
 	Coverage       Coverage       `json:"coverage"`
 	Classification Classification `json:"classification"` // "" for text questions
-	Scale          *ScaleStats    `json:"scale,omitempty"`
-	Choice         *ChoiceStats   `json:"choice,omitempty"`
+	// The consensus signal of scale and choice questions (see BestPoint).
+	// BestPoint is the scale point, or the 1-based option number, accepted
+	// by the most respondents (0 without responses); Accepting counts them;
+	// NotAccepting are the respondents who do not accept it; Holdouts are
+	// NotAccepting when there are 1..max(1, ⌊responses/10⌋) of them, else
+	// empty.
+	BestPoint    int      `json:"best_point"`
+	Accepting    int      `json:"accepting"`
+	NotAccepting []string `json:"not_accepting"`
+	Holdouts     []string `json:"holdouts"`
+	// Quorate is true when the responses reach the quorum; a verdict below
+	// it is provisional.
+	Quorate     bool `json:"quorate"`
+	Provisional bool `json:"provisional"` // classified (not insufficient) but not quorate
+	// Verdict is the one sentence that states where the question stands;
+	// it never contradicts Classification (see VerdictLine).
+	Verdict string       `json:"verdict"`
+	Scale   *ScaleStats  `json:"scale,omitempty"`
+	Choice  *ChoiceStats `json:"choice,omitempty"`
 	// TextStats holds the answers of a text question. (Named TextStats
 	// rather than Text because Text is the question's wording.)
 	TextStats *TextStats `json:"text_stats,omitempty"`
@@ -202,6 +232,7 @@ type RedLine struct {
 // ChoiceStats holds the statistics of a choice question.
 type ChoiceStats struct {
 	Options        []OptionCount `json:"options"`         // question's option order
+	CommonGround   []int         `json:"common_ground"`   // 1-based numbers of the options every respondent accepts; empty when none
 	Plurality      []string      `json:"plurality"`       // ties: all, option order
 	PluralityShare float64       `json:"plurality_share"` // 0..1
 }
@@ -212,6 +243,9 @@ type OptionCount struct {
 	Count   int      `json:"count"`
 	Share   float64  `json:"share"` // 0..1
 	Members []string `json:"members"`
+	// Accepting counts the respondents who accept this option (chose it or
+	// marked it acceptable).
+	Accepting int `json:"accepting"`
 }
 
 // TextStats holds the answers to a text question, in roster order.
@@ -242,9 +276,10 @@ type MemberProfile struct {
 	ScaleAnswered int              `json:"scale_answered"`
 	MeanDistance  float64          `json:"mean_distance"` // mean |preferred − median|/(k−1); 0 if none
 	OutlierCount  int              `json:"outlier_count"`
-	BlockingCount int              `json:"blocking_count"`
-	Bloc          int              `json:"bloc"`      // 1..n, 0 = not placed (no scale answers)
-	Positions     []MemberPosition `json:"positions"` // scale questions answered, question order
+	BlockingCount int              `json:"blocking_count"` // questions where the member does not accept the best point (scale and choice)
+	HoldoutCount  int              `json:"holdout_count"`  // questions where the member is a holdout
+	Bloc          int              `json:"bloc"`           // 1..n, 0 = not placed (no scale answers)
+	Positions     []MemberPosition `json:"positions"`      // scale questions answered, question order
 }
 
 // MemberPosition is a member's position on one scale question relative to
@@ -255,7 +290,8 @@ type MemberPosition struct {
 	Median      float64 `json:"median"`
 	Deviation   float64 `json:"deviation"` // signed (preferred − median)/(k−1), in [-1, 1]
 	Outlier     bool    `json:"outlier"`
-	Blocking    bool    `json:"blocking"`
+	Blocking    bool    `json:"blocking"` // does not accept the best point
+	Holdout     bool    `json:"holdout"`
 	RedLine     bool    `json:"red_line"`
 }
 

@@ -46,7 +46,7 @@ func (s *Store) LoadAnalysis(ctx context.Context, c *Consultation, round int) (*
 		q := &qn.Questions[i]
 		byID[q.ID] = q
 		a.Input.Questions = append(a.Input.Questions, consensus.Question{
-			Key: q.Key, Section: sections[q.SectionID], Text: q.Text, Kind: consensus.Kind(q.Kind),
+			Number: q.Number, Key: q.Key, Section: sections[q.SectionID], Text: q.Text, Kind: consensus.Kind(q.Kind),
 			Points: q.Points(), Options: q.Choices(),
 		})
 	}
@@ -54,6 +54,7 @@ func (s *Store) LoadAnalysis(ctx context.Context, c *Consultation, round int) (*
 		a.Input.Members = append(a.Input.Members, consensus.Member{Code: m.Code, Name: m.Name})
 	}
 	a.Input.Positions = toPositions(current, byID)
+	a.Input.Quorum = c.Quorum
 	if round > 1 {
 		prev, err := s.CurrentPositions(ctx, c.ID, round-1)
 		if err != nil {
@@ -77,8 +78,14 @@ func toPositions(revs []RevisionRecord, questions map[uint]*Question) []consensu
 			p.Preferred, p.AcceptMin, p.AcceptMax = r.Preferred, r.AcceptMin, r.AcceptMax
 			p.Importance = consensus.Importance(r.Importance)
 		case KindChoice:
-			if opts := q.Choices(); r.Choice >= 1 && r.Choice <= len(opts) {
+			opts := q.Choices()
+			if r.Choice >= 1 && r.Choice <= len(opts) {
 				p.Option = opts[r.Choice-1]
+			}
+			for _, o := range r.AcceptedOptions() {
+				if o != r.Choice && o >= 1 && o <= len(opts) {
+					p.AcceptOptions = append(p.AcceptOptions, opts[o-1])
+				}
 			}
 		case KindText:
 			p.Answer = r.Answer

@@ -37,8 +37,14 @@ type Consultation struct {
 	// ShareDistribution lets delegates see the anonymised distribution of
 	// the consultation once it is closed. Off by default.
 	ShareDistribution bool `gorm:"not null;default:false"`
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// Quorum is how many members must answer a question for its verdict to
+	// speak for the alliance; 0 means every member of the roster.
+	Quorum int `gorm:"not null;default:0"`
+	// Marking is the classification marking printed on every page of the
+	// report (e.g. "Restricted"); empty for none.
+	Marking   string `gorm:"not null;default:''"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // AcceptsPositions reports whether positions may be submitted at now.
@@ -83,8 +89,12 @@ type Question struct {
 	Help           string
 	Kind           string `gorm:"not null"`
 	Ord            int    `gorm:"not null"`
-	LabelsJSON     string `gorm:"column:labels;not null;default:'[]'"`
-	OptionsJSON    string `gorm:"column:options;not null;default:'[]'"`
+	// Number is the question's stable number (Q1, Q2, …): given once at
+	// creation, the next after the consultation's highest, never reused or
+	// shifted by reordering.
+	Number      int    `gorm:"not null;default:0"`
+	LabelsJSON  string `gorm:"column:labels;not null;default:'[]'"`
+	OptionsJSON string `gorm:"column:options;not null;default:'[]'"`
 	// StatusQuo marks one scale point as the status quo; 0 means none.
 	StatusQuo int `gorm:"not null;default:0"`
 	CreatedAt time.Time
@@ -167,9 +177,18 @@ type Revision struct {
 	// Choice answers: the 1-based index of the option, so that rewording an
 	// option keeps the answers attached to it.
 	Choice int `gorm:"not null;default:0"`
+	// AcceptOptions (choice): the 1-based numbers of every option the
+	// member could accept, the chosen one included, ascending and separated
+	// by single spaces (e.g. "1 3").
+	AcceptOptions string `gorm:"not null;default:''"`
 	// Text answers.
 	Answer    string
 	Rationale string
+	// Withdrawn marks a revision that withdraws the member's answer: the
+	// question counts as not answered until a later revision answers it.
+	Withdrawn bool `gorm:"not null;default:false"`
+	// OnBehalf marks a revision entered by a facilitator for the member.
+	OnBehalf bool `gorm:"not null;default:false"`
 	// Who and how.
 	SubmittedBy uint      `gorm:"not null"`
 	SubmittedAt time.Time `gorm:"not null"`
@@ -179,7 +198,19 @@ type Revision struct {
 // SameAnswer reports whether r and o record the same position.
 func (r *Revision) SameAnswer(o *Revision) bool {
 	return r.Preferred == o.Preferred && r.AcceptMin == o.AcceptMin && r.AcceptMax == o.AcceptMax &&
-		r.Importance == o.Importance && r.Choice == o.Choice && r.Answer == o.Answer && r.Rationale == o.Rationale
+		r.Importance == o.Importance && r.Choice == o.Choice && r.AcceptOptions == o.AcceptOptions &&
+		r.Answer == o.Answer && r.Rationale == o.Rationale && r.Withdrawn == o.Withdrawn
+}
+
+// AcceptedOptions returns the 1-based numbers of the options the member
+// could accept (choice), ascending; the chosen option alone when none were
+// recorded.
+func (r *Revision) AcceptedOptions() []int {
+	out := ParseOptionList(r.AcceptOptions)
+	if len(out) == 0 && r.Choice > 0 {
+		out = []int{r.Choice}
+	}
+	return out
 }
 
 // Roles of accounts.

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -18,14 +21,27 @@ type PositionInput struct {
 	AcceptMax   int    `json:"acceptable_max,omitempty"`
 	Importance  string `json:"importance,omitempty"`
 	Option      int    `json:"option,omitempty"` // 1-based index of the chosen option
-	Answer      string `json:"answer_text,omitempty"`
-	Rationale   string `json:"rationale,omitempty"`
+	// AcceptOptions (choice): the other options the member could accept;
+	// the chosen option is always added by Normalize.
+	AcceptOptions []int  `json:"acceptable_options,omitempty"`
+	Answer        string `json:"answer_text,omitempty"`
+	Rationale     string `json:"rationale,omitempty"`
+	// Withdrawn withdraws the member's answer: a revision is appended that
+	// marks the question not answered. It gives no other value.
+	Withdrawn bool `json:"withdrawn,omitempty"`
 }
 
 // Empty reports whether nothing was given (the question is left unanswered).
 func (in PositionInput) Empty() bool {
 	return in.Preferred == 0 && in.AcceptMin == 0 && in.AcceptMax == 0 && in.Option == 0 &&
-		in.Answer == "" && in.Rationale == ""
+		len(in.AcceptOptions) == 0 && in.Answer == "" && in.Rationale == "" && !in.Withdrawn
+}
+
+// hasAnswer reports whether any answer value is given (besides Withdrawn).
+func (in PositionInput) hasAnswer() bool {
+	w := in
+	w.Withdrawn = false
+	return !w.Empty()
 }
 
 // Field names used as keys of position validation messages.
@@ -35,6 +51,8 @@ const (
 	FieldAcceptMax  = "acceptable_max"
 	FieldImportance = "importance"
 	FieldOption     = "option"
+	FieldAcceptOpts = "acceptable_options"
+	FieldWithdrawn  = "withdrawn"
 	FieldAnswer     = "answer_text"
 	FieldRationale  = "rationale"
 )
@@ -59,9 +77,17 @@ type textAnswer struct {
 	Answer string `field:"answer_text" validate:"required,max=4000,text"`
 }
 
-// Normalize fills the defaults of a scale answer: the acceptable range
-// defaults to the preferred point alone and importance to medium.
+// Normalize fills the defaults of an answer: on a scale the acceptable
+// range defaults to the preferred point alone and importance to medium; on
+// a choice the chosen option is added to the acceptable options, which are
+// sorted without repeats. A withdrawal is left as it is.
 func (in PositionInput) Normalize(q *Question) PositionInput {
+	if in.Withdrawn {
+		return in
+	}
+	if q.Kind == KindChoice && (in.Option != 0 || len(in.AcceptOptions) > 0) {
+		in.AcceptOptions = normalizeOptionList(append(slices.Clone(in.AcceptOptions), in.Option))
+	}
 	if q.Kind == KindScale {
 		if in.AcceptMin == 0 {
 			in.AcceptMin = in.Preferred
@@ -79,6 +105,12 @@ func (in PositionInput) Normalize(q *Question) PositionInput {
 // Check validates a normalized input against its question and returns one
 // message per invalid field (nil when valid).
 func (s *Store) Check(in PositionInput, q *Question) map[string]string {
+	if in.Withdrawn {
+		if in.hasAnswer() {
+			return map[string]string{FieldWithdrawn: "Withdraw the answer or give one, not both."}
+		}
+		return nil
+	}
 	var err error
 	switch q.Kind {
 	case KindScale:
@@ -91,10 +123,25 @@ func (s *Store) Check(in PositionInput, q *Question) map[string]string {
 	default:
 		return map[string]string{"": "Unknown question kind."}
 	}
-	if err == nil {
+	var msgs map[string]string
+	if err != nil {
+		msgs = FieldMessages(err)
+	}
+	if q.Kind == KindChoice {
+		n := len(q.Choices())
+		for _, o := range in.AcceptOptions {
+			if o != in.Option && (o < 1 || o > n) { // a bad chosen option has its own message
+				if msgs == nil {
+					msgs = map[string]string{}
+				}
+				msgs[FieldAcceptOpts] = fmt.Sprintf("Acceptable options are numbered 1 to %d.", n)
+				break
+			}
+		}
+	}
+	if msgs == nil {
 		return nil
 	}
-	msgs := FieldMessages(err)
 	k := q.K()
 	for field := range msgs {
 		switch field {
@@ -157,7 +204,9 @@ type Submission struct {
 	MemberID       uint
 	UserID         uint
 	Source         string
-	Inputs         []PositionInput
+	// OnBehalf marks answers a facilitator enters for the member.
+	OnBehalf bool
+	Inputs   []PositionInput
 	// IgnoreWindow skips the check that the consultation is open and
 	// before its deadline, to seed positions into any consultation. No
 	// request sets it: forms and the API submit within the window, and the
@@ -263,7 +312,8 @@ func appendRevisions(tx *gorm.DB, revs []Revision, byID map[uint]*Question) (Sub
 		if err != nil {
 			return res, fmt.Errorf("load current position: %w", err)
 		}
-		if cur.ID != 0 && cur.SameAnswer(r) {
+		// Withdrawing an answer that is not there changes nothing.
+		if (cur.ID != 0 && cur.SameAnswer(r)) || (r.Withdrawn && (cur.ID == 0 || cur.Withdrawn)) {
 			res.Unchanged++
 			continue
 		}
@@ -283,14 +333,62 @@ func revisionFrom(in PositionInput, q *Question, c Consultation, sub Submission,
 	r := Revision{
 		ConsultationID: c.ID, Round: c.Round, MemberID: sub.MemberID, QuestionID: q.ID,
 		Rationale: in.Rationale, SubmittedBy: sub.UserID, SubmittedAt: now, Source: sub.Source,
+		OnBehalf: sub.OnBehalf,
+	}
+	if in.Withdrawn {
+		r.Withdrawn, r.Rationale = true, ""
+		return r
 	}
 	switch q.Kind {
 	case KindScale:
 		r.Preferred, r.AcceptMin, r.AcceptMax, r.Importance = in.Preferred, in.AcceptMin, in.AcceptMax, in.Importance
 	case KindChoice:
 		r.Choice = in.Option
+		r.AcceptOptions = FormatOptionList(in.AcceptOptions)
 	case KindText:
 		r.Answer, r.Rationale = in.Answer, ""
 	}
 	return r
+}
+
+// normalizeOptionList sorts option numbers ascending and drops zeros and
+// repeats.
+func normalizeOptionList(list []int) []int {
+	out := slices.DeleteFunc(slices.Clone(list), func(o int) bool { return o == 0 })
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// FormatOptionList writes option numbers as stored and exported: ascending,
+// separated by single spaces ("1 3"); empty for none.
+func FormatOptionList(list []int) string {
+	list = normalizeOptionList(list)
+	parts := make([]string, len(list))
+	for i, o := range list {
+		parts[i] = strconv.Itoa(o)
+	}
+	return strings.Join(parts, " ")
+}
+
+// ParseOptionList reads option numbers separated by spaces (or commas), as
+// FormatOptionList writes them, skipping anything that is not a positive
+// whole number (stored values are always valid).
+func ParseOptionList(s string) []int {
+	list, _ := ParseOptionListStrict(s)
+	return list
+}
+
+// ParseOptionListStrict is ParseOptionList with an error for an item that is
+// not a positive whole number.
+func ParseOptionListStrict(s string) ([]int, error) {
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' })
+	out := make([]int, 0, len(fields))
+	for _, f := range fields {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not an option number", f)
+		}
+		out = append(out, n)
+	}
+	return normalizeOptionList(out), nil
 }

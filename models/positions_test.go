@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -42,16 +43,22 @@ func TestPositionInputNormalize(t *testing.T) {
 		{"scale: nothing preferred stays nothing", scaleQ,
 			models.PositionInput{Rationale: "why"},
 			models.PositionInput{Rationale: "why", Importance: models.ImportanceMedium}},
-		{"choice untouched", question(models.KindChoice, "x", "y"),
+		{"choice: the chosen option is acceptable", question(models.KindChoice, "x", "y"),
 			models.PositionInput{Option: 2},
-			models.PositionInput{Option: 2}},
+			models.PositionInput{Option: 2, AcceptOptions: []int{2}}},
+		{"choice: acceptable options sorted, chosen added, repeats dropped", question(models.KindChoice, "x", "y", "z"),
+			models.PositionInput{Option: 2, AcceptOptions: []int{3, 1, 3}},
+			models.PositionInput{Option: 2, AcceptOptions: []int{1, 2, 3}}},
+		{"withdrawal untouched", scaleQ,
+			models.PositionInput{Withdrawn: true},
+			models.PositionInput{Withdrawn: true}},
 		{"text untouched", question(models.KindText),
 			models.PositionInput{Answer: "free"},
 			models.PositionInput{Answer: "free"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.in.Normalize(tc.q); got != tc.want {
+			if got := tc.in.Normalize(tc.q); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("Normalize = %+v, want %+v", got, tc.want)
 			}
 		})

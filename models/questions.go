@@ -180,13 +180,13 @@ func (s *Store) createQuestion(tx *gorm.DB, consultationID uint, in QuestionInpu
 	if err != nil {
 		return nil, err
 	}
-	var maxOrd int
+	var top struct{ Ord, Number int }
 	if err := tx.Model(&Question{}).Where("consultation_id = ?", consultationID).
-		Select("COALESCE(MAX(ord), 0)").Scan(&maxOrd).Error; err != nil {
+		Select("COALESCE(MAX(ord), 0) AS ord, COALESCE(MAX(number), 0) AS number").Scan(&top).Error; err != nil {
 		return nil, err
 	}
 	q := &Question{ConsultationID: consultationID, SectionID: sec.ID, Key: in.Key, Text: in.Text,
-		Help: in.Help, Kind: in.Kind, Ord: maxOrd + 1, StatusQuo: in.StatusQuo}
+		Help: in.Help, Kind: in.Kind, Ord: top.Ord + 1, Number: top.Number + 1, StatusQuo: in.StatusQuo}
 	q.SetPoints(in.Labels)
 	q.SetChoices(in.Options)
 	if err := tx.Create(q).Error; err != nil {

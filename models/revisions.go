@@ -23,9 +23,11 @@ const revisionSelect = `SELECT r.*, m.code AS member_code, m.name AS member_name
 	LEFT JOIN users u ON u.id = r.submitted_by`
 
 // latestOnly keeps, per member and question of the round, the revision
-// with the highest sequence number (the current position).
+// with the highest sequence number (the current position), unless it
+// withdraws the answer: a withdrawn question is not answered.
 const latestOnly = ` AND r.seq = (SELECT MAX(r2.seq) FROM revisions r2
-	WHERE r2.member_id = r.member_id AND r2.question_id = r.question_id AND r2.round = r.round)`
+	WHERE r2.member_id = r.member_id AND r2.question_id = r.question_id AND r2.round = r.round)
+	AND NOT r.withdrawn`
 
 // CurrentPositions returns every member's current position in a round of a
 // consultation, ordered by member code and question order.
@@ -80,8 +82,8 @@ func (s *Store) AnsweredCounts(ctx context.Context, consultationID uint, round i
 		N        int
 	}
 	var rows []row
-	err := s.r.WithContext(ctx).Raw(`SELECT member_id, COUNT(DISTINCT question_id) AS n FROM revisions
-		WHERE consultation_id = ? AND round = ? GROUP BY member_id`, consultationID, round).Scan(&rows).Error
+	err := s.r.WithContext(ctx).Raw(`SELECT r.member_id, COUNT(*) AS n FROM revisions r
+		WHERE r.consultation_id = ? AND r.round = ?`+latestOnly+` GROUP BY r.member_id`, consultationID, round).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("count answers of consultation %d: %w", consultationID, err)
 	}
@@ -105,8 +107,8 @@ func (s *Store) MemberProgress(ctx context.Context, memberID uint, statuses ...s
 	var out []Progress
 	err := s.r.WithContext(ctx).Raw(`SELECT c.*,
 		(SELECT COUNT(*) FROM questions q WHERE q.consultation_id = c.id) AS total,
-		(SELECT COUNT(DISTINCT r.question_id) FROM revisions r
-			WHERE r.consultation_id = c.id AND r.round = c.round AND r.member_id = ?) AS answered
+		(SELECT COUNT(*) FROM revisions r
+			WHERE r.consultation_id = c.id AND r.round = c.round AND r.member_id = ?`+latestOnly+`) AS answered
 		FROM consultations c WHERE c.status IN ? ORDER BY c.id DESC`, memberID, statuses).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("load progress of member %d: %w", memberID, err)

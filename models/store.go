@@ -153,7 +153,40 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)
 	}
+	if err := numberQuestions(s.w.WithContext(ctx)); err != nil {
+		return err
+	}
 	return protectAudit(s.w.WithContext(ctx))
+}
+
+// numberQuestions gives the questions created before questions had stable
+// numbers (Number 0) the next numbers of their consultation, in
+// questionnaire order (section order, then question order).
+func numberQuestions(db *gorm.DB) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		var todo []Question
+		err := tx.Table("questions q").Select("q.*").Joins("JOIN sections s ON s.id = q.section_id").
+			Where("q.number = 0").Order("q.consultation_id, s.ord, q.ord, q.id").Find(&todo).Error
+		if err != nil {
+			return fmt.Errorf("find unnumbered questions: %w", err)
+		}
+		next := map[uint]int{}
+		for _, q := range todo {
+			if _, ok := next[q.ConsultationID]; !ok {
+				var top int
+				if err := tx.Model(&Question{}).Where("consultation_id = ?", q.ConsultationID).
+					Select("COALESCE(MAX(number), 0)").Scan(&top).Error; err != nil {
+					return fmt.Errorf("number questions: %w", err)
+				}
+				next[q.ConsultationID] = top
+			}
+			next[q.ConsultationID]++
+			if err := tx.Model(&Question{}).Where("id = ?", q.ID).Update("number", next[q.ConsultationID]).Error; err != nil {
+				return fmt.Errorf("number question %d: %w", q.ID, err)
+			}
+		}
+		return nil
+	})
 }
 
 func notFound(err error, what string) error {
