@@ -1,0 +1,210 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// axeTags are the rule sets the accessibility test enforces: WCAG 2.0 and
+// 2.1, levels A and AA.
+var axeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa"}
+
+// axeViolation is the part of an axe-core result the test reports.
+type axeViolation struct {
+	ID    string `json:"id"`
+	Help  string `json:"help"`
+	Nodes []struct {
+		Target  []any  `json:"target"`
+		Summary string `json:"failureSummary"`
+	} `json:"nodes"`
+}
+
+// browserSession drives one headless Chromium for a test.
+type browserSession struct {
+	t     *testing.T
+	alloc context.Context
+	base  string
+	axe   string
+}
+
+// newBrowserSession starts headless Chromium (skipping the test when none
+// is installed) for pages served at base. Everything stops when the test
+// ends or after the given bound, whichever comes first.
+func newBrowserSession(t *testing.T, base string, bound time.Duration) *browserSession {
+	t.Helper()
+	browser, err := findChromium()
+	if err != nil {
+		t.Skipf("browser test skipped: %v (install Debian's chromium or set CHROMIUM)", err)
+	}
+	axe, err := os.ReadFile(filepath.Join("testdata", "axe", "axe.min.js"))
+	if err != nil {
+		t.Fatalf("read axe-core: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), bound)
+	t.Cleanup(cancel)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(browser),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1366, 900),
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancelAlloc)
+	// Start the browser itself once; each actor then gets a browser
+	// context of its own (separate cookies).
+	root, cancelRoot := chromedp.NewContext(alloc)
+	t.Cleanup(cancelRoot)
+	if err := chromedp.Do(root); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return &browserSession{t: t, alloc: root, base: base, axe: string(axe)}
+}
+
+// tab opens a tab in a new browser context, signed in with the given
+// session cookie (none for an anonymous visitor).
+func (b *browserSession) tab(sessionCookie string) context.Context {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(b.alloc, chromedp.WithNewBrowserContext())
+	b.t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		b.t.Fatalf("open tab: %v", err)
+	}
+	if sessionCookie != "" {
+		u, err := url.Parse(b.base)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		err = chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: "concord_session",
+				Value: sessionCookie, Domain: u.Hostname(), Path: "/", HTTPOnly: new(true)})
+			return err
+		}))
+		if err != nil {
+			b.t.Fatalf("set session cookie: %v", err)
+		}
+	}
+	return ctx
+}
+
+// audit runs axe-core on the page loaded in ctx and returns one line per
+// violation (rule, help and the elements concerned).
+func (b *browserSession) audit(ctx context.Context) ([]string, error) {
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](b.axe+";0")); err != nil {
+		return nil, fmt.Errorf("inject axe-core: %w", err)
+	}
+	tags, _ := json.Marshal(axeTags)
+	js := `axe.run(document, {runOnly: {type: 'tag', values: ` + string(tags) + `}, resultTypes: ['violations']})
+		.then(r => JSON.stringify(r.violations))`
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		return nil, fmt.Errorf("run axe-core: %w", err)
+	}
+	var vs []axeViolation
+	if err := json.Unmarshal([]byte(raw), &vs); err != nil {
+		return nil, fmt.Errorf("read axe-core result: %w", err)
+	}
+	var out []string
+	for _, v := range vs {
+		var where []string
+		for i, n := range v.Nodes {
+			if i == 3 {
+				where = append(where, fmt.Sprintf("… %d more", len(v.Nodes)-3))
+				break
+			}
+			where = append(where, fmt.Sprintf("%v (%s)", n.Target, strings.Join(strings.Fields(n.Summary), " ")))
+		}
+		out = append(out, fmt.Sprintf("%s: %s — %s", v.ID, v.Help, strings.Join(where, "; ")))
+	}
+	return out, nil
+}
+
+// nonPages are GET routes that answer something other than an HTML page.
+var nonPages = map[string]bool{
+	"/healthz": true, "/static/*file": true, "/audit.csv": true,
+	"/consultations/:key/report.json":          true,
+	"/consultations/:key/exports/:file":        true,
+	"/consultations/:key/definition.json":      true,
+	"/api/v1/openapi.json":                     true,
+	"/api/v1/consultations":                    true,
+	"/api/v1/consultations/:key":               true,
+	"/api/v1/consultations/:key/positions":     true,
+	"/api/v1/consultations/:key/report":        true,
+	"/api/v1/consultations/:key/exports/:file": true,
+}
+
+// TestAccessibility loads every page each kind of account can open (and
+// the sign-in and invitation pages, anonymously) in headless Chromium and
+// fails on any WCAG 2.1 A or AA violation that axe-core finds. The page
+// list comes from the router's own table, so a new page is checked as
+// soon as it has a route. The form's error states (422, 409, an expired
+// form) are checked by TestAccessibilityFormStates.
+func TestAccessibility(t *testing.T) {
+	w := newMatrixWorld(t)
+	srv := httptest.NewServer(w.app.router)
+	t.Cleanup(srv.Close)
+	b := newBrowserSession(t, srv.URL, 4*time.Minute)
+
+	// The check must be able to fail: a page with an image without a text
+	// alternative is reported.
+	t.Run("axe reports a known violation", func(t *testing.T) {
+		ctx := b.tab("")
+		page := `data:text/html,<!doctype html><html lang="en"><title>x</title><main><img src="x.png"></main></html>`
+		if err := chromedp.Do(ctx, chromedp.Navigate(page), chromedp.WaitReady("body")); err != nil {
+			t.Fatal(err)
+		}
+		found, err := b.audit(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(found) == 0 || !strings.HasPrefix(found[0], "image-alt:") {
+			t.Errorf("axe found %q on a page with an image without alt text, want image-alt", found)
+		}
+	})
+
+	for _, actor := range []string{actAnon, actDelA, actObserver, actFac} {
+		ctx := b.tab(w.clients[actor].cookie("concord_session"))
+		for _, rt := range w.app.handler.Routes() {
+			if rt.Method != http.MethodGet || nonPages[rt.Path] || matrix[rt.Method+" "+rt.Path].of(actor) != http.StatusOK {
+				continue
+			}
+			path := w.path(rt.Path)
+			t.Run(actor+" "+rt.Path, func(t *testing.T) {
+				if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+path), chromedp.WaitReady("body")); err != nil {
+					t.Fatalf("open %s: %v", path, err)
+				}
+				// The page itself, not the sign-in page it may redirect to.
+				if loc, err := chromedp.Run(ctx, chromedp.Location()); err != nil || loc != srv.URL+path {
+					t.Fatalf("opened %s, the browser is at %s (%v)", path, loc, err)
+				}
+				found, err := b.audit(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, v := range found {
+					t.Errorf("%s: %s", path, v)
+				}
+			})
+		}
+	}
+}
