@@ -277,7 +277,7 @@ type MemberProfile struct {
 	Name          string           `json:"name"`
 	Answered      int              `json:"answered"` // all kinds
 	ScaleAnswered int              `json:"scale_answered"`
-	MeanDistance  float64          `json:"mean_distance"` // mean |preferred − median|/(k−1); 0 if none
+	MeanDistance  float64          `json:"mean_distance"`  // mean |preferred − median|/(k−1); 0 if none
 	OutlierCount  int              `json:"outlier_count"`  // questions where the member is a reported outlier
 	BlockingCount int              `json:"blocking_count"` // questions where the member does not accept the best point (scale and choice)
 	HoldoutCount  int              `json:"holdout_count"`  // questions where the member is a holdout
@@ -292,9 +292,9 @@ type MemberPosition struct {
 	Preferred   int     `json:"preferred"`
 	Median      float64 `json:"median"`
 	Deviation   float64 `json:"deviation"` // signed (preferred − median)/(k−1), in [-1, 1]
-	Outlier     bool    `json:"outlier"`  // a reported outlier (see OutliersReported)
-	Blocking    bool    `json:"blocking"` // does not accept the best point
-	Holdout     bool    `json:"holdout"`  // one of the question's holdouts
+	Outlier     bool    `json:"outlier"`   // a reported outlier (see OutliersReported)
+	Blocking    bool    `json:"blocking"`  // does not accept the best point
+	Holdout     bool    `json:"holdout"`   // one of the question's holdouts
 	RedLine     bool    `json:"red_line"`
 }
 
