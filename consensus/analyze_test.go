@@ -774,9 +774,23 @@ func TestAnalyzeJSONTags(t *testing.T) {
 	if err := json.Unmarshal(b, &generic); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"thresholds", "members_total", "questions", "ranking", "class_counts", "members", "similarity", "opinion_map"} {
+	for _, key := range []string{"thresholds", "members_total", "quorum", "provisional", "questions", "ranking", "class_counts", "members", "similarity", "opinion_map"} {
 		if _, ok := generic[key]; !ok {
 			t.Errorf("JSON key %q missing", key)
+		}
+	}
+	for _, qi := range generic["questions"].([]any) {
+		q := qi.(map[string]any)
+		for _, key := range []string{"number", "best_point", "accepting", "quorate", "provisional", "verdict"} {
+			if _, ok := q[key]; !ok {
+				t.Errorf("question JSON key %q missing", key)
+			}
+		}
+		// lists are [] (never null), also for text questions
+		for _, key := range []string{"not_accepting", "holdouts"} {
+			if _, ok := q[key].([]any); !ok {
+				t.Errorf("question %v JSON %q = %v, want a list", q["key"], key, q[key])
+			}
 		}
 	}
 	q := generic["questions"].([]any)[0].(map[string]any)
