@@ -15,7 +15,13 @@ import (
 // refer to an unknown member or question, scale values outside 1..k, choice
 // options not among the question's options, empty (blank) text answers and
 // positions on questions of an unknown kind are ignored; among the remaining
-// positions of a member on a question the last one is kept.
+// positions of a member on a question the last one is kept. Texts in a choice
+// position's AcceptOptions that are not among the question's options are
+// ignored.
+//
+// Quorum: Report.Quorum is EffectiveQuorum(in.Quorum, members); a question
+// is quorate when its responses reach it, and a classified (not
+// insufficient) scale or choice question below it is provisional.
 func Analyze(in Input) *Report {
 	a := newAnalyzer(in)
 	for q := range a.ro.questions {
@@ -55,8 +61,10 @@ type roster struct {
 	byCode    map[string]int
 	questions []Question // unique keys, input order
 	byKey     map[string]int
+	numbers   []int            // Question.Number, or input position + 1 when 0
 	k         []int            // number of scale points (scale questions only)
 	options   []map[string]int // option text → index (choice questions only)
+	maxOpts   int              // the most options of any choice question
 }
 
 func newRoster(members []Member, questions []Question) *roster {
@@ -78,12 +86,17 @@ func newRoster(members []Member, questions []Question) *roster {
 	slices.SortFunc(ro.alpha, func(x, y int) int {
 		return strings.Compare(ro.members[x].Code, ro.members[y].Code)
 	})
-	for _, q := range questions {
+	for i, q := range questions {
 		if _, dup := ro.byKey[q.Key]; dup {
 			continue
 		}
 		ro.byKey[q.Key] = len(ro.questions)
 		ro.questions = append(ro.questions, q)
+		num := q.Number
+		if num == 0 {
+			num = i + 1
+		}
+		ro.numbers = append(ro.numbers, num)
 	}
 	ro.k = make([]int, len(ro.questions))
 	ro.options = make([]map[string]int, len(ro.questions))
@@ -99,6 +112,7 @@ func newRoster(members []Member, questions []Question) *roster {
 				}
 			}
 			ro.options[i] = opts
+			ro.maxOpts = max(ro.maxOpts, len(q.Options))
 		}
 	}
 	return ro
@@ -202,10 +216,16 @@ type analyzer struct {
 	answered      []int
 	scaleAnswered []int
 	outliers      []int
-	blocking      []int
+	blocking      []int // questions where the member does not accept the best point
+	holdouts      []int // questions where the member is a holdout
 	distSum       []float64
 	positions     [][]MemberPosition
-	blockFlag     []bool // scratch: member is in the current Blocking set
+	blockFlag     []bool // scratch: member does not accept the current best point
+
+	// scratch for choice questions: optMark[j] == optGen when option j is
+	// already counted for the current respondent
+	optMark []int
+	optGen  int
 
 	// scaled answers (see scaledMatrix), shared by similarity and opinionMap
 	simVals []float64
@@ -223,9 +243,11 @@ func newAnalyzer(in Input) *analyzer {
 		scaleAnswered: make([]int, nm),
 		outliers:      make([]int, nm),
 		blocking:      make([]int, nm),
+		holdouts:      make([]int, nm),
 		distSum:       make([]float64, nm),
 		positions:     make([][]MemberPosition, nm),
 		blockFlag:     make([]bool, nm),
+		optMark:       make([]int, ro.maxOpts),
 	}
 	if in.Previous != nil {
 		p := ro.collect(in.Previous)
@@ -249,6 +271,7 @@ func newAnalyzer(in Input) *analyzer {
 	a.rep = &Report{
 		Thresholds:   a.th,
 		MembersTotal: nm,
+		Quorum:       EffectiveQuorum(in.Quorum, nm),
 		Questions:    make([]QuestionReport, len(ro.questions)),
 		Ranking:      []string{},
 		ClassCounts:  map[Classification]int{},
@@ -273,6 +296,7 @@ func (a *analyzer) question(q int) {
 	question := ro.questions[q]
 	qr := &a.rep.Questions[q]
 	*qr = QuestionReport{
+		Number:  ro.numbers[q],
 		Key:     question.Key,
 		Section: question.Section,
 		Text:    question.Text,
@@ -299,6 +323,9 @@ func (a *analyzer) question(q int) {
 		CoveragePct:  pct(responses, nm),
 		Missing:      missing,
 	}
+	qr.NotAccepting = []string{}
+	qr.Holdouts = []string{}
+	qr.Quorate = responses >= a.rep.Quorum
 	switch question.Kind {
 	case KindScale:
 		a.scale(q, qr)
@@ -306,6 +333,10 @@ func (a *analyzer) question(q int) {
 		a.choice(q, qr)
 	case KindText:
 		a.text(q, qr)
+	}
+	if qr.Scale != nil || qr.Choice != nil {
+		qr.Provisional = !qr.Quorate && qr.Classification != Insufficient
+		qr.Verdict = VerdictLine(qr)
 	}
 }
 
@@ -354,22 +385,37 @@ func (a *analyzer) scale(q int, qr *QuestionReport) {
 		CommonGround: CommonGround(ranges),
 		RedLines:     []RedLine{},
 	}
-	if st.CommonGround == nil && n > 0 {
-		point, _ := BlockingPoint(ranges, k, median)
-		b := &Blocking{Point: point, Members: []string{}}
-		for j, r := range ranges {
-			if point < r.Lo || point > r.Hi {
-				m := resp[j]
-				b.Members = append(b.Members, ro.members[m].Code)
-				a.blockFlag[m] = true
-			}
+
+	// Best point, who does not accept it, holdouts.
+	best, accepting := BestPoint(ranges, k, median)
+	notAccepting := make([]string, 0, n-accepting)
+	for j, r := range ranges {
+		if best < r.Lo || best > r.Hi {
+			m := resp[j]
+			notAccepting = append(notAccepting, ro.members[m].Code)
+			a.blockFlag[m] = true
 		}
-		st.Blocking = b
 	}
+	qr.BestPoint, qr.Accepting, qr.NotAccepting = best, accepting, notAccepting
+	qr.Holdouts = Holdouts(notAccepting, n)
+	hold := len(qr.Holdouts) > 0
+	if st.CommonGround == nil && n > 0 {
+		st.Blocking = &Blocking{Point: best, Members: slices.Clone(notAccepting)}
+	}
+
+	// Outliers are reported only when they are few (see OutliersReported).
+	candidates := 0
+	for _, m := range resp {
+		if IsOutlier(int(a.cur.val[base+m]), median, k) {
+			candidates++
+		}
+	}
+	reportOutliers := OutliersReported(candidates, n)
+
 	for _, m := range resp {
 		p := &a.cur.positions[a.cur.pos[base+m]]
 		x := int(a.cur.val[base+m])
-		out := IsOutlier(x, median, k)
+		out := reportOutliers && IsOutlier(x, median, k)
 		red := p.Importance == ImportanceRedLine
 		if out {
 			st.Outliers = append(st.Outliers, ro.members[m].Code)
@@ -386,6 +432,9 @@ func (a *analyzer) scale(q int, qr *QuestionReport) {
 		if blocking {
 			a.blocking[m]++
 			a.blockFlag[m] = false
+			if hold {
+				a.holdouts[m]++
+			}
 		}
 		a.positions[m] = append(a.positions[m], MemberPosition{
 			QuestionKey: qr.Key,
@@ -394,11 +443,12 @@ func (a *analyzer) scale(q int, qr *QuestionReport) {
 			Deviation:   dev,
 			Outlier:     out,
 			Blocking:    blocking,
+			Holdout:     blocking && hold,
 			RedLine:     red,
 		})
 	}
 	qr.Scale = st
-	qr.Classification = ClassifyScale(counts, st.CommonGround != nil, cns, agree, a.th)
+	qr.Classification = ClassifyScale(counts, st.CommonGround != nil, hold, cns, agree, a.th)
 
 	// A trend needs answers in both rounds: against a round without any,
 	// the change of Cns and median would be measured from 0.
@@ -417,16 +467,20 @@ func (a *analyzer) scale(q int, qr *QuestionReport) {
 	}
 }
 
+// choice analyses choice question q. A respondent's acceptable set is the
+// chosen option plus the options named in AcceptOptions (unknown texts and
+// repeats ignored); see ChoiceCommonGround, BestOption and Holdouts.
 func (a *analyzer) choice(q int, qr *QuestionReport) {
 	ro := a.ro
 	nm := len(ro.members)
 	base := q * nm
 	opts := ro.questions[q].Options
+	index := ro.options[q]
 	counts := make([]int, len(opts))
+	accepting := make([]int, len(opts))
 	for m := range nm {
 		if a.cur.pos[base+m] >= 0 {
 			counts[a.cur.val[base+m]]++
-			a.answered[m]++
 		}
 	}
 	n := Total(counts)
@@ -438,19 +492,68 @@ func (a *analyzer) choice(q int, qr *QuestionReport) {
 		}
 	}
 	for _, m := range ro.alpha {
-		if a.cur.pos[base+m] >= 0 {
-			oc := &st.Options[a.cur.val[base+m]]
-			oc.Members = append(oc.Members, ro.members[m].Code)
+		pi := a.cur.pos[base+m]
+		if pi < 0 {
+			continue
+		}
+		a.answered[m]++
+		v := int(a.cur.val[base+m])
+		oc := &st.Options[v]
+		oc.Members = append(oc.Members, ro.members[m].Code)
+		// Count each option of the acceptable set once.
+		a.optGen++
+		a.optMark[v] = a.optGen
+		accepting[v]++
+		for _, text := range a.cur.positions[pi].AcceptOptions {
+			if j, ok := index[text]; ok && a.optMark[j] != a.optGen {
+				a.optMark[j] = a.optGen
+				accepting[j]++
+			}
 		}
 	}
+	for i := range st.Options {
+		st.Options[i].Accepting = accepting[i]
+	}
+	st.CommonGround = ChoiceCommonGround(accepting, n)
 	idx, share := Plurality(counts)
 	st.Plurality = make([]string, len(idx))
 	for i, j := range idx {
 		st.Plurality[i] = opts[j]
 	}
 	st.PluralityShare = share
+
+	if best := BestOption(accepting, counts); best >= 0 {
+		qr.BestPoint, qr.Accepting = best+1, accepting[best]
+		notAccepting := make([]string, 0, n-accepting[best])
+		for _, m := range ro.alpha {
+			pi := a.cur.pos[base+m]
+			if pi >= 0 && !acceptsOption(&a.cur.positions[pi], int(a.cur.val[base+m]), best, index) {
+				notAccepting = append(notAccepting, ro.members[m].Code)
+				a.blocking[m]++
+			}
+		}
+		qr.NotAccepting = notAccepting
+		qr.Holdouts = Holdouts(notAccepting, n)
+		for _, code := range qr.Holdouts {
+			a.holdouts[ro.byCode[code]]++
+		}
+	}
 	qr.Choice = st
-	qr.Classification = ClassifyChoice(counts, a.th)
+	qr.Classification = ClassifyChoice(counts, len(st.CommonGround) > 0, len(qr.Holdouts) > 0, a.th)
+}
+
+// acceptsOption tells whether a choice position (chosen option index chosen)
+// accepts option j: it chose it or named it among AcceptOptions.
+func acceptsOption(p *Position, chosen, j int, index map[string]int) bool {
+	if chosen == j {
+		return true
+	}
+	for _, text := range p.AcceptOptions {
+		if i, ok := index[text]; ok && i == j {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *analyzer) text(q int, qr *QuestionReport) {
@@ -471,9 +574,10 @@ func (a *analyzer) text(q int, qr *QuestionReport) {
 }
 
 // rank orders scale and choice questions from most divided to least:
-// by class (polarized, divided, broad agreement, consensus, unanimous,
-// insufficient), then by agreement score ascending (Cns for scale
-// questions, plurality share for choice questions), then question order.
+// by class (polarized, divided, broad agreement, near consensus, consensus,
+// unanimous, insufficient; see classRank), then by agreement score ascending
+// (Cns for scale questions, plurality share for choice questions), then
+// question order. It also counts the classes and the provisional questions.
 func (a *analyzer) rank() {
 	type item struct {
 		q     int
@@ -504,6 +608,9 @@ func (a *analyzer) rank() {
 		qr := &a.rep.Questions[it.q]
 		a.rep.Ranking[i] = qr.Key
 		a.rep.ClassCounts[qr.Classification]++
+		if qr.Provisional {
+			a.rep.Provisional++
+		}
 	}
 }
 
@@ -516,6 +623,7 @@ func (a *analyzer) profiles() {
 			ScaleAnswered: a.scaleAnswered[m],
 			OutlierCount:  a.outliers[m],
 			BlockingCount: a.blocking[m],
+			HoldoutCount:  a.holdouts[m],
 			Positions:     a.positions[m],
 		}
 		if p.ScaleAnswered > 0 {

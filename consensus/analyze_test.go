@@ -73,6 +73,20 @@ func mustQuestion(t *testing.T, r *Report, key string) *QuestionReport {
 	return q
 }
 
+// checkSignal checks the consensus signal of a question: best point (or
+// option number), how many accept it, who does not, and the holdouts.
+func checkSignal(t *testing.T, q *QuestionReport, best, accepting int, notAccepting, holdouts []string) {
+	t.Helper()
+	if q.BestPoint != best || q.Accepting != accepting {
+		t.Errorf("%s best point %d accepted by %d, want %d by %d", q.Key, q.BestPoint, q.Accepting, best, accepting)
+	}
+	if q.NotAccepting == nil || q.Holdouts == nil {
+		t.Errorf("%s not accepting %v holdouts %v: want non-nil lists", q.Key, q.NotAccepting, q.Holdouts)
+	}
+	checkStrings(t, q.Key+" not accepting", q.NotAccepting, notAccepting)
+	checkStrings(t, q.Key+" holdouts", q.Holdouts, holdouts)
+}
+
 func mustMember(t *testing.T, r *Report, code string) *MemberProfile {
 	t.Helper()
 	m, ok := r.Member(code)
@@ -123,7 +137,7 @@ func TestAnalyzeEndToEnd(t *testing.T) {
 	checkFloat(t, "Q1 Cns", s.Cns, 0.5424857003518558)
 	// |x − 4| <= 1 for 3, 4, 5, 5: 4/5
 	checkFloat(t, "Q1 agreement", s.AgreementPct, 80)
-	// IT at 2 is (5−1)/2 = 2 away from 4
+	// IT at 2 is (5−1)/2 = 2 away from 4, the only candidate: 4·1 < 5 → reported
 	checkStrings(t, "Q1 outliers", s.Outliers, []string{"IT"})
 	// max Lo = 5 (PL) > min Hi = 3 (IT): no common ground
 	if s.CommonGround != nil {
@@ -135,6 +149,14 @@ func TestAnalyzeEndToEnd(t *testing.T) {
 		t.Fatalf("Q1 blocking = %+v, want point 4", s.Blocking)
 	}
 	checkStrings(t, "Q1 blocking members", s.Blocking.Members, []string{"IT", "PL"})
+	// best point 4, accepted by 3; 2 not accepting > max(1, ⌊5/10⌋) = 1 → no holdouts
+	checkSignal(t, q1, 4, 3, []string{"IT", "PL"}, []string{})
+	if q1.Number != 1 || !q1.Quorate || q1.Provisional {
+		t.Errorf("Q1 number %d quorate %t provisional %t, want 1, true, false", q1.Number, q1.Quorate, q1.Provisional)
+	}
+	if want := "No common ground: 3 of 5 accept point 4; 2 do not."; q1.Verdict != want {
+		t.Errorf("Q1 verdict = %q, want %q", q1.Verdict, want)
+	}
 	if want := []RedLine{{Member: "US", Preferred: 5, Side: "above"}}; !reflect.DeepEqual(s.RedLines, want) {
 		t.Errorf("Q1 red lines = %+v, want %+v", s.RedLines, want)
 	}
@@ -167,15 +189,25 @@ func TestAnalyzeEndToEnd(t *testing.T) {
 	if !slices.Equal(s.Modes, []int{1, 5}) {
 		t.Errorf("Q2 modes = %v", s.Modes)
 	}
-	checkStrings(t, "Q2 outliers", s.Outliers, []string{"DE", "FR", "PL", "US"})
+	// all four are 2 = (5−1)/2 from the median 3: 4·4 is not < 4 → a split,
+	// no outliers reported
+	checkStrings(t, "Q2 outliers", s.Outliers, []string{})
 	// acceptance: 1: US DE; 2: US; 4: FR; 5: FR PL → 1 and 5 tie at 2 and
 	// are both 2 from the median → lower point 1; FR and PL do not accept it
 	if s.Blocking == nil || s.Blocking.Point != 1 {
 		t.Fatalf("Q2 blocking = %+v, want point 1", s.Blocking)
 	}
 	checkStrings(t, "Q2 blocking members", s.Blocking.Members, []string{"FR", "PL"})
+	checkSignal(t, q2, 1, 2, []string{"FR", "PL"}, []string{})
 	if q2.Classification != Polarized {
 		t.Errorf("Q2 class = %q, want polarized", q2.Classification)
+	}
+	// 4 responses < quorum 5 (the roster): provisional
+	if q2.Quorate || !q2.Provisional {
+		t.Errorf("Q2 quorate %t provisional %t, want false, true", q2.Quorate, q2.Provisional)
+	}
+	if want := "No common ground: 2 of the 4 who answered accept point 1; 2 do not; IT has not answered."; q2.Verdict != want {
+		t.Errorf("Q2 verdict = %q, want %q", q2.Verdict, want)
 	}
 	if q2.Trend != nil {
 		t.Errorf("Q2 trend = %+v, want nil (no previous response)", q2.Trend)
@@ -197,6 +229,14 @@ func TestAnalyzeEndToEnd(t *testing.T) {
 	if q3.Classification != Divided || q3.Trend != nil {
 		t.Errorf("Q3 class = %q trend %v, want divided and no trend", q3.Classification, q3.Trend)
 	}
+	// without accepted options, accepting = chosen: east (option 3) by 3
+	checkSignal(t, q3, 3, 3, []string{"FR", "IT"}, []string{})
+	if !slices.Equal(c.CommonGround, []int{}) || c.CommonGround == nil {
+		t.Errorf("Q3 common ground = %v, want empty", c.CommonGround)
+	}
+	if want := "No common ground: 3 of 5 accept option 3 (east); 2 do not."; q3.Verdict != want {
+		t.Errorf("Q3 verdict = %q, want %q", q3.Verdict, want)
+	}
 
 	// Q4: blank answer ignored, roster order, trimmed.
 	q4 := mustQuestion(t, r, "Q4")
@@ -205,10 +245,16 @@ func TestAnalyzeEndToEnd(t *testing.T) {
 		t.Errorf("Q4 = %+v %q", q4.TextStats, q4.Classification)
 	}
 	checkStrings(t, "Q4 missing", q4.Coverage.Missing, []string{"DE", "FR", "IT"})
+	if q4.Verdict != "" || q4.Provisional || q4.Quorate || q4.Number != 4 {
+		t.Errorf("Q4 verdict %q provisional %t quorate %t number %d", q4.Verdict, q4.Provisional, q4.Quorate, q4.Number)
+	}
+	if r.Quorum != 5 || r.Provisional != 1 {
+		t.Errorf("quorum %d provisional %d, want 5 and 1 (Q2)", r.Quorum, r.Provisional)
+	}
 
 	// Ranking: polarized Q2, then divided by score: Q1 (Cns 0.54) < Q3 (0.6).
 	checkStrings(t, "ranking", r.Ranking, []string{"Q2", "Q1", "Q3"})
-	wantCounts := map[Classification]int{Polarized: 1, Divided: 2, BroadAgreement: 0, Consensus: 0, Unanimous: 0, Insufficient: 0}
+	wantCounts := map[Classification]int{Polarized: 1, Divided: 2, BroadAgreement: 0, NearConsensus: 0, Consensus: 0, Unanimous: 0, Insufficient: 0}
 	if !reflect.DeepEqual(r.ClassCounts, wantCounts) {
 		t.Errorf("class counts = %v, want %v", r.ClassCounts, wantCounts)
 	}
@@ -216,19 +262,24 @@ func TestAnalyzeEndToEnd(t *testing.T) {
 	// Profiles. Deviations (x − median)/4:
 	//   US: Q1 (5−4)/4 = .25, Q2 (1−3)/4 = −.5 → mean distance .375
 	//   FR: Q1 0, Q2 .5 → .25;  PL: .25, .5 → .375;  IT: Q1 −.5 → .5
+	// Outliers are reported on Q1 only (IT). Not accepting the best point:
+	// Q1 IT, PL; Q2 FR, PL; Q3 FR, IT. No holdouts anywhere.
 	type prof struct {
 		answered, scale, outliers, blocking int
 		dist                                float64
 	}
 	wantProf := map[string]prof{
-		"US": {4, 2, 1, 0, 0.375},
-		"FR": {3, 2, 1, 1, 0.25},
-		"DE": {3, 2, 1, 0, 0.375},
-		"PL": {4, 2, 1, 2, 0.375},
-		"IT": {2, 1, 1, 1, 0.5},
+		"US": {4, 2, 0, 0, 0.375},
+		"FR": {3, 2, 0, 2, 0.25},
+		"DE": {3, 2, 0, 0, 0.375},
+		"PL": {4, 2, 0, 2, 0.375},
+		"IT": {2, 1, 1, 2, 0.5},
 	}
 	for code, w := range wantProf {
 		m := mustMember(t, r, code)
+		if m.HoldoutCount != 0 {
+			t.Errorf("profile %s holdout count = %d, want 0", code, m.HoldoutCount)
+		}
 		got := prof{m.Answered, m.ScaleAnswered, m.OutlierCount, m.BlockingCount, m.MeanDistance}
 		if got.answered != w.answered || got.scale != w.scale || got.outliers != w.outliers ||
 			got.blocking != w.blocking || !near(got.dist, w.dist) {
@@ -238,7 +289,7 @@ func TestAnalyzeEndToEnd(t *testing.T) {
 	pl := mustMember(t, r, "PL")
 	wantPL := []MemberPosition{
 		{QuestionKey: "Q1", Preferred: 5, Median: 4, Deviation: 0.25, Blocking: true},
-		{QuestionKey: "Q2", Preferred: 5, Median: 3, Deviation: 0.5, Outlier: true, Blocking: true},
+		{QuestionKey: "Q2", Preferred: 5, Median: 3, Deviation: 0.5, Blocking: true},
 	}
 	if !reflect.DeepEqual(pl.Positions, wantPL) {
 		t.Errorf("PL positions = %+v, want %+v", pl.Positions, wantPL)
@@ -445,65 +496,99 @@ func TestAnalyzeScaleSizes(t *testing.T) {
 		importance Importance
 	}
 	tests := []struct {
-		name     string
-		k        int
-		answers  []answer
-		median   float64
-		cns      float64
-		agree    float64
-		outliers []string
-		ground   *Range
-		blocking *Blocking
-		redLines []RedLine
-		class    Classification
+		name         string
+		k            int
+		answers      []answer
+		median       float64
+		cns          float64
+		agree        float64
+		outliers     []string
+		ground       *Range
+		blocking     *Blocking
+		redLines     []RedLine
+		class        Classification
+		best         int
+		accepting    int
+		notAccepting []string
+		holdouts     []string
+		verdict      string
 	}{
 		{
-			// 1 | 3: median 2, Cns 0; both within one point of 2 (100%) yet
-			// both half the scale away (outliers). Acceptance 1:1, 3:1 →
-			// the lower point 1; B blocks.
+			// 1 | 3: median 2, Cns 0; both within one point of 2 (100%) and
+			// both half the scale away, but 2 candidates are not fewer than
+			// a quarter of 2: no outliers. Acceptance 1:1, 3:1 → the lower
+			// point 1; B does not accept it, and one against one is a split,
+			// not a holdout.
 			name: "3 points, split at the extremes", k: 3,
 			answers: []answer{{"A", 1, 1, 1, ImportanceRedLine}, {"B", 3, 3, 3, ""}},
-			median:  2, cns: 0, agree: 100, outliers: []string{"A", "B"},
+			median:  2, cns: 0, agree: 100, outliers: []string{},
 			blocking: &Blocking{Members: []string{"B"}, Point: 1},
 			redLines: []RedLine{{Member: "A", Preferred: 1, Side: "below"}},
 			class:    Polarized,
+			best:     1, accepting: 1, notAccepting: []string{"B"}, holdouts: []string{},
+			verdict: "No common ground: 1 of 2 accepts point 1; 1 does not.",
 		},
 		{
-			// 1,2,2,2,3: Cns 1 − ⅖ = 0.6; ranges meet at 2.
+			// 1,2,2,2,3: Cns 1 − ⅖ = 0.6; ranges meet at 2. A and E are half
+			// the scale from 2, but 2 of 5 is not fewer than a quarter.
 			name: "3 points, realistic", k: 3,
 			answers: []answer{{"A", 1, 1, 2, ""}, {"B", 2, 1, 3, ""}, {"C", 2, 2, 2, ""}, {"D", 2, 2, 3, ""}, {"E", 3, 2, 3, ImportanceRedLine}},
-			median:  2, cns: 0.6, agree: 100, outliers: []string{"A", "E"},
+			median:  2, cns: 0.6, agree: 100, outliers: []string{},
 			ground:   &Range{2, 2},
 			redLines: []RedLine{{Member: "E", Preferred: 3, Side: "above"}},
 			class:    Consensus,
+			best:     2, accepting: 5, notAccepting: []string{}, holdouts: []string{},
+			verdict: "Consensus: every member who answered accepts point 2.",
 		},
 		{
+			// acceptance 2:1, 3:1; 3 is the median → best point 3
 			name: "3 points, one response", k: 3,
 			answers: []answer{{"A", 3, 2, 3, ""}},
 			median:  3, cns: 1, agree: 100, outliers: []string{},
 			ground: &Range{2, 3},
 			class:  Insufficient,
+			best:   3, accepting: 1, notAccepting: []string{}, holdouts: []string{},
+			verdict: "Too few answers to judge (1 of 1).",
 		},
 		{
 			// 1 | 11: median 6, Cns 0, agreement 0. Acceptance 1–3 and 9–11;
-			// 3 and 9 are both 3 from 6 → 3; B blocks.
+			// 3 and 9 are both 3 from 6 → 3; B does not accept it.
 			name: "11 points, split at the extremes", k: 11,
 			answers: []answer{{"A", 1, 1, 3, ""}, {"B", 11, 9, 11, ""}},
-			median:  6, cns: 0, agree: 0, outliers: []string{"A", "B"},
+			median:  6, cns: 0, agree: 0, outliers: []string{},
 			blocking: &Blocking{Members: []string{"B"}, Point: 3},
 			class:    Polarized,
+			best:     3, accepting: 1, notAccepting: []string{"B"}, holdouts: []string{},
+			verdict: "No common ground: 1 of 2 accepts point 3; 1 does not.",
 		},
 		{
 			// 5,5,6,6,6,7,10: Cns 0.8062 (see TestCns), agreement 6/7; G's
 			// range 8–11 misses the others' 6 → no common ground; point 6 is
-			// accepted by six, G blocks. 10 is 4 < 5 from 6: no outlier.
-			name: "11 points, broad agreement", k: 11,
+			// accepted by six, G alone does not: 1 <= max(1, ⌊7/10⌋) → a
+			// holdout, so near consensus although Cns and agreement would
+			// make it broad agreement. 10 is 4 < 5 from 6: no outlier.
+			name: "11 points, near consensus", k: 11,
 			answers: []answer{{"A", 5, 4, 6, ""}, {"B", 5, 5, 7, ""}, {"C", 6, 5, 6, ""}, {"D", 6, 6, 8, ""},
 				{"E", 6, 6, 6, ""}, {"F", 7, 6, 9, ""}, {"G", 10, 8, 11, ImportanceRedLine}},
 			median: 6, cns: 0.8061878370948167, agree: 600.0 / 7, outliers: []string{},
 			blocking: &Blocking{Members: []string{"G"}, Point: 6},
 			redLines: []RedLine{{Member: "G", Preferred: 10, Side: "above"}},
+			class:    NearConsensus,
+			best:     6, accepting: 6, notAccepting: []string{"G"}, holdouts: []string{"G"},
+			verdict: "Near consensus: all but G accept point 6.",
+		},
+		{
+			// The same preferred points, each accepting only its own point:
+			// 6 is accepted by C, D, E; four do not (> 1) → no holdouts;
+			// Cns 0.8062 >= 0.75 and agreement 85.7% >= 75% → broad agreement.
+			name: "11 points, broad agreement", k: 11,
+			answers: []answer{{"A", 5, 5, 5, ""}, {"B", 5, 5, 5, ""}, {"C", 6, 6, 6, ""}, {"D", 6, 6, 6, ""},
+				{"E", 6, 6, 6, ""}, {"F", 7, 7, 7, ""}, {"G", 10, 10, 10, ""}},
+			median: 6, cns: 0.8061878370948167, agree: 600.0 / 7, outliers: []string{},
+			blocking: &Blocking{Members: []string{"A", "B", "F", "G"}, Point: 6},
 			class:    BroadAgreement,
+			best:     6, accepting: 3, notAccepting: []string{"A", "B", "F", "G"}, holdouts: []string{},
+			verdict: "No common ground: 3 of 7 accept point 6; 4 do not.",
 		},
 		{
 			name: "11 points, all identical", k: 11,
@@ -511,6 +596,8 @@ func TestAnalyzeScaleSizes(t *testing.T) {
 			median:  7, cns: 1, agree: 100, outliers: []string{},
 			ground: &Range{7, 7},
 			class:  Unanimous,
+			best:   7, accepting: 3, notAccepting: []string{}, holdouts: []string{},
+			verdict: "Unanimous: every member who answered prefers point 7.",
 		},
 	}
 	for _, tt := range tests {
@@ -545,6 +632,10 @@ func TestAnalyzeScaleSizes(t *testing.T) {
 			}
 			if q.Classification != tt.class {
 				t.Errorf("classification = %q, want %q", q.Classification, tt.class)
+			}
+			checkSignal(t, &q, tt.best, tt.accepting, tt.notAccepting, tt.holdouts)
+			if q.Verdict != tt.verdict {
+				t.Errorf("verdict = %q, want %q", q.Verdict, tt.verdict)
 			}
 		})
 	}
@@ -615,7 +706,9 @@ func TestAnalyzeRankingTies(t *testing.T) {
 		},
 	}
 	r := Analyze(in)
-	// x, y polarized (Cns 0, question order), c divided, same unanimous, none insufficient
+	// x, y polarized (Cns 0, question order), c divided, same unanimous, none
+	// insufficient. (One against one is a split, not a holdout: x, y and c
+	// are not near consensus.)
 	checkStrings(t, "ranking", r.Ranking, []string{"x", "y", "c", "same", "none"})
 }
 
@@ -681,9 +774,23 @@ func TestAnalyzeJSONTags(t *testing.T) {
 	if err := json.Unmarshal(b, &generic); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"thresholds", "members_total", "questions", "ranking", "class_counts", "members", "similarity", "opinion_map"} {
+	for _, key := range []string{"thresholds", "members_total", "quorum", "provisional", "questions", "ranking", "class_counts", "members", "similarity", "opinion_map"} {
 		if _, ok := generic[key]; !ok {
 			t.Errorf("JSON key %q missing", key)
+		}
+	}
+	for _, qi := range generic["questions"].([]any) {
+		q := qi.(map[string]any)
+		for _, key := range []string{"number", "best_point", "accepting", "quorate", "provisional", "verdict"} {
+			if _, ok := q[key]; !ok {
+				t.Errorf("question JSON key %q missing", key)
+			}
+		}
+		// lists are [] (never null), also for text questions
+		for _, key := range []string{"not_accepting", "holdouts"} {
+			if _, ok := q[key].([]any); !ok {
+				t.Errorf("question %v JSON %q = %v, want a list", q["key"], key, q[key])
+			}
 		}
 	}
 	q := generic["questions"].([]any)[0].(map[string]any)

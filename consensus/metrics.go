@@ -172,17 +172,30 @@ func AgreementPct(counts []int, median float64) float64 {
 }
 
 // IsOutlier reports whether a preferred point x on a k-point scale is an
-// outlier (Concord's definition, scaled to the scale like Cns):
+// outlier candidate (Concord's definition, scaled to the scale like Cns):
 //
 //	|x − median| >= (k − 1)/2,
 //
 // i.e. at least half the scale away from the median. A scale with fewer than
-// two points has no outliers.
+// two points has no outliers. Whether the candidates of a question are
+// reported as outliers depends on how many there are: see OutliersReported.
 func IsOutlier(x int, median float64, k int) bool {
 	if k < 2 {
 		return false
 	}
 	return math.Abs(float64(x)-median) >= float64(k-1)/2-eps
+}
+
+// OutliersReported tells whether the outlier candidates of a question (see
+// IsOutlier) are reported as outliers: only when they are fewer than a
+// quarter of the respondents,
+//
+//	4 · candidates < responses   (strictly),
+//
+// because when a quarter or more stand that far from the median the question
+// is split, not a few outliers. With no candidate there is nothing to report.
+func OutliersReported(candidates, responses int) bool {
+	return candidates > 0 && 4*candidates < responses
 }
 
 // Deviation returns the signed distance of x from the median as a share of
@@ -226,17 +239,19 @@ func CommonGround(ranges []Range) *Range {
 	return &cg
 }
 
-// BlockingPoint returns the point of a k-point scale accepted by the most
-// ranges, and how many ranges accept it (Concord's definition):
+// BestPoint returns the best point p* of a k-point scale, the point accepted
+// (inside the acceptable range) by the most respondents, and how many accept
+// it (Concord's definition):
 //
-//	point = argmax_p #{ranges r : r.Lo <= p <= r.Hi}
+//	p* = argmax_p #{ranges r : r.Lo <= p <= r.Hi}
 //
-// Ties go to the point closest to the median, then to the lower point.
-// Ranges are clamped to 1..k. The members whose range does not contain that
-// point are the smallest set whose exclusion leaves a point acceptable to
-// all others ("consensus minus N", N = number of ranges − accepted). It
-// returns (0, 0) when there is no range or k < 1.
-func BlockingPoint(ranges []Range, k int, median float64) (point, accepted int) {
+// Ties go to the point closest to the median, then to the lower point. When
+// there is a common ground, p* is therefore its point closest to the median
+// and every range accepts it. Ranges are clamped to 1..k. The respondents
+// whose range excludes p* are the "not accepting" members: the smallest set
+// whose absence would leave a point acceptable to all others. It returns
+// (0, 0) when there is no range or k < 1.
+func BestPoint(ranges []Range, k int, median float64) (point, accepted int) {
 	if len(ranges) == 0 || k < 1 {
 		return 0, 0
 	}
@@ -260,6 +275,48 @@ func BlockingPoint(ranges []Range, k int, median float64) (point, accepted int) 
 		}
 	}
 	return point, accepted
+}
+
+// HoldoutLimit returns the largest number of not-accepting members that are
+// still called holdouts on a question with the given number of responses:
+//
+//	max(1, ⌊responses / 10⌋)
+//
+// For 32 respondents that is 3: the few members a chair would try to bring
+// along. More than that is a split, not a hold-out.
+func HoldoutLimit(responses int) int {
+	return max(1, responses/10)
+}
+
+// Holdouts returns the holdouts of a question: the not-accepting members
+// (those whose acceptable range or options exclude the best point) when
+// there are N of them with
+//
+//	1 <= N <= HoldoutLimit(responses)   and   N < responses − N,
+//
+// otherwise none (an empty, non-nil list). The second condition only matters
+// for two respondents: a one-against-one split is not a hold-out. The result
+// is a copy of notAccepting, in its order.
+func Holdouts(notAccepting []string, responses int) []string {
+	n := len(notAccepting)
+	if n < 1 || n > HoldoutLimit(responses) || n >= responses-n {
+		return []string{}
+	}
+	return append(make([]string, 0, n), notAccepting...)
+}
+
+// EffectiveQuorum returns the quorum a consultation's verdicts are measured
+// against: the given quorum when it is between 1 and the number of members,
+// otherwise (0, negative, or more than the roster) the number of members.
+// A question is quorate when its responses reach this number; below it its
+// verdict is provisional, a null result (not enough evidence yet) rather
+// than a negative one (evidence of no consensus) in the sense of Flater,
+// "Measuring social consensus", NIST, 2024.
+func EffectiveQuorum(quorum, members int) int {
+	if quorum < 1 || quorum > members {
+		return members
+	}
+	return quorum
 }
 
 // PolarShares returns the share (0..1) of responses in the lower third of the
@@ -286,13 +343,22 @@ func PolarShares(counts []int) (low, high float64) {
 	return float64(lo) / float64(n), float64(hi) / float64(n)
 }
 
-// ClassifyScale classifies a scale question, testing in this order:
-// fewer than 2 responses → Insufficient; all on one point → Unanimous; a
-// common ground exists → Consensus; Cns >= BroadCns and AgreementPct >=
-// BroadAgreementPct → BroadAgreement; the share in the lower third and the
-// share in the upper third (see PolarShares) are both >= PolarizedShare →
-// Polarized; otherwise Divided.
-func ClassifyScale(counts []int, hasCommonGround bool, cns, agreementPct float64, t Thresholds) Classification {
+// ClassifyScale classifies a scale question; the first rule that matches
+// wins:
+//
+//  1. fewer than 2 responses → Insufficient;
+//  2. every response on one point → Unanimous;
+//  3. a common ground exists (see CommonGround) → Consensus;
+//  4. there are holdouts (see Holdouts) → NearConsensus;
+//  5. Cns >= BroadCns and AgreementPct >= BroadAgreementPct → BroadAgreement;
+//  6. the share in the lower third and the share in the upper third (see
+//     PolarShares) are both >= PolarizedShare → Polarized;
+//  7. otherwise Divided.
+//
+// Because rules 3 and 4 come before 5, a question without common ground is
+// never called broad agreement when a few members stand outside: it is near
+// consensus, and its holdouts are named.
+func ClassifyScale(counts []int, hasCommonGround, hasHoldouts bool, cns, agreementPct float64, t Thresholds) Classification {
 	n := Total(counts)
 	if n < 2 {
 		return Insufficient
@@ -304,6 +370,9 @@ func ClassifyScale(counts []int, hasCommonGround bool, cns, agreementPct float64
 	}
 	if hasCommonGround {
 		return Consensus
+	}
+	if hasHoldouts {
+		return NearConsensus
 	}
 	if cns >= t.BroadCns-eps && agreementPct >= t.BroadAgreementPct-eps {
 		return BroadAgreement
@@ -336,12 +405,21 @@ func Plurality(counts []int) (idx []int, share float64) {
 	return idx, float64(best) / float64(n)
 }
 
-// ClassifyChoice classifies a choice question from the counts per option.
-// This is Concord's own extension of the scale classification to nominal
-// answers: fewer than 2 responses → Insufficient; all on one option →
-// Unanimous; plurality share >= BroadAgreementPct/100 → BroadAgreement;
-// otherwise Divided.
-func ClassifyChoice(counts []int, t Thresholds) Classification {
+// ClassifyChoice classifies a choice question from the counts of chosen
+// (preferred) options. This is Concord's extension of the scale
+// classification to nominal answers; the first rule that matches wins:
+//
+//  1. fewer than 2 responses → Insufficient;
+//  2. every response on one option → Unanimous;
+//  3. some option is acceptable to every respondent (see
+//     ChoiceCommonGround) → Consensus;
+//  4. there are holdouts (see Holdouts) → NearConsensus;
+//  5. the modal option's share (see Plurality) >= BroadAgreementPct/100 →
+//     BroadAgreement;
+//  6. otherwise Divided.
+//
+// Options have no order, so a choice question is never Polarized.
+func ClassifyChoice(counts []int, hasCommonGround, hasHoldouts bool, t Thresholds) Classification {
 	n := Total(counts)
 	if n < 2 {
 		return Insufficient
@@ -350,14 +428,61 @@ func ClassifyChoice(counts []int, t Thresholds) Classification {
 	if share >= 1-eps {
 		return Unanimous
 	}
+	if hasCommonGround {
+		return Consensus
+	}
+	if hasHoldouts {
+		return NearConsensus
+	}
 	if share >= t.BroadAgreementPct/100-eps {
 		return BroadAgreement
 	}
 	return Divided
 }
 
+// ChoiceCommonGround returns the common ground of a choice question: the
+// 1-based numbers of the options every respondent accepts,
+//
+//	{ j+1 : accepting[j] = responses },
+//
+// ascending, where accepting[j] counts the respondents whose acceptable set
+// (the chosen option and the options marked acceptable) contains option j.
+// It is empty (not nil) when there is no such option or no response.
+func ChoiceCommonGround(accepting []int, responses int) []int {
+	out := []int{}
+	if responses < 1 {
+		return out
+	}
+	for j, c := range accepting {
+		if c == responses {
+			out = append(out, j+1)
+		}
+	}
+	return out
+}
+
+// BestOption returns the 0-based index of the best option of a choice
+// question: the option accepted by the most respondents (accepting[j], see
+// ChoiceCommonGround); ties go to the option chosen by more respondents
+// (counts[j]), then to the lower option number. It returns −1 when no option
+// is accepted by anyone (no response). accepting and counts have one entry
+// per option.
+func BestOption(accepting, counts []int) int {
+	best := -1
+	for j, a := range accepting {
+		if a == 0 {
+			continue
+		}
+		if best < 0 || a > accepting[best] || (a == accepting[best] && counts[j] > counts[best]) {
+			best = j
+		}
+	}
+	return best
+}
+
 // classRank orders classifications from most divided to least, for the
-// ranking; Insufficient comes last.
+// ranking: Polarized, Divided, BroadAgreement, NearConsensus, Consensus,
+// Unanimous; Insufficient comes last.
 func classRank(c Classification) int {
 	switch c {
 	case Polarized:
@@ -366,17 +491,19 @@ func classRank(c Classification) int {
 		return 1
 	case BroadAgreement:
 		return 2
-	case Consensus:
+	case NearConsensus:
 		return 3
-	case Unanimous:
+	case Consensus:
 		return 4
+	case Unanimous:
+		return 5
 	}
-	return 5
+	return 6
 }
 
 // allClasses lists the classifications in ranking order.
-func allClasses() [6]Classification {
-	return [6]Classification{Polarized, Divided, BroadAgreement, Consensus, Unanimous, Insufficient}
+func allClasses() [7]Classification {
+	return [7]Classification{Polarized, Divided, BroadAgreement, NearConsensus, Consensus, Unanimous, Insufficient}
 }
 
 // pct returns 100·part/whole, 0 when whole is 0.

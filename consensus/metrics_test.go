@@ -382,7 +382,7 @@ func TestCommonGround(t *testing.T) {
 	}
 }
 
-func TestBlockingPoint(t *testing.T) {
+func TestBestPoint(t *testing.T) {
 	tests := []struct {
 		name     string
 		ranges   []Range
@@ -405,15 +405,15 @@ func TestBlockingPoint(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, n := BlockingPoint(tt.ranges, 5, tt.median)
+			p, n := BestPoint(tt.ranges, 5, tt.median)
 			if p != tt.point || n != tt.accepted {
-				t.Errorf("BlockingPoint(%v, 5, %v) = %d, %d, want %d, %d", tt.ranges, tt.median, p, n, tt.point, tt.accepted)
+				t.Errorf("BestPoint(%v, 5, %v) = %d, %d, want %d, %d", tt.ranges, tt.median, p, n, tt.point, tt.accepted)
 			}
 		})
 	}
 }
 
-func TestBlockingPointScaleSizes(t *testing.T) {
+func TestBestPointScaleSizes(t *testing.T) {
 	tests := []struct {
 		name     string
 		ranges   []Range
@@ -436,9 +436,9 @@ func TestBlockingPointScaleSizes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, n := BlockingPoint(tt.ranges, tt.k, tt.median)
+			p, n := BestPoint(tt.ranges, tt.k, tt.median)
 			if p != tt.point || n != tt.accepted {
-				t.Errorf("BlockingPoint(%v, %d, %v) = %d, %d, want %d, %d", tt.ranges, tt.k, tt.median, p, n, tt.point, tt.accepted)
+				t.Errorf("BestPoint(%v, %d, %v) = %d, %d, want %d, %d", tt.ranges, tt.k, tt.median, p, n, tt.point, tt.accepted)
 			}
 		})
 	}
@@ -487,46 +487,54 @@ func TestClassifyScale(t *testing.T) {
 		name   string
 		counts []int
 		cg     bool
+		hold   bool
 		cns    float64
 		agree  float64
 		th     Thresholds
 		want   Classification
 	}{
-		{"no responses", cNone, false, 0, 0, def, Insufficient},
-		{"one response", cOne, true, 1, 100, def, Insufficient},
-		{"all identical", cIdentical, true, 1, 100, def, Unanimous},
+		{"no responses", cNone, false, false, 0, 0, def, Insufficient},
+		{"one response", cOne, true, false, 1, 100, def, Insufficient},
+		{"all identical", cIdentical, true, false, 1, 100, def, Unanimous},
 		// low share 3/6 >= 1/3 and high share 3/6 >= 1/3
-		{"split at the extremes", cSplit, false, 0, 0, def, Polarized},
-		{"common ground", []int{0, 1, 2, 1, 0}, true, 0.7924812503605781, 100, def, Consensus},
+		{"split at the extremes", cSplit, false, false, 0, 0, def, Polarized},
+		{"common ground", []int{0, 1, 2, 1, 0}, true, false, 0.7924812503605781, 100, def, Consensus},
 		// Cns 0.896 >= 0.75 and 8/8 within one point of the median 3
-		{"broad agreement", []int{0, 1, 6, 1, 0}, false, 0.8962406251802891, 100, def, BroadAgreement},
+		{"broad agreement", []int{0, 1, 6, 1, 0}, false, false, 0.8962406251802891, 100, def, BroadAgreement},
+		// the same answers with a holdout: near consensus comes first
+		{"holdouts before broad agreement", []int{0, 1, 6, 1, 0}, false, true, 0.8962406251802891, 100, def, NearConsensus},
+		// holdouts before polarized too (the order of the rules)
+		{"holdouts before polarized", cSplit, false, true, 0, 0, def, NearConsensus},
+		// common ground wins over holdouts (cannot both occur from Analyze)
+		{"common ground before holdouts", []int{0, 1, 2, 1, 0}, true, true, 0.7924812503605781, 100, def, Consensus},
 		// exactly a third at each end: 1/3 >= 1/3 (Cns = 1/3, agreement 1/3)
-		{"polarized at exactly a third", []int{1, 0, 1, 0, 1}, false, 1.0 / 3, 100.0 / 3, def, Polarized},
+		{"polarized at exactly a third", []int{1, 0, 1, 0, 1}, false, false, 1.0 / 3, 100.0 / 3, def, Polarized},
 		// low 2/6 >= 1/3 but high 1/6 < 1/3; Cns 0.4675 < 0.75
-		{"divided", []int{2, 0, 3, 0, 1}, false, 0.46752629843125426, 50, def, Divided},
-		{"broad with loose thresholds", []int{2, 0, 3, 0, 1}, false, 0.46752629843125426, 50, loose, BroadAgreement},
+		{"divided", []int{2, 0, 3, 0, 1}, false, false, 0.46752629843125426, 50, def, Divided},
+		{"broad with loose thresholds", []int{2, 0, 3, 0, 1}, false, false, 0.46752629843125426, 50, loose, BroadAgreement},
 		// thresholds are checked on the given values: Cns passes, agreement
 		// 50 < 75 fails; low share 1/4 < 1/3 → not polarized
-		{"high Cns, low agreement", []int{1, 0, 2, 1, 0}, false, 0.8, 50, def, Divided},
-		{"3-point one response", []int{0, 0, 1}, true, 1, 100, def, Insufficient},
-		{"3-point all identical", []int{0, 4, 0}, true, 1, 100, def, Unanimous},
+		{"high Cns, low agreement", []int{1, 0, 2, 1, 0}, false, false, 0.8, 50, def, Divided},
+		{"3-point one response", []int{0, 0, 1}, true, false, 1, 100, def, Insufficient},
+		{"3-point all identical", []int{0, 4, 0}, true, false, 1, 100, def, Unanimous},
 		// low 1/2 and high 1/2 >= 1/3; Cns 0 fails broad agreement even
 		// though agreement is 100%
-		{"3-point split at the extremes", c3Split, false, 0, 100, def, Polarized},
+		{"3-point split at the extremes", c3Split, false, false, 0, 100, def, Polarized},
 		// Cns 0.6 < 0.75; low = high = 1/5 < 1/3
-		{"3-point realistic without common ground", c3Realistic, false, 0.6, 100, def, Divided},
-		{"3-point realistic with common ground", c3Realistic, true, 0.6, 100, def, Consensus},
-		{"11-point one response", c11OneAtHigh, true, 1, 100, def, Insufficient},
-		{"11-point all identical", c11Identical, true, 1, 100, def, Unanimous},
-		{"11-point split at the extremes", c11Split, false, 0, 0, def, Polarized},
-		{"11-point thirds", c11Thirds, false, 0.3390359525563189, 0, def, Polarized},
+		{"3-point realistic without common ground", c3Realistic, false, false, 0.6, 100, def, Divided},
+		{"3-point realistic with common ground", c3Realistic, true, false, 0.6, 100, def, Consensus},
+		{"11-point one response", c11OneAtHigh, true, false, 1, 100, def, Insufficient},
+		{"11-point all identical", c11Identical, true, false, 1, 100, def, Unanimous},
+		{"11-point split at the extremes", c11Split, false, false, 0, 0, def, Polarized},
+		{"11-point thirds", c11Thirds, false, false, 0.3390359525563189, 0, def, Polarized},
 		// Cns 0.806 >= 0.75 and agreement 85.7 >= 75
-		{"11-point broad agreement", c11Realistic, false, 0.8061878370948167, 600.0 / 7, def, BroadAgreement},
+		{"11-point broad agreement", c11Realistic, false, false, 0.8061878370948167, 600.0 / 7, def, BroadAgreement},
+		{"11-point near consensus", c11Realistic, false, true, 0.8061878370948167, 600.0 / 7, def, NearConsensus},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := ClassifyScale(tt.counts, tt.cg, tt.cns, tt.agree, tt.th); got != tt.want {
-				t.Errorf("ClassifyScale(%v) = %q, want %q", tt.counts, got, tt.want)
+			if got := ClassifyScale(tt.counts, tt.cg, tt.hold, tt.cns, tt.agree, tt.th); got != tt.want {
+				t.Errorf("ClassifyScale(%v, cg %t, holdouts %t) = %q, want %q", tt.counts, tt.cg, tt.hold, got, tt.want)
 			}
 		})
 	}
@@ -560,19 +568,183 @@ func TestClassifyChoice(t *testing.T) {
 	tests := []struct {
 		name   string
 		counts []int
+		cg     bool
+		hold   bool
 		want   Classification
 	}{
-		{"no responses", []int{0, 0, 0}, Insufficient},
-		{"one response", []int{1, 0, 0}, Insufficient},
-		{"all identical", []int{4, 0, 0}, Unanimous},
-		{"split", []int{3, 3}, Divided},                          // 0.5 < 0.75
-		{"broad at exactly 75%", []int{6, 2, 0}, BroadAgreement}, // 6/8 = 0.75
-		{"realistic divided", []int{5, 2, 1}, Divided},           // 5/8 = 0.625
+		{"no responses", []int{0, 0, 0}, false, false, Insufficient},
+		{"one response", []int{1, 0, 0}, true, false, Insufficient},
+		{"all identical", []int{4, 0, 0}, true, false, Unanimous},
+		{"split", []int{3, 3}, false, false, Divided},                          // 0.5 < 0.75
+		{"split with a common ground", []int{3, 3}, true, false, Consensus},    // everyone also accepts some option
+		{"broad at exactly 75%", []int{6, 2, 0}, false, false, BroadAgreement}, // 6/8 = 0.75
+		// the same counts with a holdout: near consensus comes first
+		{"holdouts before broad agreement", []int{6, 2, 0}, false, true, NearConsensus},
+		{"common ground before holdouts", []int{6, 2, 0}, true, true, Consensus},
+		{"realistic divided", []int{5, 2, 1}, false, false, Divided}, // 5/8 = 0.625
+		// two extremes are not polarized for options: divided
+		{"two options, one each", []int{1, 1}, false, false, Divided},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := ClassifyChoice(tt.counts, DefaultThresholds()); got != tt.want {
-				t.Errorf("ClassifyChoice(%v) = %q, want %q", tt.counts, got, tt.want)
+			if got := ClassifyChoice(tt.counts, tt.cg, tt.hold, DefaultThresholds()); got != tt.want {
+				t.Errorf("ClassifyChoice(%v, cg %t, holdouts %t) = %q, want %q", tt.counts, tt.cg, tt.hold, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestOutliersReported(t *testing.T) {
+	tests := []struct {
+		name       string
+		candidates int
+		responses  int
+		want       bool
+	}{
+		{"no responses", 0, 0, false},
+		{"no candidate", 0, 32, false},
+		{"one response, its own median", 0, 1, false},
+		// 4·1 = 4 < 5
+		{"one of five", 1, 5, true},
+		// 4·1 = 4 is not < 4: a quarter is a split
+		{"exactly a quarter", 1, 4, false},
+		{"two extremes", 2, 2, false},
+		// 4·7 = 28 < 32; 4·8 = 32 is not < 32
+		{"7 of 32", 7, 32, true},
+		{"8 of 32", 8, 32, false},
+		{"24 of 32 (polarized)", 24, 32, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := OutliersReported(tt.candidates, tt.responses); got != tt.want {
+				t.Errorf("OutliersReported(%d, %d) = %t, want %t", tt.candidates, tt.responses, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHoldoutLimit(t *testing.T) {
+	tests := []struct {
+		responses, want int
+	}{
+		{0, 1}, {1, 1}, {2, 1}, {9, 1}, {10, 1}, {19, 1}, {20, 2}, {29, 2}, {30, 3}, {32, 3}, {39, 3}, {40, 4},
+	}
+	for _, tt := range tests {
+		if got := HoldoutLimit(tt.responses); got != tt.want {
+			t.Errorf("HoldoutLimit(%d) = %d, want %d", tt.responses, got, tt.want)
+		}
+	}
+}
+
+func TestHoldouts(t *testing.T) {
+	codes := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = string(rune('A' + i))
+		}
+		return out
+	}
+	tests := []struct {
+		name         string
+		notAccepting []string
+		responses    int
+		want         []string
+	}{
+		{"no responses", nil, 0, []string{}},
+		{"everyone accepts", []string{}, 32, []string{}},
+		{"one of 32", []string{"HUN"}, 32, []string{"HUN"}},
+		{"two of 32", []string{"HUN", "SVK"}, 32, []string{"HUN", "SVK"}},
+		// limit max(1, ⌊32/10⌋) = 3
+		{"three of 32", []string{"HUN", "SVK", "TUR"}, 32, []string{"HUN", "SVK", "TUR"}},
+		{"four of 32 is a split", codes(4), 32, []string{}},
+		{"13 of 32 is a split", codes(13), 32, []string{}},
+		// limit max(1, 0) = 1, and 1 < 3 − 1
+		{"one of three", []string{"C"}, 3, []string{"C"}},
+		{"two of five", []string{"A", "B"}, 5, []string{}},
+		// 1 is not < 2 − 1: one against one is a split
+		{"one of two", []string{"B"}, 2, []string{}},
+		// limit ⌊20/10⌋ = 2
+		{"two of 20", []string{"A", "B"}, 20, []string{"A", "B"}},
+		{"three of 20", codes(3), 20, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Holdouts(tt.notAccepting, tt.responses)
+			if got == nil || !slices.Equal(got, tt.want) {
+				t.Errorf("Holdouts(%q, %d) = %q, want %q", tt.notAccepting, tt.responses, got, tt.want)
+			}
+			if len(got) > 0 && &got[0] == &tt.notAccepting[0] {
+				t.Error("Holdouts shares the backing array of notAccepting")
+			}
+		})
+	}
+}
+
+func TestEffectiveQuorum(t *testing.T) {
+	tests := []struct {
+		name                  string
+		quorum, members, want int
+	}{
+		{"default: the whole roster", 0, 32, 32},
+		{"negative: the whole roster", -3, 32, 32},
+		{"lower quorum", 24, 32, 24},
+		{"exactly the roster", 32, 32, 32},
+		{"more than the roster", 40, 32, 32},
+		{"one", 1, 32, 1},
+		{"no members", 0, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := EffectiveQuorum(tt.quorum, tt.members); got != tt.want {
+				t.Errorf("EffectiveQuorum(%d, %d) = %d, want %d", tt.quorum, tt.members, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestChoiceCommonGround(t *testing.T) {
+	tests := []struct {
+		name      string
+		accepting []int
+		responses int
+		want      []int
+	}{
+		{"no responses", []int{0, 0, 0}, 0, []int{}},
+		{"one response", []int{0, 1, 0}, 1, []int{2}},
+		{"none accepted by all", []int{3, 2, 1}, 4, []int{}},
+		{"one option", []int{4, 2, 4}, 4, []int{1, 3}},
+		{"all options", []int{2, 2}, 2, []int{1, 2}},
+		{"no options", []int{}, 3, []int{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ChoiceCommonGround(tt.accepting, tt.responses)
+			if got == nil || !slices.Equal(got, tt.want) {
+				t.Errorf("ChoiceCommonGround(%v, %d) = %v, want %v", tt.accepting, tt.responses, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBestOption(t *testing.T) {
+	tests := []struct {
+		name              string
+		accepting, counts []int
+		want              int
+	}{
+		{"no responses", []int{0, 0, 0}, []int{0, 0, 0}, -1},
+		{"no options", []int{}, []int{}, -1},
+		{"most accepted", []int{2, 5, 3}, []int{2, 1, 3}, 1},
+		// accepted by 4 each; the second chosen by 3 > 1
+		{"tie: more chose it", []int{4, 4, 1}, []int{1, 3, 0}, 1},
+		// accepted by 4 each, chosen by 2 each → lower number
+		{"tie: lower number", []int{1, 4, 4}, []int{0, 2, 2}, 1},
+		{"all identical", []int{3, 0}, []int{3, 0}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := BestOption(tt.accepting, tt.counts); got != tt.want {
+				t.Errorf("BestOption(%v, %v) = %d, want %d", tt.accepting, tt.counts, got, tt.want)
 			}
 		})
 	}

@@ -160,15 +160,16 @@ type QuestionReport struct {
 	// The consensus signal of scale and choice questions (see BestPoint).
 	// BestPoint is the scale point, or the 1-based option number, accepted
 	// by the most respondents (0 without responses); Accepting counts them;
-	// NotAccepting are the respondents who do not accept it; Holdouts are
-	// NotAccepting when there are 1..max(1, ⌊responses/10⌋) of them, else
-	// empty.
+	// NotAccepting are the respondents who do not accept it (alphabetical);
+	// Holdouts are NotAccepting when there are 1..max(1, ⌊responses/10⌋) of
+	// them and fewer than those who accept, else empty (see Holdouts). Both
+	// lists are empty, never null, for text questions.
 	BestPoint    int      `json:"best_point"`
 	Accepting    int      `json:"accepting"`
 	NotAccepting []string `json:"not_accepting"`
 	Holdouts     []string `json:"holdouts"`
-	// Quorate is true when the responses reach the quorum; a verdict below
-	// it is provisional.
+	// Quorate is true when the responses reach Report.Quorum (any kind of
+	// question); a classified verdict below it is provisional.
 	Quorate     bool `json:"quorate"`
 	Provisional bool `json:"provisional"` // classified (not insufficient) but not quorate
 	// Verdict is the one sentence that states where the question stands;
@@ -209,14 +210,16 @@ type ScaleStats struct {
 	Modes        []int      `json:"modes"`
 	Cns          float64    `json:"cns"`
 	AgreementPct float64    `json:"agreement_pct"` // 0..100
-	Outliers     []string   `json:"outliers"`
+	Outliers     []string   `json:"outliers"`      // reported outliers only (see OutliersReported)
 	CommonGround *Range     `json:"common_ground"` // nil when none
-	Blocking     *Blocking  `json:"blocking"`      // nil when CommonGround != nil or no responses
+	Blocking     *Blocking  `json:"blocking"`      // nil when CommonGround != nil or no responses; else Point = BestPoint, Members = NotAccepting
 	RedLines     []RedLine  `json:"red_lines"`
 }
 
-// Blocking describes who stands outside when there is no common ground:
-// excluding Members leaves Point acceptable to all others.
+// Blocking describes who stands outside when there is no common ground: Point
+// is the question's best point and Members its not-accepting members
+// (QuestionReport.BestPoint and NotAccepting, kept in this shape for
+// compatibility); excluding Members leaves Point acceptable to all others.
 type Blocking struct {
 	Members []string `json:"members"`
 	Point   int      `json:"point"`
@@ -274,8 +277,8 @@ type MemberProfile struct {
 	Name          string           `json:"name"`
 	Answered      int              `json:"answered"` // all kinds
 	ScaleAnswered int              `json:"scale_answered"`
-	MeanDistance  float64          `json:"mean_distance"` // mean |preferred − median|/(k−1); 0 if none
-	OutlierCount  int              `json:"outlier_count"`
+	MeanDistance  float64          `json:"mean_distance"`  // mean |preferred − median|/(k−1); 0 if none
+	OutlierCount  int              `json:"outlier_count"`  // questions where the member is a reported outlier
 	BlockingCount int              `json:"blocking_count"` // questions where the member does not accept the best point (scale and choice)
 	HoldoutCount  int              `json:"holdout_count"`  // questions where the member is a holdout
 	Bloc          int              `json:"bloc"`           // 1..n, 0 = not placed (no scale answers)
@@ -289,9 +292,9 @@ type MemberPosition struct {
 	Preferred   int     `json:"preferred"`
 	Median      float64 `json:"median"`
 	Deviation   float64 `json:"deviation"` // signed (preferred − median)/(k−1), in [-1, 1]
-	Outlier     bool    `json:"outlier"`
-	Blocking    bool    `json:"blocking"` // does not accept the best point
-	Holdout     bool    `json:"holdout"`
+	Outlier     bool    `json:"outlier"`   // a reported outlier (see OutliersReported)
+	Blocking    bool    `json:"blocking"`  // does not accept the best point
+	Holdout     bool    `json:"holdout"`   // one of the question's holdouts
 	RedLine     bool    `json:"red_line"`
 }
 
