@@ -118,7 +118,7 @@ func TestSeedDemoPicture(t *testing.T) {
 		{"arms-control", consensus.Consensus, nil, []string{"ISL"}},
 		{"stance", consensus.Consensus, nil, nil},
 		{"eastern-flank", consensus.Divided, []string{"any"}, nil},
-		{"kremlin-contacts", consensus.BroadAgreement, []string{"HUN", "SVK"}, nil},
+		{"kremlin-contacts", consensus.NearConsensus, []string{"HUN", "SVK"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.key, func(t *testing.T) {
@@ -142,6 +142,14 @@ func TestSeedDemoPicture(t *testing.T) {
 				t.Errorf("common ground %v, want members blocking", q.Scale.CommonGround)
 			case tc.blockers != nil && tc.blockers[0] != "any" && !slices.Equal(q.Scale.Blocking.Members, tc.blockers):
 				t.Errorf("blocked by %v, want %v", q.Scale.Blocking.Members, tc.blockers)
+			}
+			// Holdouts are the few a chair would try to bring along:
+			// named only when they are 1 to 3 of 32.
+			if tc.class == consensus.NearConsensus && !slices.Equal(q.Holdouts, tc.blockers) {
+				t.Errorf("holdouts %v, want %v", q.Holdouts, tc.blockers)
+			}
+			if tc.class != consensus.NearConsensus && len(q.Holdouts) != 0 {
+				t.Errorf("holdouts %v, want none", q.Holdouts)
 			}
 		})
 	}
