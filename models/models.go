@@ -90,8 +90,9 @@ type Question struct {
 	Kind           string `gorm:"not null"`
 	Ord            int    `gorm:"not null"`
 	// Number is the question's stable number (Q1, Q2, …): given once at
-	// creation, the next after the consultation's highest, never reused or
-	// shifted by reordering.
+	// creation, the next after the consultation's highest, never shifted by
+	// reordering or deleting others. (Only the number of a deleted last
+	// question, which no member had answered, can be given again.)
 	Number      int    `gorm:"not null;default:0"`
 	LabelsJSON  string `gorm:"column:labels;not null;default:'[]'"`
 	OptionsJSON string `gorm:"column:options;not null;default:'[]'"`
