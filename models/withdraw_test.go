@@ -388,3 +388,25 @@ func TestQuestionNumbers(t *testing.T) {
 		t.Errorf("after deleting d and adding e: %v, want %v", got, want)
 	}
 }
+
+func TestEffectiveQuorum(t *testing.T) {
+	tests := []struct {
+		name           string
+		quorum, roster int
+		want           int
+	}{
+		{"default: every member", 0, 32, 32},
+		{"lower number", 29, 32, 29},
+		{"one", 1, 32, 1},
+		{"the whole roster", 32, 32, 32},
+		{"roster shrank below the quorum", 30, 28, 28},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := models.Consultation{Quorum: tc.quorum}
+			if got := c.EffectiveQuorum(tc.roster); got != tc.want {
+				t.Errorf("EffectiveQuorum(%d) = %d, want %d", tc.roster, got, tc.want)
+			}
+		})
+	}
+}
