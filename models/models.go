@@ -4,6 +4,7 @@ package models
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -196,10 +197,13 @@ type Revision struct {
 	Source      string    `gorm:"not null"`
 }
 
-// SameAnswer reports whether r and o record the same position.
+// SameAnswer reports whether r and o record the same position. Acceptable
+// options are compared as sets, so that a choice stored before they were
+// recorded ("" = the chosen option alone) equals the same choice with its
+// own option listed.
 func (r *Revision) SameAnswer(o *Revision) bool {
 	return r.Preferred == o.Preferred && r.AcceptMin == o.AcceptMin && r.AcceptMax == o.AcceptMax &&
-		r.Importance == o.Importance && r.Choice == o.Choice && r.AcceptOptions == o.AcceptOptions &&
+		r.Importance == o.Importance && r.Choice == o.Choice && slices.Equal(r.AcceptedOptions(), o.AcceptedOptions()) &&
 		r.Answer == o.Answer && r.Rationale == o.Rationale && r.Withdrawn == o.Withdrawn
 }
 

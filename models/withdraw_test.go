@@ -249,12 +249,37 @@ func TestRevisionSameAnswer(t *testing.T) {
 		{"other acceptable options", models.Revision{Choice: 1, AcceptOptions: "1", Rationale: "r"}, false},
 		{"other choice", models.Revision{Choice: 3, AcceptOptions: "1 3", Rationale: "r"}, false},
 		{"withdrawn", models.Revision{Choice: 1, AcceptOptions: "1 3", Rationale: "r", Withdrawn: true}, false},
+		{"stored before acceptable options: the chosen alone", models.Revision{Choice: 1, Rationale: "r"}, false},
 		// Who entered it is not part of the answer.
 		{"entered on the member's behalf", models.Revision{Choice: 1, AcceptOptions: "1 3", Rationale: "r", OnBehalf: true}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := base.SameAnswer(&tc.other); got != tc.want {
+				t.Errorf("SameAnswer = %t, want %t", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestSameAnswerLegacyChoice checks that a choice stored without
+// acceptable options (before they were recorded) equals the same choice
+// with only its own option listed, so that re-importing an export adds no
+// revision.
+func TestSameAnswerLegacyChoice(t *testing.T) {
+	legacy := models.Revision{Choice: 2}
+	tests := []struct {
+		name  string
+		other models.Revision
+		want  bool
+	}{
+		{"chosen option listed", models.Revision{Choice: 2, AcceptOptions: "2"}, true},
+		{"another option listed too", models.Revision{Choice: 2, AcceptOptions: "1 2"}, false},
+		{"same legacy form", models.Revision{Choice: 2}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := legacy.SameAnswer(&tc.other); got != tc.want {
 				t.Errorf("SameAnswer = %t, want %t", got, tc.want)
 			}
 		})
