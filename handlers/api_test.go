@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -1115,5 +1116,80 @@ func TestTokensPage(t *testing.T) {
 	wantStatus(t, res, http.StatusSeeOther)
 	if !strings.HasPrefix(res.location(), "/login") {
 		t.Errorf("anonymous visit redirects to %q", res.location())
+	}
+}
+
+// jsonFields lists the JSON names of a struct type's fields.
+func jsonFields(v any) []string {
+	var out []string
+	tp := reflect.TypeOf(v)
+	for i := range tp.NumField() {
+		name, _, _ := strings.Cut(tp.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// TestOpenAPIReportSchema: every field the report endpoint sends (the JSON
+// of consensus.Report) is described in the document, so that the schema
+// grows with the report.
+func TestOpenAPIReportSchema(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas map[string]json.RawMessage `json:"schemas"`
+		} `json:"components"`
+	}
+	app := newTestApp(t)
+	apiDecode(t, app.apiCall("", http.MethodGet, "/api/v1/openapi.json", ""), &doc)
+	type schema struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+		Items      json.RawMessage            `json:"items"`
+	}
+	props := func(t *testing.T, raw json.RawMessage, path ...string) map[string]json.RawMessage {
+		t.Helper()
+		for _, step := range path {
+			var s schema
+			if err := json.Unmarshal(raw, &s); err != nil {
+				t.Fatal(err)
+			}
+			if step == "[]" {
+				raw = s.Items
+			} else {
+				raw = s.Properties[step]
+			}
+			if raw == nil {
+				t.Fatalf("schema has no %v", path)
+			}
+		}
+		var s schema
+		if err := json.Unmarshal(raw, &s); err != nil {
+			t.Fatal(err)
+		}
+		return s.Properties
+	}
+	tests := []struct {
+		name   string
+		schema string
+		path   []string
+		value  any
+	}{
+		{"report", "Report", nil, consensus.Report{}},
+		{"question report", "QuestionReport", nil, consensus.QuestionReport{}},
+		{"choice statistics", "QuestionReport", []string{"choice"}, consensus.ChoiceStats{}},
+		{"option count", "QuestionReport", []string{"choice", "options", "[]"}, consensus.OptionCount{}},
+		{"member profile", "Report", []string{"members", "[]"}, consensus.MemberProfile{}},
+		{"member position", "Report", []string{"members", "[]", "positions", "[]"}, consensus.MemberPosition{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := props(t, doc.Components.Schemas[tc.schema], tc.path...)
+			for _, f := range jsonFields(tc.value) {
+				if _, ok := got[f]; !ok {
+					t.Errorf("%s %v: %q is not described", tc.schema, tc.path, f)
+				}
+			}
+		})
 	}
 }
