@@ -92,38 +92,39 @@ func (s *Store) checkConsultation(in *ConsultationInput) error {
 }
 
 // quorum checks the typed quorum against the roster size and returns the
-// number to store (0 for every member). The rule: empty or 0 means every
-// member; otherwise a whole number from 1 to the roster size.
-func quorum(in string, roster int) (int, error) {
+// number to store (0 for every member), or a message for the field. The
+// rule: empty or 0 means every member; otherwise a whole number from 1 to
+// the roster size.
+func quorum(in string, roster int) (int, string) {
 	if in == "" {
-		return 0, nil
+		return 0, ""
 	}
 	n, err := strconv.Atoi(in)
 	if err != nil || n < 0 || n > roster {
-		return 0, &ValidationError{Fields: map[string]string{"quorum": fmt.Sprintf(
-			"Give a whole number of members from 1 to %d, or leave it empty for every member.", roster)}}
+		return 0, fmt.Sprintf("Give a whole number of members from 1 to %d, or leave it empty for every member.", roster)
 	}
-	return n, nil
+	return n, ""
 }
 
-// checkSettings validates the consultation input, quorum included, against
-// the roster size read in tx.
+// checkSettings validates the consultation input, quorum included (against
+// the roster size read in tx), and returns the quorum to store. Every
+// invalid field is reported in one *ValidationError.
 func (s *Store) checkSettings(tx *gorm.DB, in *ConsultationInput) (int, error) {
-	err := s.checkConsultation(in)
 	var roster int64
-	if cerr := tx.Model(&Member{}).Count(&roster).Error; cerr != nil {
-		return 0, fmt.Errorf("count members: %w", cerr)
+	if err := tx.Model(&Member{}).Count(&roster).Error; err != nil {
+		return 0, fmt.Errorf("count members: %w", err)
 	}
-	q, qerr := quorum(in.Quorum, int(roster))
+	err := s.checkConsultation(in)
+	q, msg := quorum(in.Quorum, int(roster))
+	if msg == "" {
+		return q, err
+	}
 	var verr *ValidationError
-	if qerr != nil {
-		if errors.As(err, &verr) {
-			verr.Fields["quorum"] = qerr.(*ValidationError).Fields["quorum"]
-			return 0, verr
-		}
-		return 0, qerr
+	if !errors.As(err, &verr) {
+		verr = &ValidationError{Fields: map[string]string{}}
 	}
-	return q, err
+	verr.Fields["quorum"] = msg
+	return 0, verr
 }
 
 // CreateConsultation creates a draft consultation.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"slices"
+	"strings"
 	"testing"
 
 	"concord/models"
@@ -431,6 +433,50 @@ func TestEffectiveQuorum(t *testing.T) {
 			c := models.Consultation{Quorum: tc.quorum}
 			if got := c.EffectiveQuorum(tc.roster); got != tc.want {
 				t.Errorf("EffectiveQuorum(%d) = %d, want %d", tc.roster, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestConsultationQuorumValidation checks the quorum rule of the
+// consultation form against the roster of 32, alone and beside another
+// invalid field.
+func TestConsultationQuorumValidation(t *testing.T) {
+	tests := []struct {
+		name       string
+		in         models.ConsultationInput
+		wantFields []string
+		wantQuorum int
+	}{
+		{"empty: every member", models.ConsultationInput{Key: "a", Title: "A"}, nil, 0},
+		{"zero: every member", models.ConsultationInput{Key: "a", Title: "A", Quorum: "0"}, nil, 0},
+		{"one", models.ConsultationInput{Key: "a", Title: "A", Quorum: "1"}, nil, 1},
+		{"roster size, spaces trimmed", models.ConsultationInput{Key: "a", Title: "A", Quorum: " 32 "}, nil, 32},
+		{"above the roster", models.ConsultationInput{Key: "a", Title: "A", Quorum: "33"}, []string{"quorum"}, 0},
+		{"fraction", models.ConsultationInput{Key: "a", Title: "A", Quorum: "2.5"}, []string{"quorum"}, 0},
+		{"with a missing title", models.ConsultationInput{Key: "a", Quorum: "-1"}, []string{"quorum", "title"}, 0},
+		{"marking of 41 characters", models.ConsultationInput{Key: "a", Title: "A", Marking: strings.Repeat("x", 41)}, []string{"marking"}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := freshStore(t)
+			c, err := s.CreateConsultation(context.Background(), tc.in, 1)
+			if tc.wantFields == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.Quorum != tc.wantQuorum {
+					t.Errorf("quorum %d, want %d", c.Quorum, tc.wantQuorum)
+				}
+				return
+			}
+			var verr *models.ValidationError
+			if !errors.As(err, &verr) {
+				t.Fatalf("err = %v, want a ValidationError", err)
+			}
+			got := slices.Sorted(maps.Keys(verr.Fields))
+			if !slices.Equal(got, tc.wantFields) {
+				t.Errorf("fields %v, want %v", got, tc.wantFields)
 			}
 		})
 	}
