@@ -318,6 +318,23 @@ func TestQuestionsNoCommonGround(t *testing.T) {
 		"common_ground": "", "blocking_members": "BGR TUR", "not_accepting": "BGR TUR", "best_point": "1", "accepting": "1"})
 }
 
+// TestQuestionsNumberFromQuestionnaire: without a number in the report,
+// question_number comes from the questionnaire.
+func TestQuestionsNumberFromQuestionnaire(t *testing.T) {
+	p := fixture(t)
+	for i := range p.Report.Questions {
+		p.Report.Questions[i].Number = 0
+	}
+	_, header, rows := readCSV(t, p.Questions(), false)
+	want := map[string]string{"flank": "2", "stance": "1", "act": "3", "unanswered": "6", "notes": "4"}
+	for _, r := range rows {
+		got := byColumn(header, r)
+		if got["question_number"] != want[got["question_key"]] {
+			t.Errorf("%s: question_number %q, want %q", got["question_key"], got["question_number"], want[got["question_key"]])
+		}
+	}
+}
+
 // TestQuestionsChoiceCommonGroundList checks that several accepted options
 // are listed ascending, space-separated.
 func TestQuestionsChoiceCommonGroundList(t *testing.T) {

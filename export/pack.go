@@ -9,6 +9,7 @@
 package export
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -142,13 +143,14 @@ func (p *Pack) Questions() Table {
 			order = append(order, &rep.Questions[i])
 		}
 	}
+	numbers := p.questionNumbers()
 	for _, qr := range order {
-		t.Rows = append(t.Rows, p.questionRow(qr, maxK))
+		t.Rows = append(t.Rows, p.questionRow(qr, maxK, numbers))
 	}
 	return t
 }
 
-func (p *Pack) questionRow(qr *consensus.QuestionReport, maxK int) []Cell {
+func (p *Pack) questionRow(qr *consensus.QuestionReport, maxK int, numbers map[string]int) []Cell {
 	cov := qr.Coverage
 	row := []Cell{
 		Text(p.Key()), Text(qr.Key), Text(qr.Section), Text(qr.Text), Text(string(qr.Kind)),
@@ -193,14 +195,27 @@ func (p *Pack) questionRow(qr *consensus.QuestionReport, maxK int) []Cell {
 		row[17] = codes(qr.NotAccepting)
 	}
 	row = append(row, counts...)
-	return append(row, consensusCells(qr)...)
+	return append(row, consensusCells(qr, numbers)...)
+}
+
+// questionNumbers maps question keys to their stable numbers, from the
+// questionnaire (the report's own numbers take precedence).
+func (p *Pack) questionNumbers() map[string]int {
+	out := map[string]int{}
+	if p.Analysis == nil || p.Analysis.Questionnaire == nil {
+		return out
+	}
+	for _, q := range p.Analysis.Questionnaire.Questions {
+		out[q.Key] = q.Number
+	}
+	return out
 }
 
 // consensusCells are the tail columns of questions.csv (see
 // [QuestionTailColumns]): best_point, accepting, not_accepting, holdouts,
 // quorate, question_number. Text questions have only their number; a
 // question without responses has no best point.
-func consensusCells(qr *consensus.QuestionReport) []Cell {
+func consensusCells(qr *consensus.QuestionReport, numbers map[string]int) []Cell {
 	best, accepting, notAccepting, holdouts, quorate := Empty, Empty, Empty, Empty, Empty
 	if qr.Kind == consensus.KindScale || qr.Kind == consensus.KindChoice {
 		if qr.Coverage.Responses > 0 && qr.BestPoint > 0 {
@@ -211,8 +226,8 @@ func consensusCells(qr *consensus.QuestionReport) []Cell {
 		quorate = yesNo(qr.Quorate)
 	}
 	number := Empty
-	if qr.Number > 0 {
-		number = Int(qr.Number)
+	if n := cmp.Or(qr.Number, numbers[qr.Key]); n > 0 {
+		number = Int(n)
 	}
 	return []Cell{best, accepting, notAccepting, holdouts, quorate, number}
 }
