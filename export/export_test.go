@@ -18,13 +18,15 @@ import (
 )
 
 // fixture builds a hand-made analysis and report: four members with
-// non-Latin names, five questions of every kind (one without responses),
+// non-Latin names, five questions of every kind (one without responses;
+// stable numbers 1, 2, 3, 4 and 6, question 5 having been deleted),
 // positions whose texts carry commas, quotes, newlines and formula
-// injection payloads.
+// injection payloads, a choice answer with another acceptable option and a
+// withdrawal in the history.
 func fixture(t *testing.T) *export.Pack {
 	t.Helper()
 	q := func(id uint, key, kind, text string, points, options []string) models.Question {
-		qq := models.Question{ID: id, Key: key, Kind: kind, Text: text}
+		qq := models.Question{ID: id, Key: key, Kind: kind, Text: text, Number: map[uint]int{10: 1, 11: 2, 12: 3, 13: 4, 14: 6}[id]}
 		qq.SetPoints(points)
 		qq.SetChoices(options)
 		return qq
@@ -61,10 +63,15 @@ func fixture(t *testing.T) *export.Pack {
 		rev(6, bgr, act, 1, models.Revision{Choice: 3, Rationale: "@SUM(A1:A9)"}),
 		rev(7, grc, notes, 1, models.Revision{Answer: "+Ελληνικά κείμενο"}),
 		rev(8, bgr, flank, 1, models.Revision{Preferred: 2, AcceptMin: 2, AcceptMax: 2, Importance: "medium", Rationale: "\tTabbed"}),
+		// TUR prefers Keep and could accept -Void.
+		rev(9, tur, act, 1, models.Revision{Choice: 1, AcceptOptions: "1 3"}),
 	}
 	history := []models.RevisionRecord{
 		rev(1, tur, stance, 1, models.Revision{Preferred: 3, AcceptMin: 3, AcceptMax: 3, Importance: "low"}),
-		current[1], current[2], current[0], current[3], current[4], current[5],
+		current[1], current[2], current[0], current[3], current[4], current[5], current[6],
+		// GRC answered stance, then withdrew the answer.
+		rev(10, grc, stance, 1, models.Revision{Preferred: 4, AcceptMin: 4, AcceptMax: 4, Importance: "low", Rationale: "first"}),
+		rev(11, grc, stance, 2, models.Revision{Withdrawn: true}),
 	}
 	history[3].Source = models.SourceImport
 	a := &models.Analysis{
@@ -74,27 +81,39 @@ func fixture(t *testing.T) *export.Pack {
 		Members:       members,
 		Positions:     current,
 	}
+	// The report is written by hand (the export only copies it): a quorum
+	// of 2, so the three questions with two responses are quorate.
 	rep := &consensus.Report{
 		MembersTotal: 4,
+		Quorum:       2,
 		Questions: []consensus.QuestionReport{
-			{Key: "stance", Section: "Posture", Text: stance.Text, Kind: consensus.KindScale, Points: five,
+			{Number: 1, Key: "stance", Section: "Posture", Text: stance.Text, Kind: consensus.KindScale, Points: five,
 				Coverage:       consensus.Coverage{Responses: 2, MembersTotal: 4, CoveragePct: 50, Missing: []string{"GRC", "BGR"}},
-				Classification: consensus.Consensus,
+				Classification: consensus.Consensus, BestPoint: 3, Accepting: 2, NotAccepting: []string{}, Holdouts: []string{}, Quorate: true,
 				Scale: &consensus.ScaleStats{K: 5, Counts: []int{0, 1, 0, 0, 1}, Median: 3.5, Mean: 3.5, IQR: 1.5,
 					Cns: 0.123456, AgreementPct: 100.0 / 3, Outliers: []string{}, CommonGround: &consensus.Range{Lo: 3, Hi: 3}}},
-			{Key: "flank", Section: "Posture, east", Text: flank.Text, Kind: consensus.KindScale, Points: seven,
+			// EST accepts 5-7 and BGR only 2: the best point 5 (nearest the
+			// median 4 among the points accepted by one) leaves BGR out, a
+			// holdout since max(1, ⌊2/10⌋) = 1.
+			{Number: 2, Key: "flank", Section: "Posture, east", Text: flank.Text, Kind: consensus.KindScale, Points: seven,
 				Coverage:       consensus.Coverage{Responses: 2, MembersTotal: 4, CoveragePct: 50, Missing: []string{"TUR", "GRC"}},
-				Classification: consensus.Polarized,
+				Classification: consensus.NearConsensus, BestPoint: 5, Accepting: 1, NotAccepting: []string{"BGR"}, Holdouts: []string{"BGR"}, Quorate: true,
 				Scale: &consensus.ScaleStats{K: 7, Counts: []int{0, 1, 0, 0, 0, 1, 0}, Median: 4, Mean: 4, IQR: 2,
 					Cns: 0.000049999, AgreementPct: 0, Outliers: []string{"EST", "BGR"},
 					Blocking: &consensus.Blocking{Members: []string{"EST", "BGR"}, Point: 4}}},
-			{Key: "act", Section: "Treaties", Text: act.Text, Kind: consensus.KindChoice, Options: []string{"Keep", "Suspend", "-Void"},
-				Coverage:       consensus.Coverage{Responses: 1, MembersTotal: 4, CoveragePct: 25, Missing: []string{"EST", "GRC", "TUR"}},
-				Classification: consensus.Insufficient, Choice: &consensus.ChoiceStats{}},
-			{Key: "notes", Section: "=Other", Text: notes.Text, Kind: consensus.KindText,
+			// BGR chose -Void (3); TUR chose Keep (1) and accepts -Void: option
+			// 3 is common ground.
+			{Number: 3, Key: "act", Section: "Treaties", Text: act.Text, Kind: consensus.KindChoice, Options: []string{"Keep", "Suspend", "-Void"},
+				Coverage:       consensus.Coverage{Responses: 2, MembersTotal: 4, CoveragePct: 50, Missing: []string{"EST", "GRC"}},
+				Classification: consensus.Consensus, BestPoint: 3, Accepting: 2, NotAccepting: []string{}, Holdouts: []string{}, Quorate: true,
+				Choice: &consensus.ChoiceStats{CommonGround: []int{3}, Options: []consensus.OptionCount{
+					{Option: "Keep", Count: 1, Share: 0.5, Members: []string{"TUR"}, Accepting: 1},
+					{Option: "Suspend", Members: []string{}},
+					{Option: "-Void", Count: 1, Share: 0.5, Members: []string{"BGR"}, Accepting: 2}}}},
+			{Number: 4, Key: "notes", Section: "=Other", Text: notes.Text, Kind: consensus.KindText,
 				Coverage:  consensus.Coverage{Responses: 1, MembersTotal: 4, CoveragePct: 25, Missing: []string{"BGR", "EST", "TUR"}},
 				TextStats: &consensus.TextStats{}},
-			{Key: "unanswered", Section: "Posture", Text: "Nobody answered this", Kind: consensus.KindScale, Points: []string{"a", "b", "c"},
+			{Number: 6, Key: "unanswered", Section: "Posture", Text: "Nobody answered this", Kind: consensus.KindScale, Points: []string{"a", "b", "c"},
 				Coverage:       consensus.Coverage{Responses: 0, MembersTotal: 4, CoveragePct: 0, Missing: []string{"BGR", "EST", "GRC", "TUR"}},
 				Classification: consensus.Insufficient,
 				Scale:          &consensus.ScaleStats{K: 3, Counts: []int{0, 0, 0}, Outliers: []string{}}},
@@ -103,9 +122,9 @@ func fixture(t *testing.T) *export.Pack {
 		Members: []consensus.MemberProfile{
 			{Code: "EST", Name: "Estonia", Answered: 2, ScaleAnswered: 2, MeanDistance: 0.291666, OutlierCount: 1, BlockingCount: 1, Bloc: 2,
 				Positions: []consensus.MemberPosition{{QuestionKey: "stance", Preferred: 5}, {QuestionKey: "flank", Preferred: 6}}},
-			{Code: "TUR", Name: "Türkiye", Answered: 1, ScaleAnswered: 1, MeanDistance: 0.375, Bloc: 1,
+			{Code: "TUR", Name: "Türkiye", Answered: 2, ScaleAnswered: 1, MeanDistance: 0.375, Bloc: 1,
 				Positions: []consensus.MemberPosition{{QuestionKey: "stance", Preferred: 2}}},
-			{Code: "BGR", Name: "България", Answered: 2, ScaleAnswered: 1, MeanDistance: 1.0 / 3, OutlierCount: 1, BlockingCount: 1, Bloc: 1,
+			{Code: "BGR", Name: "България", Answered: 2, ScaleAnswered: 1, MeanDistance: 1.0 / 3, OutlierCount: 1, BlockingCount: 1, HoldoutCount: 1, Bloc: 1,
 				Positions: []consensus.MemberPosition{{QuestionKey: "flank", Preferred: 2}}},
 			{Code: "GRC", Name: "Ελλάδα", Answered: 1},
 		},
@@ -218,7 +237,8 @@ func TestCellString(t *testing.T) {
 func TestQuestionsCSV(t *testing.T) {
 	p := fixture(t)
 	_, header, rows := readCSV(t, p.Questions(), false)
-	wantHeader := append(slices.Clone(export.QuestionColumns), "n_1", "n_2", "n_3", "n_4", "n_5", "n_6", "n_7")
+	wantHeader := append(slices.Clone(export.QuestionColumns), "n_1", "n_2", "n_3", "n_4", "n_5", "n_6", "n_7",
+		"best_point", "accepting", "not_accepting", "holdouts", "quorate", "question_number")
 	if !slices.Equal(header, wantHeader) {
 		t.Fatalf("header = %v, want %v", header, wantHeader)
 	}
@@ -234,28 +254,35 @@ func TestQuestionsCSV(t *testing.T) {
 		row  int
 		want map[string]string
 	}{
-		{"scale without common ground", 0, map[string]string{
+		// blocking_members is the not-accepting list, not the report's older
+		// Blocking list.
+		{"scale without common ground, one holdout", 0, map[string]string{
 			"consultation": "review-2026", "question_key": "flank", "section": "Posture, east", "question_text": "'=1+1",
 			"kind": "scale", "scale_points": "7", "responses": "2", "members_total": "4", "coverage_pct": "50.00",
 			"missing_members": "GRC TUR", "median": "4.0000", "mean": "4.0000", "iqr": "2.0000", "consensus_cns": "0.0000",
-			"agreement_pct": "0.00", "classification": "polarized", "common_ground": "", "blocking_members": "BGR EST",
-			"outliers": "BGR EST", "n_1": "0", "n_2": "1", "n_6": "1", "n_7": "0"}},
+			"agreement_pct": "0.00", "classification": "near consensus", "common_ground": "", "blocking_members": "BGR",
+			"outliers": "BGR EST", "n_1": "0", "n_2": "1", "n_6": "1", "n_7": "0",
+			"best_point": "5", "accepting": "1", "not_accepting": "BGR", "holdouts": "BGR", "quorate": "yes", "question_number": "2"}},
 		{"scale with a single common point", 1, map[string]string{
 			"question_key": "stance", "question_text": `How assertive, "overall", should we be?`, "scale_points": "5",
 			"missing_members": "BGR GRC", "median": "3.5000", "mean": "3.5000", "iqr": "1.5000", "consensus_cns": "0.1235",
 			"agreement_pct": "33.33", "classification": "consensus", "common_ground": "3", "blocking_members": "",
-			"outliers": "", "n_2": "1", "n_5": "1", "n_6": "", "n_7": ""}},
-		{"choice leaves scale metrics empty", 2, map[string]string{
-			"kind": "choice", "scale_points": "", "responses": "1", "coverage_pct": "25.00", "median": "", "mean": "",
-			"iqr": "", "consensus_cns": "", "agreement_pct": "", "classification": "insufficient", "common_ground": "",
-			"blocking_members": "", "outliers": "", "n_1": "", "n_7": ""}},
-		{"scale without responses has no metrics", 3, map[string]string{
+			"outliers": "", "n_2": "1", "n_5": "1", "n_6": "", "n_7": "",
+			"best_point": "3", "accepting": "2", "not_accepting": "", "holdouts": "", "quorate": "yes", "question_number": "1"}},
+		{"choice: common ground by option number, scale metrics empty", 2, map[string]string{
+			"kind": "choice", "scale_points": "", "responses": "2", "coverage_pct": "50.00", "median": "", "mean": "",
+			"iqr": "", "consensus_cns": "", "agreement_pct": "", "classification": "consensus", "common_ground": "3",
+			"blocking_members": "", "outliers": "", "n_1": "", "n_7": "",
+			"best_point": "3", "accepting": "2", "not_accepting": "", "holdouts": "", "quorate": "yes", "question_number": "3"}},
+		{"scale without responses has no metrics and no best point", 3, map[string]string{
 			"kind": "scale", "scale_points": "3", "responses": "0", "coverage_pct": "0.00",
 			"missing_members": "BGR EST GRC TUR", "median": "", "mean": "", "consensus_cns": "", "agreement_pct": "",
-			"classification": "insufficient", "n_1": "0", "n_3": "0", "n_4": ""}},
-		{"text question is not classified", 4, map[string]string{
+			"classification": "insufficient", "n_1": "0", "n_3": "0", "n_4": "",
+			"best_point": "", "accepting": "0", "not_accepting": "", "holdouts": "", "quorate": "no", "question_number": "6"}},
+		{"text question is not classified and has no consensus signal", 4, map[string]string{
 			"kind": "text", "section": "'=Other", "question_text": "Anything else?\nAnything at all?",
-			"classification": "", "median": "", "n_1": ""}},
+			"classification": "", "median": "", "n_1": "",
+			"best_point": "", "accepting": "", "not_accepting": "", "holdouts": "", "quorate": "", "question_number": "4"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -271,13 +298,59 @@ func TestQuestionsCommonGroundRange(t *testing.T) {
 	checkRow(t, "questions.csv", header, rows[1], map[string]string{"question_key": "stance", "common_ground": "2-4", "blocking_members": ""})
 }
 
+// TestQuestionsNoCommonGround covers the rows without common ground: the
+// not-accepting members are listed, alphabetically, in both not_accepting
+// and blocking_members, for a scale and for a choice question; more of
+// them than the holdout limit leaves holdouts empty.
+func TestQuestionsNoCommonGround(t *testing.T) {
+	p := fixture(t)
+	act := &p.Report.Questions[2]
+	act.Choice.CommonGround = []int{}
+	act.Classification, act.BestPoint, act.Accepting = consensus.Divided, 1, 1
+	act.NotAccepting, act.Holdouts = []string{"TUR", "BGR"}, []string{}
+	stance := &p.Report.Questions[0]
+	stance.Scale.CommonGround = nil
+	stance.NotAccepting, stance.Holdouts, stance.Quorate = []string{"TUR", "EST"}, []string{}, false
+	_, header, rows := readCSV(t, p.Questions(), false)
+	checkRow(t, "questions.csv", header, rows[1], map[string]string{"question_key": "stance", "common_ground": "",
+		"blocking_members": "EST TUR", "not_accepting": "EST TUR", "holdouts": "", "quorate": "no"})
+	checkRow(t, "questions.csv", header, rows[2], map[string]string{"question_key": "act", "classification": "divided",
+		"common_ground": "", "blocking_members": "BGR TUR", "not_accepting": "BGR TUR", "best_point": "1", "accepting": "1"})
+}
+
+// TestQuestionsNumberFromQuestionnaire: without a number in the report,
+// question_number comes from the questionnaire.
+func TestQuestionsNumberFromQuestionnaire(t *testing.T) {
+	p := fixture(t)
+	for i := range p.Report.Questions {
+		p.Report.Questions[i].Number = 0
+	}
+	_, header, rows := readCSV(t, p.Questions(), false)
+	want := map[string]string{"flank": "2", "stance": "1", "act": "3", "unanswered": "6", "notes": "4"}
+	for _, r := range rows {
+		got := byColumn(header, r)
+		if got["question_number"] != want[got["question_key"]] {
+			t.Errorf("%s: question_number %q, want %q", got["question_key"], got["question_number"], want[got["question_key"]])
+		}
+	}
+}
+
+// TestQuestionsChoiceCommonGroundList checks that several accepted options
+// are listed ascending, space-separated.
+func TestQuestionsChoiceCommonGroundList(t *testing.T) {
+	p := fixture(t)
+	p.Report.Questions[2].Choice.CommonGround = []int{3, 1}
+	_, header, rows := readCSV(t, p.Questions(), false)
+	checkRow(t, "questions.csv", header, rows[2], map[string]string{"question_key": "act", "common_ground": "1 3", "blocking_members": ""})
+}
+
 func TestQuestionsWithoutScale(t *testing.T) {
 	p := fixture(t)
 	p.Report.Questions = p.Report.Questions[2:4]
 	p.Report.Ranking = []string{"act"}
 	_, header, rows := readCSV(t, p.Questions(), false)
-	if !slices.Equal(header, export.QuestionColumns) {
-		t.Errorf("header without scale questions = %v, want no n_ columns", header)
+	if want := append(slices.Clone(export.QuestionColumns), export.QuestionTailColumns...); !slices.Equal(header, want) {
+		t.Errorf("header without scale questions = %v, want no n_ columns: %v", header, want)
 	}
 	if len(rows) != 2 {
 		t.Errorf("rows = %d, want 2", len(rows))
@@ -294,7 +367,7 @@ func TestPositionsCSV(t *testing.T) {
 	for _, r := range rows {
 		order = append(order, r[0]+"/"+r[2])
 	}
-	want := []string{"BGR/flank", "BGR/act", "EST/stance", "EST/flank", "GRC/notes", "TUR/stance"}
+	want := []string{"BGR/flank", "BGR/act", "EST/stance", "EST/flank", "GRC/notes", "TUR/stance", "TUR/act"}
 	if !slices.Equal(order, want) {
 		t.Fatalf("rows = %v, want %v (by member code, then questionnaire order)", order, want)
 	}
@@ -306,10 +379,12 @@ func TestPositionsCSV(t *testing.T) {
 		{"scale with tab payload and Cyrillic name", 0, map[string]string{
 			"member_code": "BGR", "member_name": "България", "question_key": "flank", "preferred": "2", "preferred_label": "2",
 			"acceptable_min": "2", "acceptable_max": "2", "importance": "medium", "choice": "", "answer_text": "",
-			"rationale": "'\tTabbed", "revision": "1", "submitted_by": "anna", "submitted_at": "2026-03-01T13:30:00Z"}},
+			"rationale": "'\tTabbed", "revision": "1", "submitted_by": "anna", "submitted_at": "2026-03-01T13:30:00Z",
+			"acceptable_options": "", "question_number": "2"}},
+		// Stored before acceptable options were recorded: the chosen one.
 		{"choice by option text with payloads", 1, map[string]string{
 			"preferred": "", "preferred_label": "", "acceptable_min": "", "importance": "", "choice": "'-Void",
-			"rationale": "'@SUM(A1:A9)"}},
+			"rationale": "'@SUM(A1:A9)", "acceptable_options": "3", "question_number": "3"}},
 		{"rationale with comma, quotes and newline; escaped label", 2, map[string]string{
 			"preferred": "5", "preferred_label": "'=Much more", "acceptable_min": "4", "acceptable_max": "5",
 			"rationale": "Line one, with a comma\nLine \"two\""}},
@@ -318,7 +393,9 @@ func TestPositionsCSV(t *testing.T) {
 			"member_name": "Ελλάδα", "answer_text": "'+Ελληνικά κείμενο", "rationale": "", "preferred": "", "importance": ""}},
 		{"Turkish name, second revision", 5, map[string]string{
 			"member_name": "Türkiye", "preferred_label": "Less", "importance": "red line", "rationale": "'-2 is our floor",
-			"revision": "2"}},
+			"revision": "2", "acceptable_options": "", "question_number": "1"}},
+		{"choice with another acceptable option", 6, map[string]string{
+			"question_key": "act", "choice": "Keep", "acceptable_options": "1 3", "question_number": "3"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -357,10 +434,10 @@ func TestMembersCSV(t *testing.T) {
 		t.Fatalf("header = %v, want %v", header, export.MemberColumns)
 	}
 	want := [][]string{
-		{"BGR", "България", "2", "0.3333", "1", "1", "1"},
-		{"EST", "Estonia", "2", "0.2917", "1", "1", "2"},
-		{"GRC", "Ελλάδα", "1", "", "0", "0", ""},
-		{"TUR", "Türkiye", "1", "0.3750", "0", "0", "1"},
+		{"BGR", "България", "2", "0.3333", "1", "1", "1", "1"},
+		{"EST", "Estonia", "2", "0.2917", "1", "1", "2", "0"},
+		{"GRC", "Ελλάδα", "1", "", "0", "0", "", "0"},
+		{"TUR", "Türkiye", "2", "0.3750", "0", "0", "1", "0"},
 	}
 	for i := range want {
 		if !slices.Equal(rows[i], want[i]) {
@@ -375,16 +452,29 @@ func TestHistoryCSV(t *testing.T) {
 	if !slices.Equal(header, export.HistoryColumns) {
 		t.Fatalf("header = %v, want %v", header, export.HistoryColumns)
 	}
-	if len(rows) != 7 {
-		t.Fatalf("rows = %d, want 7", len(rows))
+	if len(rows) != 10 {
+		t.Fatalf("rows = %d, want 10", len(rows))
 	}
 	checkRow(t, "history.csv", header, rows[0], map[string]string{
 		"revision_id": "1", "round": "1", "member_code": "TUR", "question_key": "stance", "revision": "1",
 		"preferred": "3", "acceptable_min": "3", "acceptable_max": "3", "importance": "low", "choice": "",
-		"answer_text": "", "rationale": "", "source": "form", "submitted_by": "anna", "submitted_at": "2026-03-01T13:30:00Z"})
+		"answer_text": "", "rationale": "", "source": "form", "submitted_by": "anna", "submitted_at": "2026-03-01T13:30:00Z",
+		"acceptable_options": "", "withdrawn": ""})
 	checkRow(t, "history.csv", header, rows[3], map[string]string{
 		"revision_id": "5", "revision": "2", "preferred": "2", "source": "import", "rationale": "'-2 is our floor"})
-	checkRow(t, "history.csv", header, rows[4], map[string]string{"revision_id": "6", "choice": "'-Void", "preferred": ""})
+	checkRow(t, "history.csv", header, rows[4], map[string]string{"revision_id": "6", "choice": "'-Void", "preferred": "",
+		"acceptable_options": "3", "withdrawn": ""})
+	checkRow(t, "history.csv", header, rows[7], map[string]string{"revision_id": "9", "choice": "Keep", "acceptable_options": "1 3"})
+	checkRow(t, "history.csv", header, rows[8], map[string]string{"revision_id": "10", "member_code": "GRC",
+		"preferred": "4", "rationale": "first", "withdrawn": ""})
+	// A withdrawal has no answer values, only who withdrew and when.
+	checkRow(t, "history.csv", header, rows[9], map[string]string{"revision_id": "11", "member_code": "GRC",
+		"question_key": "stance", "revision": "2", "preferred": "", "acceptable_min": "", "acceptable_max": "",
+		"importance": "", "choice": "", "answer_text": "", "rationale": "", "acceptable_options": "",
+		"withdrawn": "yes", "submitted_by": "anna"})
+	if last := header[len(header)-1]; last != "withdrawn" {
+		t.Errorf("last column of history.csv = %q, want withdrawn", last)
+	}
 }
 
 func TestCSVFormat(t *testing.T) {
@@ -517,6 +607,14 @@ func TestXLSX(t *testing.T) {
 		{"matrix median", "matrix", "C6", number, "3.5000"},
 		{"member distance", "members", "D3", number, "0.2917"},
 		{"history id", "history", "A2", number, "1"},
+		{"best point is a number", "questions", "AA2", number, "5"},
+		{"not accepting is text", "questions", "AC2", text, "BGR"},
+		{"quorate is text", "questions", "AE2", text, "yes"},
+		{"question number is a number", "questions", "AF2", number, "2"},
+		{"acceptable options are text", "positions", "O3", text, "3"},
+		{"question number of a position", "positions", "P3", number, "3"},
+		{"holdout count is a number", "members", "H2", number, "1"},
+		{"withdrawn", "history", "Q11", text, "yes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@
 package export
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -30,15 +31,15 @@ type File struct {
 // workbook's sheets.
 var Files = []File{
 	{Name: "questions.csv", Title: "Questions",
-		Description: "One row per question, most divided first: coverage, median, spread, consensus, common ground, who blocks, outliers and the count at each scale point."},
+		Description: "One row per question, most divided first: coverage, median, spread, consensus, common ground, who blocks, outliers, the count at each scale point, then the best point, who does not accept it, the holdouts and whether the quorum is reached."},
 	{Name: "positions.csv", Title: "Positions",
-		Description: "Every member's current position on every question it answered, with its rationale, revision number, author and time."},
+		Description: "Every member's current position on every question it answered, with its rationale, revision number, author and time, and the other options it could accept."},
 	{Name: "matrix.csv", Title: "Matrix",
 		Description: "Members by scale questions: each member's preferred point, and a last row with the medians."},
 	{Name: "members.csv", Title: "Members",
-		Description: "One row per member: questions answered, mean distance from the medians, outlier and blocking counts, and opinion bloc."},
+		Description: "One row per member: questions answered, mean distance from the medians, outlier and blocking counts, opinion bloc and holdout count."},
 	{Name: "history.csv", Title: "History",
-		Description: "Every revision ever saved, oldest first, with who saved it, when and how."},
+		Description: "Every revision ever saved, oldest first, with who saved it, when and how, including withdrawals."},
 }
 
 // Pack is everything the export of one round of a consultation is made of.
@@ -100,11 +101,18 @@ func codes(list []string) Cell {
 	return Text(strings.Join(s, " "))
 }
 
-// QuestionColumns is the fixed part of the header of questions.csv; the
-// counts n_1 … n_k follow, k being the largest scale of the consultation.
+// QuestionColumns is the fixed first part of the header of questions.csv;
+// the counts n_1 … n_k follow, k being the largest scale of the
+// consultation, then [QuestionTailColumns].
 var QuestionColumns = []string{"consultation", "question_key", "section", "question_text", "kind", "scale_points",
 	"responses", "members_total", "coverage_pct", "missing_members", "median", "mean", "iqr", "consensus_cns",
 	"agreement_pct", "classification", "common_ground", "blocking_members", "outliers"}
+
+// QuestionTailColumns are the columns of questions.csv appended after the
+// counts n_1 … n_k (the consensus-rule signal, the quorum and the stable
+// question number). Being after a variable number of count columns, they
+// are read by header name.
+var QuestionTailColumns = []string{"best_point", "accepting", "not_accepting", "holdouts", "quorate", "question_number"}
 
 // Questions is questions.csv: the ranked questions first (most divided
 // first, as in the report), then the questions that are not ranked (text
@@ -121,6 +129,7 @@ func (p *Pack) Questions() Table {
 	for i := 1; i <= maxK; i++ {
 		t.Header = append(t.Header, "n_"+strconv.Itoa(i))
 	}
+	t.Header = append(t.Header, QuestionTailColumns...)
 	var order []*consensus.QuestionReport
 	ranked := map[string]bool{}
 	for _, key := range rep.Ranking {
@@ -134,13 +143,14 @@ func (p *Pack) Questions() Table {
 			order = append(order, &rep.Questions[i])
 		}
 	}
+	numbers := p.questionNumbers()
 	for _, qr := range order {
-		t.Rows = append(t.Rows, p.questionRow(qr, maxK))
+		t.Rows = append(t.Rows, p.questionRow(qr, maxK, numbers))
 	}
 	return t
 }
 
-func (p *Pack) questionRow(qr *consensus.QuestionReport, maxK int) []Cell {
+func (p *Pack) questionRow(qr *consensus.QuestionReport, maxK int, numbers map[string]int) []Cell {
 	cov := qr.Coverage
 	row := []Cell{
 		Text(p.Key()), Text(qr.Key), Text(qr.Section), Text(qr.Text), Text(string(qr.Kind)),
@@ -172,13 +182,67 @@ func (p *Pack) questionRow(qr *consensus.QuestionReport, maxK int) []Cell {
 			}
 		}
 	}
-	return append(row, counts...)
+	if ch := qr.Choice; ch != nil {
+		// Choice: the options every respondent accepts, by number.
+		row[16] = Text(models.FormatOptionList(ch.CommonGround))
+		if len(ch.CommonGround) == 0 && len(qr.NotAccepting) > 0 {
+			row[17] = codes(qr.NotAccepting)
+		}
+	}
+	if qr.Scale != nil && qr.Scale.CommonGround == nil && len(qr.NotAccepting) > 0 {
+		// blocking_members is the same list as not_accepting when there is
+		// no common ground.
+		row[17] = codes(qr.NotAccepting)
+	}
+	row = append(row, counts...)
+	return append(row, consensusCells(qr, numbers)...)
+}
+
+// questionNumbers maps question keys to their stable numbers, from the
+// questionnaire (the report's own numbers take precedence).
+func (p *Pack) questionNumbers() map[string]int {
+	out := map[string]int{}
+	if p.Analysis == nil || p.Analysis.Questionnaire == nil {
+		return out
+	}
+	for _, q := range p.Analysis.Questionnaire.Questions {
+		out[q.Key] = q.Number
+	}
+	return out
+}
+
+// consensusCells are the tail columns of questions.csv (see
+// [QuestionTailColumns]): best_point, accepting, not_accepting, holdouts,
+// quorate, question_number. Text questions have only their number; a
+// question without responses has no best point.
+func consensusCells(qr *consensus.QuestionReport, numbers map[string]int) []Cell {
+	best, accepting, notAccepting, holdouts, quorate := Empty, Empty, Empty, Empty, Empty
+	if qr.Kind == consensus.KindScale || qr.Kind == consensus.KindChoice {
+		if qr.Coverage.Responses > 0 && qr.BestPoint > 0 {
+			best = Int(qr.BestPoint)
+		}
+		accepting = Int(qr.Accepting)
+		notAccepting, holdouts = codes(qr.NotAccepting), codes(qr.Holdouts)
+		quorate = yesNo(qr.Quorate)
+	}
+	number := Empty
+	if n := cmp.Or(qr.Number, numbers[qr.Key]); n > 0 {
+		number = Int(n)
+	}
+	return []Cell{best, accepting, notAccepting, holdouts, quorate, number}
+}
+
+func yesNo(b bool) Cell {
+	if b {
+		return Text("yes")
+	}
+	return Text("no")
 }
 
 // PositionColumns is the header of positions.csv.
 var PositionColumns = []string{"member_code", "member_name", "question_key", "preferred", "preferred_label",
 	"acceptable_min", "acceptable_max", "importance", "choice", "answer_text", "rationale", "revision",
-	"submitted_by", "submitted_at"}
+	"submitted_by", "submitted_at", "acceptable_options", "question_number"}
 
 // questionIndex maps question IDs to their questions and questionnaire order.
 func (p *Pack) questionIndex() (map[uint]*models.Question, map[uint]int) {
@@ -198,11 +262,11 @@ func (p *Pack) questionIndex() (map[uint]*models.Question, map[uint]int) {
 // answerCells are the answer columns shared by positions.csv and
 // history.csv: preferred, acceptable_min, acceptable_max, importance,
 // choice, answer_text, rationale. Only the columns of the question's kind
-// are filled.
+// are filled; a withdrawal fills none.
 func answerCells(r *models.Revision, q *models.Question) (preferred, label Cell, rest []Cell) {
 	var lo, hi, importance, choice, answer Cell
 	kind := ""
-	if q != nil {
+	if q != nil && !r.Withdrawn {
 		kind = q.Kind
 	}
 	switch kind {
@@ -219,6 +283,26 @@ func answerCells(r *models.Revision, q *models.Question) (preferred, label Cell,
 		answer = Text(r.Answer)
 	}
 	return preferred, label, []Cell{lo, hi, importance, choice, answer, Text(r.Rationale)}
+}
+
+// acceptableOptions is the acceptable_options cell of positions.csv and
+// history.csv: for a choice answer, the numbers of every option the member
+// could accept, the chosen one included, ascending and space-separated
+// ("1 3"); empty for other kinds and withdrawals.
+func acceptableOptions(r *models.Revision, q *models.Question) Cell {
+	if q == nil || q.Kind != models.KindChoice || r.Withdrawn || r.Choice == 0 {
+		return Empty
+	}
+	return Text(models.FormatOptionList(r.AcceptedOptions()))
+}
+
+// questionNumber is the question's stable number (Q1 is 1), empty when
+// unknown.
+func questionNumber(q *models.Question) Cell {
+	if q == nil || q.Number == 0 {
+		return Empty
+	}
+	return Int(q.Number)
 }
 
 func timestamp(t time.Time) Cell {
@@ -246,6 +330,8 @@ func (p *Pack) Positions() Table {
 		row := []Cell{Text(r.MemberCode), Text(r.MemberName), Text(r.QuestionKey), preferred, label}
 		row = append(row, rest...)
 		row = append(row, Int(r.Seq), Text(r.SubmitterUser), timestamp(r.SubmittedAt))
+		q := byID[r.QuestionID]
+		row = append(row, acceptableOptions(&r.Revision, q), questionNumber(q))
 		t.Rows = append(t.Rows, row)
 	}
 	return t
@@ -305,15 +391,16 @@ func (p *Pack) Matrix() Table {
 
 // MemberColumns is the header of members.csv.
 var MemberColumns = []string{"member_code", "member_name", "answered", "mean_distance_from_median",
-	"outlier_count", "blocking_count", "bloc"}
+	"outlier_count", "blocking_count", "bloc", "holdout_count"}
 
 // Members is members.csv: one row per member, by code.
 func (p *Pack) Members() Table {
 	t := Table{Name: "members.csv", Header: slices.Clone(MemberColumns)}
 	for _, m := range p.membersByCode() {
-		row := []Cell{Text(m.Code), Text(m.Name), Int(0), Empty, Int(0), Int(0), Empty}
+		row := []Cell{Text(m.Code), Text(m.Name), Int(0), Empty, Int(0), Int(0), Empty, Int(0)}
 		if prof, ok := p.Report.Member(m.Code); ok {
 			row[2], row[4], row[5] = Int(prof.Answered), Int(prof.OutlierCount), Int(prof.BlockingCount)
+			row[7] = Int(prof.HoldoutCount)
 			if prof.ScaleAnswered > 0 {
 				row[3] = Decimal(prof.MeanDistance, 4)
 			}
@@ -329,7 +416,7 @@ func (p *Pack) Members() Table {
 // HistoryColumns is the header of history.csv.
 var HistoryColumns = []string{"revision_id", "round", "member_code", "question_key", "revision", "preferred",
 	"acceptable_min", "acceptable_max", "importance", "choice", "answer_text", "rationale", "source",
-	"submitted_by", "submitted_at"}
+	"submitted_by", "submitted_at", "acceptable_options", "withdrawn"}
 
 // HistoryTable is history.csv: every revision of the consultation, all
 // rounds, oldest first.
@@ -342,6 +429,11 @@ func (p *Pack) HistoryTable() Table {
 		row := []Cell{Int(int(r.ID)), Int(r.Round), Text(r.MemberCode), Text(r.QuestionKey), Int(r.Seq), preferred}
 		row = append(row, rest...)
 		row = append(row, Text(r.Source), Text(r.SubmitterUser), timestamp(r.SubmittedAt))
+		withdrawn := Empty
+		if r.Withdrawn {
+			withdrawn = Text("yes")
+		}
+		row = append(row, acceptableOptions(&r.Revision, byID[r.QuestionID]), withdrawn)
 		t.Rows = append(t.Rows, row)
 	}
 	return t

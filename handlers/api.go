@@ -165,16 +165,22 @@ func (h *Handler) apiUser(c *gin.Context) (*models.User, bool) {
 
 // apiConsultation is a consultation as the API shows it.
 type apiConsultation struct {
-	Key                string       `json:"key"`
-	Title              string       `json:"title"`
-	Description        string       `json:"description"`
-	Status             string       `json:"status"`
-	Round              int          `json:"round"`
-	Deadline           *time.Time   `json:"deadline"`
-	AcceptingPositions bool         `json:"accepting_positions"`
-	CreatedAt          time.Time    `json:"created_at"`
-	UpdatedAt          time.Time    `json:"updated_at"`
-	Sections           []apiSection `json:"sections,omitempty"`
+	Key                string     `json:"key"`
+	Title              string     `json:"title"`
+	Description        string     `json:"description"`
+	Status             string     `json:"status"`
+	Round              int        `json:"round"`
+	Deadline           *time.Time `json:"deadline"`
+	AcceptingPositions bool       `json:"accepting_positions"`
+	// Quorum is the effective quorum: how many responses make a
+	// question's verdict speak for the alliance (the whole roster unless
+	// the facilitator set a lower number).
+	Quorum int `json:"quorum"`
+	// Marking is the classification marking of the reports ("" for none).
+	Marking   string       `json:"marking"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
+	Sections  []apiSection `json:"sections,omitempty"`
 }
 
 type apiSection struct {
@@ -183,6 +189,7 @@ type apiSection struct {
 }
 
 type apiQuestion struct {
+	Number    int      `json:"number"` // stable questionnaire number: 1 for Q1
 	Key       string   `json:"key"`
 	Section   string   `json:"section"`
 	Text      string   `json:"text"`
@@ -193,9 +200,12 @@ type apiQuestion struct {
 	Options   []string `json:"options"`
 }
 
-func (h *Handler) apiConsultationOf(cons *models.Consultation) apiConsultation {
+// apiConsultationOf is the API view of a consultation; roster is the
+// number of members, against which the quorum is taken.
+func (h *Handler) apiConsultationOf(cons *models.Consultation, roster int) apiConsultation {
 	out := apiConsultation{Key: cons.Key, Title: cons.Title, Description: cons.Description, Status: cons.Status,
 		Round: cons.Round, AcceptingPositions: cons.AcceptsPositions(h.store.Now()),
+		Quorum: cons.EffectiveQuorum(roster), Marking: cons.Marking,
 		CreatedAt: cons.CreatedAt.UTC(), UpdatedAt: cons.UpdatedAt.UTC()}
 	if cons.Deadline != nil {
 		d := cons.Deadline.UTC()
@@ -205,7 +215,7 @@ func (h *Handler) apiConsultationOf(cons *models.Consultation) apiConsultation {
 }
 
 func apiQuestionOf(q *models.Question, section string) apiQuestion {
-	out := apiQuestion{Key: q.Key, Section: section, Text: q.Text, Help: q.Help, Kind: q.Kind,
+	out := apiQuestion{Number: q.Number, Key: q.Key, Section: section, Text: q.Text, Help: q.Help, Kind: q.Kind,
 		Points: q.Points(), Options: q.Choices()}
 	if out.Points == nil {
 		out.Points = []string{}
@@ -253,9 +263,14 @@ func (h *Handler) apiListConsultations(c *gin.Context) {
 		h.apiFail(c, err)
 		return
 	}
+	members, err := h.store.Members(c.Request.Context())
+	if err != nil {
+		h.apiFail(c, err)
+		return
+	}
 	out := make([]apiConsultation, 0, len(list))
 	for i := range list {
-		out = append(out, h.apiConsultationOf(&list[i]))
+		out = append(out, h.apiConsultationOf(&list[i], len(members)))
 	}
 	c.JSON(http.StatusOK, gin.H{"consultations": out})
 }
@@ -276,7 +291,12 @@ func (h *Handler) apiGetConsultation(c *gin.Context) {
 		h.apiFail(c, err)
 		return
 	}
-	out := h.apiConsultationOf(cons)
+	members, err := h.store.Members(c.Request.Context())
+	if err != nil {
+		h.apiFail(c, err)
+		return
+	}
+	out := h.apiConsultationOf(cons, len(members))
 	out.Sections = []apiSection{}
 	for _, g := range qn.BySection(false) {
 		sec := apiSection{Title: g.Section.Title, Questions: make([]apiQuestion, 0, len(g.Questions))}
@@ -289,23 +309,27 @@ func (h *Handler) apiGetConsultation(c *gin.Context) {
 }
 
 // apiPosition is a member's current position on a question. Fields that
-// do not apply to the question's kind are left out.
+// do not apply to the question's kind are left out. A withdrawn answer is
+// not a current position: the question is simply absent.
 type apiPosition struct {
-	Member      string    `json:"member"`
-	QuestionKey string    `json:"question_key"`
-	Kind        string    `json:"kind"`
-	Preferred   int       `json:"preferred,omitempty"`
-	AcceptMin   int       `json:"acceptable_min,omitempty"`
-	AcceptMax   int       `json:"acceptable_max,omitempty"`
-	Importance  string    `json:"importance,omitempty"`
-	Option      int       `json:"option,omitempty"`
-	Choice      string    `json:"choice,omitempty"`
-	Answer      string    `json:"answer_text,omitempty"`
-	Rationale   string    `json:"rationale,omitempty"`
-	Revision    int       `json:"revision"`
-	SubmittedAt time.Time `json:"submitted_at"`
-	SubmittedBy string    `json:"submitted_by"`
-	Source      string    `json:"source"`
+	Member      string `json:"member"`
+	QuestionKey string `json:"question_key"`
+	Kind        string `json:"kind"`
+	Preferred   int    `json:"preferred,omitempty"`
+	AcceptMin   int    `json:"acceptable_min,omitempty"`
+	AcceptMax   int    `json:"acceptable_max,omitempty"`
+	Importance  string `json:"importance,omitempty"`
+	Option      int    `json:"option,omitempty"`
+	Choice      string `json:"choice,omitempty"`
+	// AcceptOptions (choice): the numbers of every option the member could
+	// accept, the chosen one included, ascending.
+	AcceptOptions []int     `json:"acceptable_options,omitempty"`
+	Answer        string    `json:"answer_text,omitempty"`
+	Rationale     string    `json:"rationale,omitempty"`
+	Revision      int       `json:"revision"`
+	SubmittedAt   time.Time `json:"submitted_at"`
+	SubmittedBy   string    `json:"submitted_by"`
+	Source        string    `json:"source"`
 }
 
 func apiPositionOf(r *models.RevisionRecord, q *models.Question) apiPosition {
@@ -319,6 +343,7 @@ func apiPositionOf(r *models.RevisionRecord, q *models.Question) apiPosition {
 		if opts := q.Choices(); r.Choice >= 1 && r.Choice <= len(opts) {
 			p.Choice = opts[r.Choice-1]
 		}
+		p.AcceptOptions = r.AcceptedOptions()
 	case models.KindText:
 		p.Answer = r.Answer
 	}
@@ -415,8 +440,15 @@ type apiPositionInput struct {
 	Importance  string `json:"importance"`
 	Option      int    `json:"option"`
 	Choice      string `json:"choice"`
-	Answer      string `json:"answer_text"`
-	Rationale   string `json:"rationale"`
+	// AcceptOptions (choice): the other options the member could accept,
+	// by number; the chosen one is always acceptable. Absent or empty: the
+	// chosen option alone.
+	AcceptOptions []int  `json:"acceptable_options"`
+	Answer        string `json:"answer_text"`
+	Rationale     string `json:"rationale"`
+	// Withdrawn withdraws the member's answer (no other field may be
+	// given); absent or false leaves the position as the other fields say.
+	Withdrawn bool `json:"withdrawn"`
 }
 
 // apiPositionsBody is the body of a PUT; each position is decoded on its
@@ -429,7 +461,7 @@ type apiPositionsBody struct {
 // fieldsByKind lists, per question kind, the answer fields that apply.
 var fieldsByKind = map[string][]string{
 	models.KindScale:  {models.FieldPreferred, models.FieldAcceptMin, models.FieldAcceptMax, models.FieldImportance, models.FieldRationale},
-	models.KindChoice: {models.FieldOption, "choice", models.FieldRationale},
+	models.KindChoice: {models.FieldOption, "choice", models.FieldAcceptOpts, models.FieldRationale},
 	models.KindText:   {models.FieldAnswer},
 }
 
@@ -447,6 +479,7 @@ func (in *apiPositionInput) given() []string {
 	add(in.Importance != "", models.FieldImportance)
 	add(in.Option != 0, models.FieldOption)
 	add(in.Choice != "", "choice")
+	add(len(in.AcceptOptions) > 0, models.FieldAcceptOpts)
 	add(in.Answer != "", models.FieldAnswer)
 	add(in.Rationale != "", models.FieldRationale)
 	return out
@@ -549,8 +582,9 @@ func (h *Handler) apiPutPositions(c *gin.Context) {
 		h.apiValidation(c, fields)
 		return
 	}
+	// A facilitator's token enters positions on the member's behalf.
 	res, err := h.store.SubmitPositions(ctx, models.Submission{ConsultationID: cons.ID, MemberID: member.ID,
-		UserID: u.ID, Source: models.SourceAPI, Inputs: inputs})
+		UserID: u.ID, Source: models.SourceAPI, OnBehalf: u.Role == models.RoleFacilitator, Inputs: inputs})
 	var serr *models.SubmissionError
 	if errors.As(err, &serr) {
 		// The questionnaire changed between the check and the save.
@@ -629,14 +663,30 @@ func (h *Handler) apiTargetMember(c *gin.Context, u *models.User, code string) (
 func toPositionInput(in apiPositionInput, q *models.Question) (models.PositionInput, map[string]string) {
 	msgs := map[string]string{}
 	allowed := fieldsByKind[q.Kind]
-	for _, f := range in.given() {
+	given := in.given()
+	if in.Withdrawn {
+		if len(given) > 0 {
+			return models.PositionInput{}, map[string]string{models.FieldWithdrawn: "Withdraw the answer or give one, not both: " +
+				"a position with \"withdrawn\": true takes no other field than question_key."}
+		}
+		return models.PositionInput{QuestionKey: q.Key, Withdrawn: true}, nil
+	}
+	for _, f := range given {
 		if !slices.Contains(allowed, f) {
 			msgs[f] = fmt.Sprintf("Does not apply to a %s question; give only %s.", q.Kind, strings.Join(allowed, ", "))
 		}
 	}
 	out := models.PositionInput{QuestionKey: q.Key, Preferred: in.Preferred, AcceptMin: in.AcceptMin,
 		AcceptMax: in.AcceptMax, Importance: strings.TrimSpace(in.Importance), Option: in.Option,
-		Answer: cleanText(in.Answer), Rationale: cleanText(in.Rationale)}
+		AcceptOptions: in.AcceptOptions, Answer: cleanText(in.Answer), Rationale: cleanText(in.Rationale)}
+	if q.Kind == models.KindChoice {
+		// Zero would be dropped silently by Normalize: every number given
+		// must name an option.
+		n := len(q.Choices())
+		if slices.ContainsFunc(in.AcceptOptions, func(o int) bool { return o < 1 || o > n }) {
+			msgs[models.FieldAcceptOpts] = fmt.Sprintf("Acceptable options are numbered 1 to %d.", n)
+		}
+	}
 	if q.Kind == models.KindChoice && in.Choice != "" {
 		idx := 0
 		for i, opt := range q.Choices() {
@@ -693,6 +743,8 @@ func jsonProblem(err error) (field, msg string) {
 			return field, "Must be a string."
 		case reflect.Slice:
 			return field, "Must be a list."
+		case reflect.Bool:
+			return field, "Must be true or false."
 		}
 		return field, "Has the wrong type."
 	}

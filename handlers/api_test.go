@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -324,9 +325,12 @@ type apiConsultationJSON struct {
 	Round              int        `json:"round"`
 	Deadline           *time.Time `json:"deadline"`
 	AcceptingPositions bool       `json:"accepting_positions"`
+	Quorum             int        `json:"quorum"`
+	Marking            string     `json:"marking"`
 	Sections           []struct {
 		Title     string `json:"title"`
 		Questions []struct {
+			Number    int      `json:"number"`
 			Key       string   `json:"key"`
 			Section   string   `json:"section"`
 			Text      string   `json:"text"`
@@ -431,6 +435,61 @@ func TestAPIGetConsultation(t *testing.T) {
 	if strings.Join(titles, ",") != "Posture,Treaties,Remarks" || strings.Join(keys, ",") != "posture,treaty,notes" {
 		t.Errorf("sections %v, questions %v", titles, keys)
 	}
+	var numbers []int
+	for _, s := range c.Sections {
+		for _, q := range s.Questions {
+			numbers = append(numbers, q.Number)
+		}
+	}
+	if fmt.Sprint(numbers) != "[1 2 3]" {
+		t.Errorf("question numbers %v, want [1 2 3]", numbers)
+	}
+}
+
+// TestAPIConsultationQuorumAndMarking: the consultation object carries the
+// effective quorum (the roster of 32 by default) and the marking, in the
+// list and alone.
+func TestAPIConsultationQuorumAndMarking(t *testing.T) {
+	tests := []struct {
+		name        string
+		quorum      string
+		marking     string
+		wantQuorum  int
+		wantMarking string
+	}{
+		{"defaults: every member, no marking", "", "", 32, ""},
+		{"a lower quorum and a marking", "29", "Restricted", 29, "Restricted"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newAPIFixture(t)
+			err := f.app.store.UpdateConsultation(context.Background(), f.open.ID, models.ConsultationInput{
+				Title: f.open.Title, Quorum: tc.quorum, Marking: tc.marking}, f.fac.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var one apiConsultationJSON
+			apiDecode(t, f.app.apiCall(f.estT, http.MethodGet, "/api/v1/consultations/review", ""), &one)
+			var list struct {
+				Consultations []apiConsultationJSON `json:"consultations"`
+			}
+			apiDecode(t, f.app.apiCall(f.estT, http.MethodGet, "/api/v1/consultations", ""), &list)
+			got := []apiConsultationJSON{one}
+			for _, c := range list.Consultations {
+				if c.Key == "review" {
+					got = append(got, c)
+				}
+			}
+			if len(got) != 2 {
+				t.Fatalf("review is not in the list: %+v", list)
+			}
+			for _, c := range got {
+				if c.Quorum != tc.wantQuorum || c.Marking != tc.wantMarking {
+					t.Errorf("quorum %d, marking %q; want %d and %q", c.Quorum, c.Marking, tc.wantQuorum, tc.wantMarking)
+				}
+			}
+		})
+	}
 }
 
 type apiPositionsJSON struct {
@@ -447,6 +506,7 @@ type apiPositionsJSON struct {
 		Importance  string `json:"importance"`
 		Option      int    `json:"option"`
 		Choice      string `json:"choice"`
+		Accept      []int  `json:"acceptable_options"`
 		Answer      string `json:"answer_text"`
 		Rationale   string `json:"rationale"`
 		Revision    int    `json:"revision"`
@@ -480,9 +540,12 @@ func TestAPIGetPositions(t *testing.T) {
 			f := newAPIFixture(t)
 			f.app.submitPositions(f.open.ID, "EST", f.est.ID,
 				models.PositionInput{QuestionKey: "posture", Preferred: 4, AcceptMin: 3, AcceptMax: 5, Importance: "red line", Rationale: "Deterrence."},
-				models.PositionInput{QuestionKey: "treaty", Option: 2},
+				models.PositionInput{QuestionKey: "treaty", Option: 2, AcceptOptions: []int{3}},
 				models.PositionInput{QuestionKey: "notes", Answer: "A session on the Baltic."})
-			f.app.submitPositions(f.open.ID, "LVA", f.lva.ID, models.PositionInput{QuestionKey: "posture", Preferred: 5})
+			f.app.submitPositions(f.open.ID, "LVA", f.lva.ID, models.PositionInput{QuestionKey: "posture", Preferred: 5},
+				models.PositionInput{QuestionKey: "treaty", Option: 1})
+			// A withdrawn answer is not a position.
+			f.app.submitPositions(f.open.ID, "LVA", f.lva.ID, models.PositionInput{QuestionKey: "treaty", Withdrawn: true})
 			res := f.app.apiCall(tc.token(f), http.MethodGet, "/api/v1/consultations/review/positions"+tc.query, "")
 			switch tc.status {
 			case http.StatusForbidden:
@@ -513,8 +576,8 @@ func TestAPIGetPositions(t *testing.T) {
 						t.Errorf("scale position %+v", p)
 					}
 				case "treaty":
-					if p.Option != 2 || p.Choice != "Suspend it" || p.Preferred != 0 {
-						t.Errorf("choice position %+v", p)
+					if p.Option != 2 || p.Choice != "Suspend it" || p.Preferred != 0 || fmt.Sprint(p.Accept) != "[2 3]" {
+						t.Errorf("choice position %+v, want option 2 with options 2 and 3 acceptable", p)
 					}
 				case "notes":
 					if p.Answer != "A session on the Baltic." || p.Kind != models.KindText {
@@ -575,12 +638,68 @@ func TestAPIPutPositions(t *testing.T) {
 		t.Errorf("%d revisions, want 4", n)
 	}
 
-	// A facilitator writes for a named member.
+	if revs := f.app.revisions(f.open.ID, "EST"); revs[0].OnBehalf {
+		t.Error("a delegate's own answer is recorded as entered on its behalf")
+	}
+
+	// A facilitator writes for a named member, on its behalf.
 	res = f.app.apiCall(f.facT, http.MethodPut, "/api/v1/consultations/review/positions",
 		`{"member":"lva","positions":[{"question_key":"posture","preferred":2}]}`)
 	wantStatus(t, res, http.StatusOK)
-	if revs := f.app.revisions(f.open.ID, "LVA"); len(revs) != 1 || revs[0].SubmittedBy != f.fac.ID {
-		t.Errorf("LVA revisions %+v, want one by the facilitator", revs)
+	if revs := f.app.revisions(f.open.ID, "LVA"); len(revs) != 1 || revs[0].SubmittedBy != f.fac.ID || !revs[0].OnBehalf {
+		t.Errorf("LVA revisions %+v, want one by the facilitator on LVA's behalf", revs)
+	}
+}
+
+// TestAPIPutAcceptableOptionsAndWithdrawal: acceptable options are stored
+// with the chosen option, read back as an array; "withdrawn": true appends
+// a withdrawal, after which the question is absent from the positions;
+// leaving withdrawn out changes nothing.
+func TestAPIPutAcceptableOptionsAndWithdrawal(t *testing.T) {
+	f := newAPIFixture(t)
+	put := func(body string, changed, unchanged int) {
+		t.Helper()
+		res := f.app.apiCall(f.estT, http.MethodPut, "/api/v1/consultations/review/positions", body)
+		wantStatus(t, res, http.StatusOK)
+		var got struct{ Changed, Unchanged int }
+		apiDecode(t, res, &got)
+		if got.Changed != changed || got.Unchanged != unchanged {
+			t.Errorf("PUT %s: %+v, want %d changed and %d unchanged", body, got, changed, unchanged)
+		}
+	}
+	keys := func() map[string][]int {
+		t.Helper()
+		var body apiPositionsJSON
+		apiDecode(t, f.app.apiCall(f.estT, http.MethodGet, "/api/v1/consultations/review/positions", ""), &body)
+		out := map[string][]int{}
+		for _, p := range body.Positions {
+			out[p.QuestionKey] = p.Accept
+		}
+		return out
+	}
+	put(`{"positions":[{"question_key":"treaty","option":3,"acceptable_options":[1]},{"question_key":"posture","preferred":2}]}`, 2, 0)
+	if r := f.app.revisions(f.open.ID, "EST"); r[0].AcceptOptions != "1 3" {
+		t.Errorf("stored acceptable options %q, want \"1 3\"", r[0].AcceptOptions)
+	}
+	if got := keys(); fmt.Sprint(got["treaty"]) != "[1 3]" || got["posture"] != nil || len(got) != 2 {
+		t.Errorf("positions %v, want treaty [1 3] and posture without acceptable options", got)
+	}
+	// The same options in another order, with the chosen one listed: no change.
+	put(`{"positions":[{"question_key":"treaty","option":3,"acceptable_options":[3,1]}]}`, 0, 1)
+	put(`{"positions":[{"question_key":"posture","withdrawn":true},{"question_key":"treaty","option":3,"acceptable_options":[1],"withdrawn":false}]}`, 1, 1)
+	if got := keys(); len(got) != 1 || got["treaty"] == nil {
+		t.Errorf("positions after withdrawing posture: %v, want treaty only", got)
+	}
+	// Withdrawing what is not there changes nothing.
+	put(`{"positions":[{"question_key":"posture","withdrawn":true},{"question_key":"notes","withdrawn":true}]}`, 0, 2)
+	revs := f.app.revisions(f.open.ID, "EST")
+	if len(revs) != 3 || !revs[2].Withdrawn || revs[2].QuestionKey != "posture" {
+		t.Errorf("history %+v, want the withdrawal of posture last of 3", revs)
+	}
+	// Answering again brings it back.
+	put(`{"positions":[{"question_key":"posture","preferred":2}]}`, 1, 0)
+	if got := keys(); len(got) != 2 {
+		t.Errorf("positions after answering again: %v", got)
 	}
 }
 
@@ -629,6 +748,24 @@ func TestAPIPutPositionsValidation(t *testing.T) {
 		{"several problems at once", "",
 			`{"positions":[{"question_key":"posture","preferred":0},{"question_key":"treaty","option":7},{"question_key":"notes"}]}`,
 			[]string{"positions[0].preferred", "positions[1].option", "positions[2].answer_text"}},
+		{"acceptable option beyond the options", "", `{"positions":[{"question_key":"treaty","option":1,"acceptable_options":[4]}]}`,
+			[]string{"positions[0].acceptable_options"}},
+		{"acceptable option zero", "", `{"positions":[{"question_key":"treaty","option":1,"acceptable_options":[0]}]}`,
+			[]string{"positions[0].acceptable_options"}},
+		{"acceptable options not a list", "", `{"positions":[{"question_key":"treaty","option":1,"acceptable_options":"1 3"}]}`,
+			[]string{"positions[0].acceptable_options"}},
+		{"acceptable options not numbers", "", `{"positions":[{"question_key":"treaty","option":1,"acceptable_options":["Keep it"]}]}`,
+			[]string{"positions[0].acceptable_options"}},
+		{"acceptable options on a scale question", "", `{"positions":[{"question_key":"posture","preferred":3,"acceptable_options":[1]}]}`,
+			[]string{"positions[0].acceptable_options"}},
+		{"acceptable options without a choice", "", `{"positions":[{"question_key":"treaty","acceptable_options":[2]}]}`,
+			[]string{"positions[0].option"}},
+		{"withdrawn with an answer", "", `{"positions":[{"question_key":"posture","preferred":3,"withdrawn":true}]}`,
+			[]string{"positions[0].withdrawn"}},
+		{"withdrawn with importance alone", "", `{"positions":[{"question_key":"posture","importance":"high","withdrawn":true}]}`,
+			[]string{"positions[0].withdrawn"}},
+		{"withdrawn not a boolean", "", `{"positions":[{"question_key":"posture","withdrawn":"yes"}]}`,
+			[]string{"positions[0].withdrawn"}},
 		{"facilitator without a member", "fac", `{"positions":[{"question_key":"posture","preferred":3}]}`, []string{"member"}},
 		{"facilitator with an unknown member", "fac", `{"member":"XXX","positions":[{"question_key":"posture","preferred":3}]}`, []string{"member"}},
 	}
@@ -750,6 +887,22 @@ func TestAPIReport(t *testing.T) {
 			if c, ok := rep.Question("treaty"); !ok || c.Choice == nil || c.Choice.Options[0].Count != 1 {
 				t.Errorf("choice report %+v", c)
 			}
+			// The consensus-rule fields are part of the JSON (their values
+			// are the analysis's), and the quorum is the whole roster.
+			var raw struct {
+				Quorum    *int `json:"quorum"`
+				Questions []map[string]json.RawMessage
+			}
+			apiDecode(t, res, &raw)
+			if raw.Quorum == nil || *raw.Quorum != rep.Quorum {
+				t.Errorf("report quorum %v", raw.Quorum)
+			}
+			for _, field := range []string{"number", "best_point", "accepting", "not_accepting", "holdouts", "quorate", "provisional", "verdict"} {
+				if _, ok := raw.Questions[0][field]; !ok {
+					t.Errorf("question report lacks %q", field)
+				}
+			}
+
 			if n := f.app.auditCount(models.AuditExportDownload); n != 1 {
 				t.Errorf("%d download events, want 1 (the report download is audited)", n)
 			}
@@ -963,5 +1116,80 @@ func TestTokensPage(t *testing.T) {
 	wantStatus(t, res, http.StatusSeeOther)
 	if !strings.HasPrefix(res.location(), "/login") {
 		t.Errorf("anonymous visit redirects to %q", res.location())
+	}
+}
+
+// jsonFields lists the JSON names of a struct type's fields.
+func jsonFields(v any) []string {
+	var out []string
+	tp := reflect.TypeOf(v)
+	for i := range tp.NumField() {
+		name, _, _ := strings.Cut(tp.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// TestOpenAPIReportSchema: every field the report endpoint sends (the JSON
+// of consensus.Report) is described in the document, so that the schema
+// grows with the report.
+func TestOpenAPIReportSchema(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas map[string]json.RawMessage `json:"schemas"`
+		} `json:"components"`
+	}
+	app := newTestApp(t)
+	apiDecode(t, app.apiCall("", http.MethodGet, "/api/v1/openapi.json", ""), &doc)
+	type schema struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+		Items      json.RawMessage            `json:"items"`
+	}
+	props := func(t *testing.T, raw json.RawMessage, path ...string) map[string]json.RawMessage {
+		t.Helper()
+		for _, step := range path {
+			var s schema
+			if err := json.Unmarshal(raw, &s); err != nil {
+				t.Fatal(err)
+			}
+			if step == "[]" {
+				raw = s.Items
+			} else {
+				raw = s.Properties[step]
+			}
+			if raw == nil {
+				t.Fatalf("schema has no %v", path)
+			}
+		}
+		var s schema
+		if err := json.Unmarshal(raw, &s); err != nil {
+			t.Fatal(err)
+		}
+		return s.Properties
+	}
+	tests := []struct {
+		name   string
+		schema string
+		path   []string
+		value  any
+	}{
+		{"report", "Report", nil, consensus.Report{}},
+		{"question report", "QuestionReport", nil, consensus.QuestionReport{}},
+		{"choice statistics", "QuestionReport", []string{"choice"}, consensus.ChoiceStats{}},
+		{"option count", "QuestionReport", []string{"choice", "options", "[]"}, consensus.OptionCount{}},
+		{"member profile", "Report", []string{"members", "[]"}, consensus.MemberProfile{}},
+		{"member position", "Report", []string{"members", "[]", "positions", "[]"}, consensus.MemberPosition{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := props(t, doc.Components.Schemas[tc.schema], tc.path...)
+			for _, f := range jsonFields(tc.value) {
+				if _, ok := got[f]; !ok {
+					t.Errorf("%s %v: %q is not described", tc.schema, tc.path, f)
+				}
+			}
+		})
 	}
 }

@@ -57,7 +57,23 @@ func (h *Handler) showConsultation(c *gin.Context) {
 }
 
 func (h *Handler) newConsultation(c *gin.Context) {
-	h.page(c, http.StatusOK, "consultation_form", "New consultation", gin.H{"Form": models.ConsultationInput{}, "New": true})
+	h.consultationForm(c, http.StatusOK, "New consultation", gin.H{"Form": models.ConsultationInput{}, "New": true}, nil)
+}
+
+// consultationForm renders the create/edit form with the roster size the
+// quorum field is checked against.
+func (h *Handler) consultationForm(c *gin.Context, status int, title string, data gin.H, fields map[string]string) {
+	members, err := h.store.Members(c.Request.Context())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	data["Roster"] = len(members)
+	if fields != nil {
+		h.pageErrors(c, status, "consultation_form", title, data, fields)
+		return
+	}
+	h.page(c, status, "consultation_form", title, data)
 }
 
 func (h *Handler) createConsultation(c *gin.Context) {
@@ -71,7 +87,7 @@ func (h *Handler) createConsultation(c *gin.Context) {
 	}
 	cons, err := h.store.CreateConsultation(c.Request.Context(), f, currentUser(c).ID)
 	if fields := formErrors(err); fields != nil {
-		h.pageErrors(c, http.StatusUnprocessableEntity, "consultation_form", "New consultation", gin.H{"Form": f, "New": true}, fields)
+		h.consultationForm(c, http.StatusUnprocessableEntity, "New consultation", gin.H{"Form": f, "New": true}, fields)
 		return
 	}
 	if err != nil {
@@ -86,8 +102,9 @@ func (h *Handler) editConsultation(c *gin.Context) {
 	if !ok {
 		return
 	}
-	f := models.ConsultationInput{Key: cons.Key, Title: cons.Title, Description: cons.Description, Deadline: cons.DeadlineInput()}
-	h.page(c, http.StatusOK, "consultation_form", "Edit consultation", gin.H{"Form": f, "Consultation": cons})
+	f := models.ConsultationInput{Key: cons.Key, Title: cons.Title, Description: cons.Description, Deadline: cons.DeadlineInput(),
+		Quorum: models.QuorumInput(cons.Quorum), Marking: cons.Marking}
+	h.consultationForm(c, http.StatusOK, "Edit consultation", gin.H{"Form": f, "Consultation": cons}, nil)
 }
 
 func (h *Handler) updateConsultation(c *gin.Context) {
@@ -103,7 +120,7 @@ func (h *Handler) updateConsultation(c *gin.Context) {
 	f.Key = cons.Key
 	err := h.store.UpdateConsultation(c.Request.Context(), cons.ID, f, currentUser(c).ID)
 	if fields := formErrors(err); fields != nil {
-		h.pageErrors(c, http.StatusUnprocessableEntity, "consultation_form", "Edit consultation", gin.H{"Form": f, "Consultation": cons}, fields)
+		h.consultationForm(c, http.StatusUnprocessableEntity, "Edit consultation", gin.H{"Form": f, "Consultation": cons}, fields)
 		return
 	}
 	if err != nil {

@@ -51,7 +51,18 @@ func TestCreateConsultation(t *testing.T) {
 		{name: "duplicate key", existing: "russia-2026", form: valid, field: "key", message: "Another consultation already uses this key."},
 		{name: "deadline in words", form: with("deadline", "next friday"), field: "deadline", message: "Give a date and time such as 2026-12-15T17:00 (UTC)."},
 		{name: "deadline without time", form: with("deadline", "2030-01-31"), field: "deadline", message: "Give a date and time such as"},
+		{name: "quorum below the roster", form: with("quorum", "20")},
+		{name: "quorum the whole roster", form: with("quorum", "32")},
+		{name: "quorum zero means every member", form: with("quorum", "0")},
+		{name: "quorum above the roster", form: with("quorum", "33"), field: "quorum",
+			message: "Give a whole number of members from 1 to 32, or leave it empty for every member."},
+		{name: "quorum negative", form: with("quorum", "-3"), field: "quorum", message: "from 1 to 32"},
+		{name: "quorum in words", form: with("quorum", "twenty"), field: "quorum", message: "from 1 to 32"},
+		{name: "marking", form: with("marking", "  Restricted  ")},
+		{name: "marking too long", form: with("marking", strings.Repeat("R", 41)), field: "marking",
+			message: "Give a marking of at most 40 characters, such as Restricted, or leave it empty."},
 	}
+	storedQuorum := map[string]int{"20": 20, "32": 32}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			app := newTestApp(t)
@@ -75,6 +86,12 @@ func TestCreateConsultation(t *testing.T) {
 				if c.Title != tc.form.Get("title") || c.Status != models.StatusDraft || c.DeadlineInput() != tc.form.Get("deadline") {
 					t.Errorf("stored %q, status %s, deadline %q", c.Title, c.Status, c.DeadlineInput())
 				}
+				if want := storedQuorum[tc.form.Get("quorum")]; c.Quorum != want {
+					t.Errorf("stored quorum %d, want %d", c.Quorum, want)
+				}
+				if want := strings.TrimSpace(tc.form.Get("marking")); c.Marking != want {
+					t.Errorf("stored marking %q, want %q", c.Marking, want)
+				}
 				page := cl.follow(res)
 				wantStatus(t, page, http.StatusOK)
 				wantText(t, page, tc.form.Get("title"), "Consultation created")
@@ -83,7 +100,7 @@ func TestCreateConsultation(t *testing.T) {
 			wantStatus(t, res, http.StatusUnprocessableEntity)
 			wantMessageBeside(t, res, tc.message, tc.field)
 			// Every typed value comes back, the wrong one included.
-			for _, f := range []string{"title", "key", "deadline"} {
+			for _, f := range []string{"title", "key", "deadline", "quorum", "marking"} {
 				if got := res.inputValue(f); got != tc.form.Get(f) {
 					t.Errorf("field %s shows %q, want the typed %q", f, got, tc.form.Get(f))
 				}
@@ -134,6 +151,69 @@ func TestEditConsultation(t *testing.T) {
 	}
 	if !found {
 		t.Error("the title change is not in the audit log")
+	}
+}
+
+// TestConsultationQuorumAndMarking edits the two report settings, checks
+// they are stored, audited, shown on the consultation page and put back in
+// the edit form.
+func TestConsultationQuorumAndMarking(t *testing.T) {
+	app := newTestApp(t)
+	app.consultation("review", models.StatusDraft, scaleQ("posture", 5))
+	cl := app.login(app.facilitator("fran"))
+	page := cl.get("/consultations/review")
+	wantText(t, page, "Quorum: every member (32)")
+
+	res := cl.submit("/consultations/review/edit", url.Values{"title": {"Review"}, "quorum": {"29"}, "marking": {"Restricted"}})
+	wantRedirect(t, res, "/consultations/review")
+	c, err := app.store.ConsultationByKey(context.Background(), "review")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Quorum != 29 || c.Marking != "Restricted" {
+		t.Errorf("stored quorum %d, marking %q; want 29 and Restricted", c.Quorum, c.Marking)
+	}
+	page = cl.follow(res)
+	wantText(t, page, "Quorum: 29 of 32 members", "Marking: Restricted")
+	edit := cl.get("/consultations/review/edit")
+	if got := edit.inputValue("quorum"); got != "29" {
+		t.Errorf("quorum field = %q, want 29", got)
+	}
+	if got := edit.inputValue("marking"); got != "Restricted" {
+		t.Errorf("marking field = %q, want Restricted", got)
+	}
+	var details []string
+	for _, ev := range app.auditEvents(models.AuditConsultationEdit) {
+		details = append(details, ev.Detail)
+	}
+	joined := strings.Join(details, " | ")
+	for _, want := range []string{`quorum every member → 29`, `marking "" → "Restricted"`} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("audit log %q lacks %q", joined, want)
+		}
+	}
+
+	// A refused quorum keeps everything typed and changes nothing.
+	res = cl.submit("/consultations/review/edit", url.Values{"title": {"Review"}, "quorum": {"40"}, "marking": {"Secret"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantMessageBeside(t, res, "from 1 to 32", "quorum")
+	if got := res.inputValue("quorum"); got != "40" {
+		t.Errorf("quorum field after refusal = %q, want the typed 40", got)
+	}
+	if got := res.inputValue("marking"); got != "Secret" {
+		t.Errorf("marking field after refusal = %q, want the typed Secret", got)
+	}
+	if c, _ := app.store.ConsultationByKey(context.Background(), "review"); c.Quorum != 29 || c.Marking != "Restricted" {
+		t.Errorf("a refused form changed the settings to %d, %q", c.Quorum, c.Marking)
+	}
+
+	// Back to every member and no marking.
+	res = cl.submit("/consultations/review/edit", url.Values{"title": {"Review"}, "quorum": {""}, "marking": {""}})
+	wantRedirect(t, res, "/consultations/review")
+	page = cl.follow(res)
+	wantText(t, page, "Quorum: every member (32)")
+	if strings.Contains(page.text(), "Marking:") {
+		t.Error("the page shows a marking after it was removed")
 	}
 }
 

@@ -160,7 +160,8 @@ func TestExportDownloads(t *testing.T) {
 		header      string // first line of a CSV file
 		bom         bool
 	}{
-		{"questions.csv", "", "text/csv; charset=utf-8", strings.Join(export.QuestionColumns, ",") + ",n_1,n_2,n_3,n_4,n_5", false},
+		{"questions.csv", "", "text/csv; charset=utf-8", strings.Join(export.QuestionColumns, ",") + ",n_1,n_2,n_3,n_4,n_5," +
+			strings.Join(export.QuestionTailColumns, ","), false},
 		{"positions.csv", "", "text/csv; charset=utf-8", strings.Join(export.PositionColumns, ","), false},
 		{"matrix.csv", "?bom=1", "text/csv; charset=utf-8", "member_code,member_name,posture", true},
 		{"members.csv", "", "text/csv; charset=utf-8", strings.Join(export.MemberColumns, ","), false},
@@ -388,6 +389,87 @@ func TestDefinitionDownloadAndUpload(t *testing.T) {
 	}
 }
 
+// TestPositionsUploadNewColumns uploads acceptable options and a
+// withdrawal through the web form, and a bad value of each.
+func TestPositionsUploadNewColumns(t *testing.T) {
+	const header = "member_code,question_key,choice,acceptable_options,withdrawn\n"
+	tests := []struct {
+		name     string
+		content  string
+		code     int
+		problems []string
+		written  int
+	}{
+		{"acceptable options and a withdrawal", header + "EST,act,Keep,2,\nTUR,posture,,,yes\n", http.StatusSeeOther, nil, 2},
+		{"bad values", header + "EST,act,Keep,2 5,\nTUR,posture,,,sure\nEST,notes,,,yes\n", http.StatusUnprocessableEntity, []string{
+			"Line 2 · acceptable_options — Write the numbers of the acceptable options, from 1 to 2",
+			"Line 3 · withdrawn — Write yes to withdraw the answer"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newExpSetup(t)
+			before := s.app.revisionCount(s.cons.ID, "")
+			res := expUpload(t, s.facilitator, "/consultations/review/positions/import", nil, "p.csv", tt.content)
+			wantStatus(t, res, tt.code)
+			if got := s.app.revisionCount(s.cons.ID, "") - before; got != tt.written {
+				t.Errorf("%d revisions written, want %d", got, tt.written)
+			}
+			got := expProblems(res)
+			if len(got) != len(tt.problems) {
+				t.Fatalf("problems = %q, want %q", got, tt.problems)
+			}
+			for i := range tt.problems {
+				if !strings.HasPrefix(got[i], tt.problems[i]) {
+					t.Errorf("problem %d = %q, want it to start with %q", i, got[i], tt.problems[i])
+				}
+			}
+			if tt.code != http.StatusSeeOther {
+				return
+			}
+			for _, r := range s.app.revisions(s.cons.ID, "") {
+				switch {
+				case r.MemberCode == "EST" && r.QuestionKey == "act" && r.Source == models.SourceImport:
+					if r.Choice != 1 || r.AcceptOptions != "1 2" {
+						t.Errorf("EST act: option %d, acceptable %q; want 1 and \"1 2\"", r.Choice, r.AcceptOptions)
+					}
+				case r.MemberCode == "TUR" && r.QuestionKey == "posture" && r.Source == models.SourceImport:
+					if !r.Withdrawn {
+						t.Errorf("TUR posture: %+v, want a withdrawal", r.Revision)
+					}
+				}
+			}
+			// The withdrawal is in history.csv, and TUR's posture is gone
+			// from positions.csv.
+			hist := s.observer.get("/consultations/review/exports/history.csv")
+			recs, err := csv.NewReader(strings.NewReader(hist.Body)).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := recs[len(recs)-1]
+			col := func(name string) string { return last[slices.Index(recs[0], name)] }
+			if col("member_code") != "TUR" || col("withdrawn") != "yes" || col("preferred") != "" {
+				t.Errorf("last history line %q, want TUR's withdrawal", last)
+			}
+			pos := s.observer.get("/consultations/review/exports/positions.csv")
+			prows, err := csv.NewReader(strings.NewReader(pos.Body)).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			idx := func(name string) int { return slices.Index(prows[0], name) }
+			options := map[string]string{} // member/question → acceptable_options
+			for _, r := range prows[1:] {
+				options[r[idx("member_code")]+"/"+r[idx("question_key")]] = r[idx("acceptable_options")]
+			}
+			if _, ok := options["TUR/posture"]; ok {
+				t.Error("positions.csv still lists TUR's withdrawn posture")
+			}
+			if options["EST/act"] != "1 2" {
+				t.Errorf("positions.csv: EST's acceptable options %q, want \"1 2\"", options["EST/act"])
+			}
+		})
+	}
+}
+
 func TestPositionsUpload(t *testing.T) {
 	const header = "member_code,question_key,preferred,acceptable_min,acceptable_max,importance,choice,answer_text,rationale\n"
 	tests := []struct {
@@ -432,8 +514,8 @@ func TestPositionsUpload(t *testing.T) {
 					t.Errorf("flash = %q", msg)
 				}
 				for _, r := range s.app.revisions(s.cons.ID, "LVA") {
-					if r.Source != models.SourceImport || r.SubmitterUser != "fran" {
-						t.Errorf("revision %+v: want source import by fran", r.Revision)
+					if r.Source != models.SourceImport || r.SubmitterUser != "fran" || !r.OnBehalf {
+						t.Errorf("revision %+v: want source import by fran, on LVA's behalf", r.Revision)
 					}
 					if r.QuestionKey == "posture" && r.Rationale != "=Riga" {
 						t.Errorf("rationale = %q, want the protection undone", r.Rationale)

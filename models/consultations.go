@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +21,39 @@ type ConsultationInput struct {
 	Title       string `form:"title" json:"title" field:"title" validate:"required,max=200,text"`
 	Description string `form:"description" json:"description" field:"description" validate:"max=4000,text"`
 	Deadline    string `form:"deadline" json:"deadline" field:"deadline" validate:"omitempty,datetime=2006-01-02T15:04"`
+	// Quorum is how many members must answer a question for its verdict to
+	// speak for the alliance, as typed in the form: empty (or 0) means every
+	// member of the roster, else a whole number from 1 to the roster size.
+	// It is a string so that a form with a mistyped number re-renders with
+	// what the user typed and a message, never a failed binding.
+	Quorum string `form:"quorum" json:"quorum" field:"quorum"`
+	// Marking is the classification marking printed on the report pages
+	// (e.g. "Restricted"); empty for none. One line, at most MaxMarking
+	// characters.
+	Marking string `form:"marking" json:"marking" field:"marking" validate:"max=40,text"`
+}
+
+// MaxMarking is the longest classification marking, in characters (the
+// validate tag of ConsultationInput.Marking says the same).
+const MaxMarking = 40
+
+// QuorumInput renders a stored quorum for the consultation form: empty for
+// the default (every member).
+func QuorumInput(q int) string {
+	if q <= 0 {
+		return ""
+	}
+	return strconv.Itoa(q)
+}
+
+// EffectiveQuorum is the number of responses a question needs for its
+// verdict to be quorate, given the roster size: the consultation's quorum,
+// or the whole roster when it is 0 or larger than the roster.
+func (c *Consultation) EffectiveQuorum(roster int) int {
+	if c.Quorum <= 0 || c.Quorum > roster {
+		return roster
+	}
+	return c.Quorum
 }
 
 func (in *ConsultationInput) trim() {
@@ -27,6 +61,8 @@ func (in *ConsultationInput) trim() {
 	in.Title = strings.TrimSpace(in.Title)
 	in.Description = strings.TrimSpace(in.Description)
 	in.Deadline = strings.TrimSpace(in.Deadline)
+	in.Quorum = strings.TrimSpace(in.Quorum)
+	in.Marking = strings.Join(strings.Fields(in.Marking), " ")
 }
 
 func (in *ConsultationInput) deadline() *time.Time {
@@ -47,19 +83,60 @@ func (s *Store) checkConsultation(in *ConsultationInput) error {
 		if _, bad := msgs["deadline"]; bad {
 			msgs["deadline"] = "Give a date and time such as 2026-12-15T17:00 (UTC)."
 		}
+		if _, bad := msgs["marking"]; bad {
+			msgs["marking"] = fmt.Sprintf("Give a marking of at most %d characters, such as Restricted, or leave it empty.", MaxMarking)
+		}
 		return &ValidationError{Fields: msgs}
 	}
 	return nil
 }
 
+// quorum checks the typed quorum against the roster size and returns the
+// number to store (0 for every member), or a message for the field. The
+// rule: empty or 0 means every member; otherwise a whole number from 1 to
+// the roster size.
+func quorum(in string, roster int) (int, string) {
+	if in == "" {
+		return 0, ""
+	}
+	n, err := strconv.Atoi(in)
+	if err != nil || n < 0 || n > roster {
+		return 0, fmt.Sprintf("Give a whole number of members from 1 to %d, or leave it empty for every member.", roster)
+	}
+	return n, ""
+}
+
+// checkSettings validates the consultation input, quorum included (against
+// the roster size read in tx), and returns the quorum to store. Every
+// invalid field is reported in one *ValidationError.
+func (s *Store) checkSettings(tx *gorm.DB, in *ConsultationInput) (int, error) {
+	var roster int64
+	if err := tx.Model(&Member{}).Count(&roster).Error; err != nil {
+		return 0, fmt.Errorf("count members: %w", err)
+	}
+	err := s.checkConsultation(in)
+	q, msg := quorum(in.Quorum, int(roster))
+	if msg == "" {
+		return q, err
+	}
+	var verr *ValidationError
+	if !errors.As(err, &verr) {
+		verr = &ValidationError{Fields: map[string]string{}}
+	}
+	verr.Fields["quorum"] = msg
+	return 0, verr
+}
+
 // CreateConsultation creates a draft consultation.
 func (s *Store) CreateConsultation(ctx context.Context, in ConsultationInput, by uint) (*Consultation, error) {
-	if err := s.checkConsultation(&in); err != nil {
-		return nil, err
-	}
-	c := &Consultation{Key: in.Key, Title: in.Title, Description: in.Description, Deadline: in.deadline(),
-		Status: StatusDraft, Round: 1}
+	var c *Consultation
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		q, err := s.checkSettings(tx, &in)
+		if err != nil {
+			return err
+		}
+		c = &Consultation{Key: in.Key, Title: in.Title, Description: in.Description, Deadline: in.deadline(),
+			Quorum: q, Marking: in.Marking, Status: StatusDraft, Round: 1}
 		if err := tx.Create(c).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return &ConflictError{Field: "key", Message: "Another consultation already uses this key."}
@@ -70,13 +147,18 @@ func (s *Store) CreateConsultation(ctx context.Context, in ConsultationInput, by
 			Subject: "consultation " + c.Key, Detail: "created"}).Error
 	})
 	if err != nil {
+		var verr *ValidationError
+		if errors.As(err, &verr) {
+			return nil, verr
+		}
 		return nil, fmt.Errorf("create consultation %s: %w", in.Key, err)
 	}
 	return c, nil
 }
 
-// UpdateConsultation changes title, description and deadline. The key is
-// stable and cannot change.
+// UpdateConsultation changes title, description, deadline, quorum and
+// marking, recording what changed in the audit log. The key is stable and
+// cannot change.
 func (s *Store) UpdateConsultation(ctx context.Context, id uint, in ConsultationInput, by uint) error {
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var c Consultation
@@ -84,7 +166,8 @@ func (s *Store) UpdateConsultation(ctx context.Context, id uint, in Consultation
 			return notFound(err, "load consultation")
 		}
 		in.Key = c.Key
-		if err := s.checkConsultation(&in); err != nil {
+		q, err := s.checkSettings(tx, &in)
+		if err != nil {
 			return err
 		}
 		var changes []string
@@ -97,10 +180,17 @@ func (s *Store) UpdateConsultation(ctx context.Context, id uint, in Consultation
 		if fmtDeadline(c.Deadline) != in.Deadline {
 			changes = append(changes, fmt.Sprintf("deadline %q → %q", fmtDeadline(c.Deadline), in.Deadline))
 		}
+		if c.Quorum != q {
+			changes = append(changes, fmt.Sprintf("quorum %s → %s", quorumText(c.Quorum), quorumText(q)))
+		}
+		if c.Marking != in.Marking {
+			changes = append(changes, fmt.Sprintf("marking %q → %q", c.Marking, in.Marking))
+		}
 		if len(changes) == 0 {
 			return nil
 		}
 		c.Title, c.Description, c.Deadline = in.Title, in.Description, in.deadline()
+		c.Quorum, c.Marking = q, in.Marking
 		if err := tx.Save(&c).Error; err != nil {
 			return err
 		}
@@ -111,6 +201,14 @@ func (s *Store) UpdateConsultation(ctx context.Context, id uint, in Consultation
 		return fmt.Errorf("update consultation %d: %w", id, err)
 	}
 	return nil
+}
+
+// quorumText writes a stored quorum for the audit log.
+func quorumText(q int) string {
+	if q <= 0 {
+		return "every member"
+	}
+	return strconv.Itoa(q)
 }
 
 func fmtDeadline(t *time.Time) string {

@@ -24,11 +24,11 @@ const (
 )
 
 // ImportColumns are the columns of a positions file that the import reads
-// (the same names as in the positions.csv export). member_code and
-// question_key are required; the others may be left out; any other column
-// is ignored.
+// (the same names as in the positions.csv export, plus withdrawn).
+// member_code and question_key are required; the others may be left out;
+// any other column is ignored.
 var ImportColumns = []string{"member_code", "question_key", "preferred", "acceptable_min", "acceptable_max",
-	"importance", "choice", "answer_text", "rationale"}
+	"importance", "choice", "answer_text", "rationale", "acceptable_options", "withdrawn"}
 
 // ImportRow is one line of a positions file, as text. Line is the line of
 // the file the row starts on (for messages).
@@ -43,6 +43,12 @@ type ImportRow struct {
 	Choice      string // the option's text
 	Answer      string
 	Rationale   string
+	// AcceptOptions (choice) are the numbers of the options the member
+	// could accept, separated by spaces ("1 3"), as in positions.csv.
+	AcceptOptions string
+	// Withdrawn is "yes" to withdraw the member's answer; empty leaves the
+	// position as the other columns say.
+	Withdrawn string
 }
 
 // ImportError lists every problem of a positions file, by line; nothing was
@@ -182,7 +188,8 @@ func ParsePositions(r io.Reader) ([]ImportRow, error) {
 			MemberCode: strings.TrimSpace(get("member_code")), QuestionKey: strings.TrimSpace(get("question_key")),
 			Preferred: strings.TrimSpace(get("preferred")), AcceptMin: strings.TrimSpace(get("acceptable_min")),
 			AcceptMax: strings.TrimSpace(get("acceptable_max")), Importance: strings.TrimSpace(get("importance")),
-			Choice: strings.TrimSpace(get("choice")), Answer: long("answer_text"), Rationale: long("rationale")}
+			Choice: strings.TrimSpace(get("choice")), Answer: long("answer_text"), Rationale: long("rationale"),
+			AcceptOptions: strings.TrimSpace(get("acceptable_options")), Withdrawn: strings.TrimSpace(get("withdrawn"))}
 		rows = append(rows, row)
 	}
 	if len(probs) > 0 {
@@ -221,10 +228,16 @@ func importClosedMessage(c *Consultation, now time.Time) string {
 	return "Positions can be imported only into a draft or open consultation before its deadline, and " + why + ". Nothing was imported."
 }
 
-// empty reports whether the row gives no answer at all.
+// empty reports whether the row gives no answer at all (and withdraws
+// nothing).
 func (row ImportRow) empty() bool {
+	return row.answerEmpty() && row.Withdrawn == ""
+}
+
+// answerEmpty reports whether the row's answer columns are all empty.
+func (row ImportRow) answerEmpty() bool {
 	return row.Preferred == "" && row.AcceptMin == "" && row.AcceptMax == "" && row.Importance == "" &&
-		row.Choice == "" && row.Answer == "" && row.Rationale == ""
+		row.Choice == "" && row.Answer == "" && row.Rationale == "" && row.AcceptOptions == ""
 }
 
 // input converts a row's values for question q. Values that are not
@@ -250,7 +263,19 @@ func (row ImportRow) input(q *Question) (PositionInput, map[string]string) {
 	notHere(FieldAcceptMax, row.AcceptMax, KindScale)
 	notHere(FieldImportance, row.Importance, KindScale)
 	notHere("choice", row.Choice, KindChoice)
+	notHere(FieldAcceptOpts, row.AcceptOptions, KindChoice)
 	notHere(FieldAnswer, row.Answer, KindText)
+	// withdrawn: "yes" (any case) withdraws the answer, and then the line
+	// must give no answer value; empty changes nothing.
+	switch w := strings.ToLower(row.Withdrawn); {
+	case w == "":
+	case w != "yes":
+		bad[FieldWithdrawn] = fmt.Sprintf("Write yes to withdraw the answer, or leave withdrawn empty; not %q.", row.Withdrawn)
+	case !row.answerEmpty():
+		bad[FieldWithdrawn] = "A line that withdraws the answer gives no answer: leave the other answer columns empty, or leave withdrawn empty."
+	default:
+		return PositionInput{QuestionKey: q.Key, Withdrawn: true}, nilIfEmpty(bad)
+	}
 	if q.Kind == KindText && row.Rationale != "" {
 		bad[FieldRationale] = fmt.Sprintf("Question %s is a text question; it takes no rationale: put everything in answer_text.", q.Key)
 	}
@@ -282,16 +307,32 @@ func (row ImportRow) input(q *Question) (PositionInput, map[string]string) {
 			bad["choice"] = fmt.Sprintf("No option of question %s reads %q. The options are: %s.", q.Key, row.Choice, strings.Join(opts, "; "))
 		}
 	}
-	if len(bad) == 0 {
-		bad = nil
+	if q.Kind == KindChoice && row.AcceptOptions != "" {
+		n := len(q.Choices())
+		list, err := ParseOptionListStrict(row.AcceptOptions)
+		if err == nil && slices.ContainsFunc(list, func(o int) bool { return o > n }) {
+			err = errors.New("option out of range")
+		}
+		if err != nil {
+			bad[FieldAcceptOpts] = fmt.Sprintf("Write the numbers of the acceptable options, from 1 to %d, separated by spaces (such as \"1 3\"), not %q.", n, row.AcceptOptions)
+		} else {
+			in.AcceptOptions = list
+		}
 	}
-	return in, bad
+	return in, nilIfEmpty(bad)
+}
+
+func nilIfEmpty(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
 }
 
 // importFieldOrder is the order the problems of one row are listed in;
 // position fields are named as the file's columns.
 var importFieldOrder = []string{"", FieldPreferred, FieldAcceptMin, FieldAcceptMax, FieldImportance, "choice",
-	FieldAnswer, FieldRationale}
+	FieldAcceptOpts, FieldAnswer, FieldRationale, FieldWithdrawn}
 
 func columnOf(field string) string {
 	if field == FieldOption {
@@ -306,9 +347,11 @@ func columnOf(field string) string {
 // any row is wrong (unknown member or question, a member+question given
 // twice, an invalid value) nothing is written and the error is an
 // *ImportError listing each bad row by line. Rows without any answer are
-// skipped. A revision is appended only where the answer differs from the
-// member's current position; imported revisions have source "import" and
-// are recorded as submitted by the importing facilitator. Imports are
+// skipped; a row with withdrawn "yes" withdraws the member's answer. A
+// revision is appended only where the answer differs from the member's
+// current position; imported revisions have source "import", are recorded
+// as submitted by the importing facilitator and marked as entered on the
+// member's behalf. Imports are
 // accepted only while the consultation is a draft or open, before its
 // deadline (otherwise a *ConflictError).
 func (s *Store) ImportPositions(ctx context.Context, consultationID uint, rows []ImportRow, by uint) (ImportResult, error) {
@@ -390,7 +433,8 @@ func (s *Store) ImportPositions(ctx context.Context, consultationID uint, rows [
 			if _, seen := perMember[m.ID]; !seen {
 				memberOrder = append(memberOrder, m.ID)
 			}
-			sub := Submission{ConsultationID: c.ID, MemberID: m.ID, UserID: by, Source: SourceImport}
+			// An import is always a facilitator entering answers for members.
+			sub := Submission{ConsultationID: c.ID, MemberID: m.ID, UserID: by, Source: SourceImport, OnBehalf: true}
 			perMember[m.ID] = append(perMember[m.ID], revisionFrom(in, q, c, sub, now))
 			res.Rows++
 		}

@@ -86,6 +86,11 @@ func TestParsePositions(t *testing.T) {
 				{Line: 3, MemberCode: "LVA", QuestionKey: "q", Rationale: "+1", Answer: "'quoted'", Choice: "'=literal"}}, nil},
 		{"values are trimmed", "member_code,question_key,preferred,rationale\n EST , stance , 2 ,  why  \n",
 			[]models.ImportRow{{Line: 2, MemberCode: "EST", QuestionKey: "stance", Preferred: "2", Rationale: "why"}}, nil},
+		{"acceptable options and withdrawn read as text",
+			"member_code,question_key,choice,acceptable_options,withdrawn\nEST,act,Keep, 1 2 ,\nLVA,act,,,Yes\n",
+			[]models.ImportRow{
+				{Line: 2, MemberCode: "EST", QuestionKey: "act", Choice: "Keep", AcceptOptions: "1 2"},
+				{Line: 3, MemberCode: "LVA", QuestionKey: "act", Withdrawn: "Yes"}}, nil},
 		{"empty file", "", nil, []string{"line 1: The file is empty"}},
 		{"header only", "member_code,question_key\n", nil, []string{"line 2: The file has a header but no position lines"}},
 		{"no header", "EST,stance,2\n", nil, []string{"line 1: The first line must be a header naming the columns; member_code and question_key are missing"}},
@@ -182,37 +187,52 @@ func TestImportPositions(t *testing.T) {
 }
 
 func TestImportPositionsProblems(t *testing.T) {
-	const header = "member_code,question_key,preferred,acceptable_min,acceptable_max,importance,choice,answer_text,rationale\n"
+	const header = "member_code,question_key,preferred,acceptable_min,acceptable_max,importance,choice,answer_text,rationale,acceptable_options,withdrawn\n"
 	tests := []struct {
 		name  string
 		lines string
 		want  []string
 	}{
-		{"unknown member", "XXX,stance,2,,,,,,\n", []string{`line 2, member_code: No member has the code "XXX"`}},
-		{"missing member", ",stance,2,,,,,,\n", []string{"line 2, member_code: Give the member's code"}},
-		{"unknown question", "EST,stance-2,2,,,,,,\n", []string{`line 2, question_key: This consultation has no question with the key "stance-2"`}},
-		{"unknown member and question on one line", "XXX,nope,2,,,,,,\n", []string{
+		{"unknown member", "XXX,stance,2,,,,,,,,\n", []string{`line 2, member_code: No member has the code "XXX"`}},
+		{"missing member", ",stance,2,,,,,,,,\n", []string{"line 2, member_code: Give the member's code"}},
+		{"unknown question", "EST,stance-2,2,,,,,,,,\n", []string{`line 2, question_key: This consultation has no question with the key "stance-2"`}},
+		{"unknown member and question on one line", "XXX,nope,2,,,,,,,,\n", []string{
 			"line 2, member_code: No member has the code", "line 2, question_key: This consultation has no question"}},
-		{"member and question twice", "EST,stance,2,,,,,,\nLVA,stance,2,,,,,,\nest,stance,3,,,,,,\n",
+		{"member and question twice", "EST,stance,2,,,,,,,,\nLVA,stance,2,,,,,,,,\nest,stance,3,,,,,,,,\n",
 			[]string{"line 4: EST already has a line for question stance (line 2)"}},
-		{"preferred not a number", "EST,stance,two,,,,,,\n", []string{`line 2, preferred: Write a whole number from 1 to 3, not "two"`}},
+		{"preferred not a number", "EST,stance,two,,,,,,,,\n", []string{`line 2, preferred: Write a whole number from 1 to 3, not "two"`}},
 		// Only the given value is reported, not the range derived from it.
-		{"preferred outside the scale", "EST,stance,4,,,,,,\n", []string{"line 2, preferred: Choose a point between 1 and 3"}},
-		{"range not around the preferred point", "EST,stance,2,3,3,,,,\n", []string{
+		{"preferred outside the scale", "EST,stance,4,,,,,,,,\n", []string{"line 2, preferred: Choose a point between 1 and 3"}},
+		{"range not around the preferred point", "EST,stance,2,3,3,,,,,,\n", []string{
 			"line 2, acceptable_min: The lowest acceptable point must be at or below the preferred point"}},
-		{"range without a preferred point", "EST,stance,,1,3,,,,\n", []string{"line 2, preferred: Choose a preferred point",
+		{"range without a preferred point", "EST,stance,,1,3,,,,,,\n", []string{"line 2, preferred: Choose a preferred point",
 			"line 2, acceptable_min: The lowest acceptable point must be at or below the preferred point"}},
-		{"unknown importance", "EST,stance,2,,,vital,,,\n", []string{"line 2, importance: Choose low, medium, high or red line"}},
-		{"unknown option", "EST,act,,,,,Abolish,,\n", []string{`line 2, choice: No option of question act reads "Abolish". The options are: Keep; Suspend`}},
-		{"value for another kind", "EST,act,2,,,,Keep,,\n", []string{"line 2, preferred: Question act is a choice question; leave preferred empty"}},
-		{"rationale on a text question", "EST,notes,,,,,,An answer,Because\n", []string{"line 2, rationale: Question notes is a text question"}},
-		{"rationale too long", "EST,stance,2,,,,,," + strings.Repeat("x", models.MaxRationale+1) + "\n",
+		{"unknown importance", "EST,stance,2,,,vital,,,,,\n", []string{"line 2, importance: Choose low, medium, high or red line"}},
+		{"unknown option", "EST,act,,,,,Abolish,,,,\n", []string{`line 2, choice: No option of question act reads "Abolish". The options are: Keep; Suspend`}},
+		{"value for another kind", "EST,act,2,,,,Keep,,,,\n", []string{"line 2, preferred: Question act is a choice question; leave preferred empty"}},
+		{"rationale on a text question", "EST,notes,,,,,,An answer,Because,,\n", []string{"line 2, rationale: Question notes is a text question"}},
+		{"rationale too long", "EST,stance,2,,,,,," + strings.Repeat("x", models.MaxRationale+1) + ",,\n",
 			[]string{"line 2, rationale: The rationale must be at most 4000 characters"}},
-		{"rationale with a control character", "EST,stance,2,,,,,,see\x07annex\n",
+		{"rationale with a control character", "EST,stance,2,,,,,,see\x07annex,,\n",
 			[]string{"line 2, rationale: The rationale contains characters that are not valid text."}},
-		{"only a rationale on a choice question", "EST,act,,,,,,,Just thinking\n", []string{"line 2, choice: Choose one of the options"}},
+		{"only a rationale on a choice question", "EST,act,,,,,,,Just thinking,,\n", []string{"line 2, choice: Choose one of the options"}},
+		{"acceptable options not numbers", "EST,act,,,,,Keep,,,one two,\n",
+			[]string{`line 2, acceptable_options: Write the numbers of the acceptable options, from 1 to 2, separated by spaces (such as "1 3"), not "one two"`}},
+		{"acceptable option beyond the options", "EST,act,,,,,Keep,,,1 3,\n",
+			[]string{`line 2, acceptable_options: Write the numbers of the acceptable options, from 1 to 2`}},
+		{"acceptable option zero", "EST,act,,,,,Keep,,,0,\n",
+			[]string{`line 2, acceptable_options: Write the numbers of the acceptable options`}},
+		{"acceptable options on a scale question", "EST,stance,2,,,,,,,1,\n",
+			[]string{"line 2, acceptable_options: Question stance is a scale question; leave acceptable_options empty"}},
+		{"acceptable options without a choice", "EST,act,,,,,,,,2,\n", []string{"line 2, choice: Choose one of the options"}},
+		{"withdrawn with an answer", "EST,stance,2,,,,,,,,yes\n",
+			[]string{"line 2, withdrawn: A line that withdraws the answer gives no answer"}},
+		{"withdrawn with a rationale only", "EST,act,,,,,,,why,,yes\n",
+			[]string{"line 2, withdrawn: A line that withdraws the answer gives no answer"}},
+		{"withdrawn neither yes nor empty", "EST,stance,,,,,,,,,no\n",
+			[]string{`line 2, withdrawn: Write yes to withdraw the answer, or leave withdrawn empty; not "no"`}},
 		{"every bad line reported, good ones too are not written",
-			"EST,stance,2,,,,,,fine\nXXX,stance,2,,,,,,\nLVA,stance,9,,,,,,\nLVA,act,,,,,Keep,,\nPOL,notes,,,,,,,\nPOL,act,,,,,Nope,,\n",
+			"EST,stance,2,,,,,,fine,,\nXXX,stance,2,,,,,,,,\nLVA,stance,9,,,,,,,,\nLVA,act,,,,,Keep,,,,\nPOL,notes,,,,,,,,,\nPOL,act,,,,,Nope,,,,\n",
 			[]string{"line 3, member_code", "line 4, preferred", "line 7, choice"}},
 	}
 	for _, tt := range tests {
@@ -325,7 +345,8 @@ func TestPositionsRoundTrip(t *testing.T) {
 	tricky := map[string][]models.PositionInput{
 		"EST": {{QuestionKey: "stance", Preferred: 4, AcceptMin: 3, AcceptMax: 5, Importance: "red line", Rationale: "=HYPERLINK(\"http://x\")"},
 			{QuestionKey: "notes", Answer: "-5% is \"too\" low,\nsurely"}},
-		"TUR": {{QuestionKey: "stance", Preferred: 2, Rationale: "'=already quoted"}, {QuestionKey: "founding-act", Option: 1, Rationale: "@Türkiye"}},
+		"TUR": {{QuestionKey: "stance", Preferred: 2, Rationale: "'=already quoted"},
+			{QuestionKey: "founding-act", Option: 1, AcceptOptions: []int{3}, Rationale: "@Türkiye"}},
 		"GRC": {{QuestionKey: "notes", Answer: "+Ελληνικά"}},
 		"BGR": {{QuestionKey: "stance", Preferred: 3, Rationale: "-\tБългария, \"ja\""}},
 	}
@@ -400,5 +421,91 @@ func TestPositionsRoundTrip(t *testing.T) {
 		if !texts[w] {
 			t.Errorf("%q did not survive the round trip", w)
 		}
+	}
+	// So did the acceptable options, and the new columns are there.
+	for _, col := range []string{"acceptable_options", "question_number"} {
+		if !slices.Contains(header, col) {
+			t.Errorf("positions.csv has no %s column", col)
+		}
+	}
+	for _, r := range current {
+		if r.MemberCode == "TUR" && r.QuestionKey == "founding-act" && r.AcceptOptions != "1 3" {
+			t.Errorf("TUR's acceptable options after the round trip: %q, want \"1 3\"", r.AcceptOptions)
+		}
+	}
+	// Importing the export into the consultation it came from changes
+	// nothing.
+	res, err = s.ImportPositions(ctx, demo.ID, rows, fac.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Changed != 0 || res.Unchanged != len(rows) {
+		t.Errorf("re-import into the source = %+v, want all %d rows unchanged", res, len(rows))
+	}
+}
+
+// TestImportAcceptOptionsAndWithdrawal imports acceptable options and
+// withdrawals: options are stored with the chosen one, a withdrawal appends
+// a withdrawn revision (withdrawing nothing changes nothing), and every
+// imported revision is marked as entered on the member's behalf.
+func TestImportAcceptOptionsAndWithdrawal(t *testing.T) {
+	s := dxStore(t)
+	ctx := context.Background()
+	fac := dxFacilitator(t, s, "fac")
+	c := dxConsultation(t, s, fac.ID)
+	first := "member_code,question_key,preferred,choice,acceptable_options\n" +
+		"EST,stance,2,,\n" +
+		"EST,act,,Keep,2\n" +
+		"LVA,act,,Suspend,\n"
+	res, err := s.ImportPositions(ctx, c.ID, dxParse(t, first), fac.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (models.ImportResult{Rows: 3, Members: 2, Changed: 3}); res != want {
+		t.Errorf("first import = %+v, want %+v", res, want)
+	}
+	second := "member_code,question_key,withdrawn\n" +
+		"EST,stance,yes\n" +
+		"LVA,stance,YES\n" + // LVA never answered stance: nothing to withdraw
+		"LVA,act,\n" // empty: left as it is
+	res, err = s.ImportPositions(ctx, c.ID, dxParse(t, second), fac.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (models.ImportResult{Rows: 2, Skipped: 1, Members: 2, Changed: 1, Unchanged: 1}); res != want {
+		t.Errorf("second import = %+v, want %+v", res, want)
+	}
+	current, err := s.CurrentPositions(ctx, c.ID, c.Round)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		member, question string
+		choice           int
+		options          string
+	}
+	var list []got
+	for _, r := range current {
+		list = append(list, got{r.MemberCode, r.QuestionKey, r.Choice, r.AcceptOptions})
+	}
+	want := []got{{"EST", "act", 1, "1 2"}, {"LVA", "act", 2, "2"}}
+	if !slices.Equal(list, want) {
+		t.Errorf("current positions = %+v, want %+v", list, want)
+	}
+	history, err := s.History(ctx, c.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(history) != 4 {
+		t.Fatalf("%d revisions, want 4", len(history))
+	}
+	for _, r := range history {
+		if !r.OnBehalf || r.Source != models.SourceImport {
+			t.Errorf("revision %d of %s/%s: on behalf %t, source %s; want an import on the member's behalf",
+				r.ID, r.MemberCode, r.QuestionKey, r.OnBehalf, r.Source)
+		}
+	}
+	if last := history[3]; !last.Withdrawn || last.MemberCode != "EST" || last.QuestionKey != "stance" {
+		t.Errorf("last revision %+v, want EST's withdrawal of stance", last.Revision)
 	}
 }

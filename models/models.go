@@ -4,6 +4,7 @@ package models
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -90,8 +91,9 @@ type Question struct {
 	Kind           string `gorm:"not null"`
 	Ord            int    `gorm:"not null"`
 	// Number is the question's stable number (Q1, Q2, …): given once at
-	// creation, the next after the consultation's highest, never reused or
-	// shifted by reordering.
+	// creation, the next after the consultation's highest, never shifted by
+	// reordering or deleting others. (Only the number of a deleted last
+	// question, which no member had answered, can be given again.)
 	Number      int    `gorm:"not null;default:0"`
 	LabelsJSON  string `gorm:"column:labels;not null;default:'[]'"`
 	OptionsJSON string `gorm:"column:options;not null;default:'[]'"`
@@ -195,10 +197,13 @@ type Revision struct {
 	Source      string    `gorm:"not null"`
 }
 
-// SameAnswer reports whether r and o record the same position.
+// SameAnswer reports whether r and o record the same position. Acceptable
+// options are compared as sets, so that a choice stored before they were
+// recorded ("" = the chosen option alone) equals the same choice with its
+// own option listed.
 func (r *Revision) SameAnswer(o *Revision) bool {
 	return r.Preferred == o.Preferred && r.AcceptMin == o.AcceptMin && r.AcceptMax == o.AcceptMax &&
-		r.Importance == o.Importance && r.Choice == o.Choice && r.AcceptOptions == o.AcceptOptions &&
+		r.Importance == o.Importance && r.Choice == o.Choice && slices.Equal(r.AcceptedOptions(), o.AcceptedOptions()) &&
 		r.Answer == o.Answer && r.Rationale == o.Rationale && r.Withdrawn == o.Withdrawn
 }
 

@@ -46,6 +46,18 @@ func TestImportCommand(t *testing.T) {
 				"bad.csv: line 4: EST already has a line for question stance (line 2)",
 				"bad.csv: line 5, choice: No option of question founding-act reads \"Abolish\"",
 			}, 0},
+		{"acceptable options and a withdrawal", []string{"import", "-db", db, "-consultation", models.DemoKey,
+			write("more.csv", "member_code,question_key,choice,acceptable_options,withdrawn\n"+
+				"LVA,founding-act,Keep it as it stands,1 3,\nEST,stance,,,yes\n")},
+			"Imported 2 line(s) for 2 member(s) into " + models.DemoKey + " as demo-facilitator: 2 position(s) revised, 0 already as in the file",
+			"", nil, 2},
+		{"bad acceptable options and withdrawal", []string{"import", "-db", db, "-consultation", models.DemoKey,
+			write("badmore.csv", "member_code,question_key,choice,acceptable_options,withdrawn\n"+
+				"LVA,founding-act,Keep it as it stands,1 9,\nEST,stance,,,maybe\n")},
+			"", "has 2 problem(s); nothing was imported", []string{
+				"badmore.csv: line 2, acceptable_options: Write the numbers of the acceptable options, from 1 to 3",
+				"badmore.csv: line 3, withdrawn: Write yes to withdraw the answer",
+			}, 0},
 		{"not a positions file", []string{"import", "-db", db, "-consultation", models.DemoKey, write("x.csv", "a,b\n1,2\n")},
 			"", "has 1 problem(s)", []string{"x.csv: line 1: The first line must be a header"}, 0},
 		{"no consultation", []string{"import", "-db", db, write("y.csv", header)}, "", "name the consultation", nil, 0},
