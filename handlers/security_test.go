@@ -707,8 +707,10 @@ func TestPasswordRulesOnForms(t *testing.T) {
 		name, password, confirm, field, message string
 	}{
 		{"too short", "short one", "short one", "password", "Use at least 12 characters"},
-		{"common", "password1234", "password1234", "password", "too common"},
-		{"common word with digits", "sunshine20242024", "sunshine20242024", "password", "too common"},
+		{"common", "password1234", "password1234", "password", "too easy to guess"},
+		{"common word with digits", "sunshine20242024", "sunshine20242024", "password", "too easy to guess"},
+		{"a phrase repeated", "Password123!Password123!", "Password123!Password123!", "password", "Repeats like"},
+		{"alliance words and a year", "nato-russia-2025", "nato-russia-2025", "password", "tied to you, your member or the alliance"},
 		{"contains the username", "newbie on the harbour", "newbie on the harbour", "password", "must not contain the username"},
 		{"too long for bcrypt", strings.Repeat("long words ", 7), strings.Repeat("long words ", 7), "password", "at most 72 bytes"},
 		{"confirmation differs", "seven blue herons fly", "seven blue herons fly!", "confirm", "The two passwords differ."},

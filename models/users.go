@@ -20,12 +20,6 @@ import (
 // One error for all three, so a login page reveals nothing.
 var ErrBadCredentials = errors.New("invalid username or password")
 
-// Password rules.
-const (
-	MinPasswordLen = 12
-	MaxPasswordLen = 72 // bcrypt reads at most 72 bytes
-)
-
 // AccountInput is what a person gives to create their account.
 type AccountInput struct {
 	Username string `form:"username" json:"username" field:"username" validate:"required,min=3,max=64,printascii,excludesall= "`
@@ -45,7 +39,7 @@ func (s *Store) CheckAccount(in *AccountInput) map[string]string {
 	if _, bad := msgs["username"]; bad {
 		msgs["username"] = "Use 3 to 64 characters without spaces."
 	}
-	if msg := PasswordProblem(in.Password, in.Username); msg != "" {
+	if msg := PasswordProblem(in.Password, in.Username, in.Name); msg != "" {
 		msgs["password"] = msg
 	} else if in.Confirm != in.Password {
 		msgs["confirm"] = "The two passwords differ."
@@ -56,22 +50,6 @@ func (s *Store) CheckAccount(in *AccountInput) map[string]string {
 		return nil
 	}
 	return msgs
-}
-
-// PasswordProblem explains why a password is not acceptable, or returns "".
-func PasswordProblem(password, username string) string {
-	n := len([]rune(password))
-	switch {
-	case n < MinPasswordLen:
-		return fmt.Sprintf("Use at least %d characters; a few unrelated words make a strong password.", MinPasswordLen)
-	case len(password) > MaxPasswordLen:
-		return fmt.Sprintf("Use at most %d bytes.", MaxPasswordLen)
-	case username != "" && strings.Contains(strings.ToLower(password), strings.ToLower(username)):
-		return "The password must not contain the username."
-	case isCommonPassword(password):
-		return "This password is too common; choose another."
-	}
-	return ""
 }
 
 // SetPasswordCost sets the bcrypt cost (tests use bcrypt.MinCost).
@@ -106,7 +84,15 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
 }
 
 func (s *Store) createUser(tx *gorm.DB, nu NewUser) (*User, error) {
-	if msg := PasswordProblem(nu.Password, nu.Username); msg != "" {
+	related := []string{nu.Name}
+	if nu.MemberID != nil {
+		var m Member
+		if err := tx.Limit(1).Find(&m, *nu.MemberID).Error; err != nil {
+			return nil, fmt.Errorf("load member %d: %w", *nu.MemberID, err)
+		}
+		related = append(related, m.Code, m.Name)
+	}
+	if msg := PasswordProblem(nu.Password, nu.Username, related...); msg != "" {
 		return nil, &ValidationError{Fields: map[string]string{"password": msg}}
 	}
 	switch nu.Role {
@@ -588,7 +574,11 @@ func (s *Store) ChangePassword(ctx context.Context, userID uint, in PasswordChan
 	} else if wrong {
 		msgs["current"] = "The current password is not correct."
 	}
-	if msg := PasswordProblem(in.Password, u.Username); msg != "" {
+	related := []string{u.Name}
+	if u.Member != nil {
+		related = append(related, u.Member.Code, u.Member.Name)
+	}
+	if msg := PasswordProblem(in.Password, u.Username, related...); msg != "" {
 		msgs["password"] = msg
 	} else if in.Password == in.Current {
 		msgs["password"] = "Choose a password different from the current one."
