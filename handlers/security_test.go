@@ -18,6 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
 	"concord/handlers"
 	"concord/models"
 )
@@ -1383,5 +1387,50 @@ func TestLoginThrottleOverRealConnections(t *testing.T) {
 	}
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("the delegate from 127.0.0.1: status %d, want a sign-in", res.StatusCode)
+	}
+}
+
+// TestAuditCSVProtectsEveryColumn: the action, username and member columns
+// of the audit export are protected against formula injection like the
+// subject and detail, whatever reached the database.
+func TestAuditCSVProtectsEveryColumn(t *testing.T) {
+	app := newTestApp(t)
+	fac := app.facilitator("fran")
+	target := app.delegate("target", "EST")
+	// Usernames starting with = are refused now; one that reached the
+	// database earlier (or by hand) must still be exported inert.
+	db, err := gorm.Open(sqlite.Open(app.dbPath), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, _ := db.DB()
+	t.Cleanup(func() { sqlDB.Close() })
+	if err := db.Exec("UPDATE users SET username = ? WHERE id = ?", "=HYPERLINK(\"x\")", target.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Exec("UPDATE members SET code = ? WHERE code = 'EST'", "@EST").Error; err != nil {
+		t.Fatal(err)
+	}
+	est := app.member("@EST")
+	if err := app.store.Record(context.Background(), models.AuditEvent{Action: "+act", Subject: "s", UserID: &target.ID, MemberID: &est.ID}); err != nil {
+		t.Fatal(err)
+	}
+	res := app.login(fac).get("/audit.csv")
+	wantStatus(t, res, http.StatusOK)
+	rows, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range rows[1:] {
+		if r[2] == "'+act" {
+			found = true
+			if r[3] != "'=HYPERLINK(\"x\")" || r[4] != "'@EST" {
+				t.Errorf("username %q, member %q: want both protected with an apostrophe", r[3], r[4])
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no protected action cell in %v", rows)
 	}
 }

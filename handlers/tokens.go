@@ -28,7 +28,7 @@ func (h *Handler) tokensPage(c *gin.Context, status int, d gin.H, errs map[strin
 	d["Lifetimes"] = models.APITokenLifetimes
 	d["Now"] = h.store.Now()
 	d["Max"] = models.MaxAPITokens
-	d["APIBase"] = h.absoluteURL(c, "/api/v1")
+	d["APIBase"] = h.cfg.BaseURL + "/api/v1"
 	h.pageErrors(c, status, "tokens", "API tokens", d, errs)
 }
 

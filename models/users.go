@@ -38,6 +38,8 @@ func (s *Store) CheckAccount(in *AccountInput) map[string]string {
 	}
 	if _, bad := msgs["username"]; bad {
 		msgs["username"] = "Use 3 to 64 characters without spaces."
+	} else if msg := UsernameProblem(in.Username); msg != "" {
+		msgs["username"] = msg
 	}
 	if msg := PasswordProblem(in.Password, in.Username, in.Name); msg != "" {
 		msgs["password"] = msg
@@ -50,6 +52,18 @@ func (s *Store) CheckAccount(in *AccountInput) map[string]string {
 		return nil
 	}
 	return msgs
+}
+
+// UsernameProblem explains why a username is refused beyond the form's
+// length and character rules, or returns "". A username starting with =,
+// +, - or @ would be read as a formula by a spreadsheet opening the audit
+// log; exports protect such cells, and refusing the name keeps it out of
+// every other place it may be pasted.
+func UsernameProblem(username string) string {
+	if username != "" && strings.ContainsRune("=+-@", rune(username[0])) {
+		return "A username cannot start with =, +, - or @."
+	}
+	return ""
 }
 
 // SetPasswordCost sets the bcrypt cost (tests use bcrypt.MinCost).
@@ -84,6 +98,9 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
 }
 
 func (s *Store) createUser(tx *gorm.DB, nu NewUser) (*User, error) {
+	if msg := UsernameProblem(strings.TrimSpace(nu.Username)); msg != "" {
+		return nil, &ValidationError{Fields: map[string]string{"username": msg}}
+	}
 	related := []string{nu.Name}
 	if nu.MemberID != nil {
 		var m Member

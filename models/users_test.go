@@ -143,6 +143,11 @@ func TestCheckAccount(t *testing.T) {
 		{"short password", AccountInput{Username: "anna", Name: "Anna", Password: "short", Confirm: "short"}, []string{"password"}},
 		{"username with a space", AccountInput{Username: "an na", Name: "Anna", Password: "seven blue herons", Confirm: "seven blue herons"}, []string{"username"}},
 		{"everything missing", AccountInput{}, []string{"username", "name", "password", "confirm"}},
+		{"username starting with =", AccountInput{Username: "=1+1", Name: "Anna", Password: "seven blue herons", Confirm: "seven blue herons"}, []string{"username"}},
+		{"username starting with +", AccountInput{Username: "+anna", Name: "Anna", Password: "seven blue herons", Confirm: "seven blue herons"}, []string{"username"}},
+		{"username starting with -", AccountInput{Username: "-anna", Name: "Anna", Password: "seven blue herons", Confirm: "seven blue herons"}, []string{"username"}},
+		{"username starting with @", AccountInput{Username: "@anna", Name: "Anna", Password: "seven blue herons", Confirm: "seven blue herons"}, []string{"username"}},
+		{"username with = inside is fine", AccountInput{Username: "an=na", Name: "Anna", Password: "seven blue herons", Confirm: "seven blue herons"}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -160,6 +165,15 @@ func TestCheckAccount(t *testing.T) {
 				t.Errorf("messages for %v, want exactly %v", got, tc.fields)
 			}
 		})
+	}
+}
+
+func TestCreateUserRefusesFormulaUsername(t *testing.T) {
+	f := newAccountsFixture(t)
+	_, err := f.s.CreateUser(context.Background(), NewUser{Username: "=cmd", Name: "X", Role: RoleObserver, Password: "amber lantern over quiet fjords"})
+	var verr *ValidationError
+	if !errors.As(err, &verr) || verr.Fields["username"] == "" {
+		t.Fatalf("CreateUser with username =cmd: %v, want a username message", err)
 	}
 }
 
