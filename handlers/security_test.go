@@ -1434,3 +1434,114 @@ func TestAuditCSVProtectsEveryColumn(t *testing.T) {
 		t.Fatalf("no protected action cell in %v", rows)
 	}
 }
+
+// TestTokensNeedPasswordAndEndWithCleanUp: creating an API token asks for
+// the current password (so a hijacked session alone cannot mint one), and
+// the clean-up a victim does — change the password, sign out everywhere —
+// or a facilitator's change of role or member revokes every token.
+func TestTokensNeedPasswordAndEndWithCleanUp(t *testing.T) {
+	newToken := func(t *testing.T, app *testApp, cl *client, password string) string {
+		t.Helper()
+		res := cl.submit("/account/tokens", url.Values{"name": {"thief's"}, "expires": {"never"}, "current": {password}})
+		wantStatus(t, res, http.StatusCreated)
+		return res.textOf("new-token")
+	}
+	works := func(app *testApp, token string) bool {
+		return app.apiCall(token, http.MethodGet, "/api/v1/consultations", "").Code == http.StatusOK
+	}
+
+	t.Run("the current password is required", func(t *testing.T) {
+		app := newTestApp(t)
+		u := app.delegate("kadri", "EST")
+		cl := app.login(u)
+		for _, tc := range []struct{ current, msg string }{
+			{"", "Enter your current password."},
+			{"a wrong guess at it", "The current password is not correct."},
+		} {
+			res := cl.submit("/account/tokens", url.Values{"name": {"x"}, "expires": {"30"}, "current": {tc.current}})
+			wantStatus(t, res, http.StatusUnprocessableEntity)
+			wantFieldError(t, res, "", tc.msg)
+			if got := res.inputValue("name"); got != "x" {
+				t.Errorf("name re-rendered as %q", got)
+			}
+			wantNoBody(t, res, "a wrong guess at it")
+		}
+		if n := app.auditCount(models.AuditAPITokenNew); n != 0 {
+			t.Fatalf("%d tokens created without the password", n)
+		}
+		// Guessing through the token form is throttled like sign-in: the
+		// fifth wrong password locks it, the right one included.
+		for range 4 {
+			res := cl.submit("/account/tokens", url.Values{"name": {"x"}, "expires": {"30"}, "current": {"guess again"}})
+			wantStatus(t, res, http.StatusUnprocessableEntity)
+			secs, _ := strconv.Atoi(res.Header.Get("Retry-After"))
+			if secs < 60 {
+				app.clock.advance(time.Duration(secs) * time.Second)
+			}
+		}
+		res := cl.submit("/account/tokens", url.Values{"name": {"x"}, "expires": {"30"}, "current": {u.Password}})
+		wantStatus(t, res, http.StatusTooManyRequests)
+	})
+
+	t.Run("changing the password revokes them", func(t *testing.T) {
+		app := newTestApp(t)
+		u := app.delegate("kadri", "EST")
+		thief := app.login(u)
+		token := newToken(t, app, thief, u.Password)
+		victim := app.login(u)
+		const fresh = "copper kettles on the stove"
+		res := victim.submit("/account/password", url.Values{"current": {u.Password}, "password": {fresh}, "confirm": {fresh}})
+		wantStatus(t, res, http.StatusSeeOther)
+		if works(app, token) {
+			t.Fatal("the token works after the password change")
+		}
+		if flash := res.flash(); !strings.Contains(flash, "API tokens revoked") {
+			t.Errorf("flash %q does not say the tokens were revoked", flash)
+		}
+	})
+
+	t.Run("signing out everywhere revokes them", func(t *testing.T) {
+		app := newTestApp(t)
+		u := app.delegate("kadri", "EST")
+		token := newToken(t, app, app.login(u), u.Password)
+		victim := app.login(u)
+		wantText(t, victim.get("/account/sessions"), "revokes all your API tokens")
+		wantStatus(t, victim.submit("/account/sessions/end-all", nil), http.StatusSeeOther)
+		if works(app, token) {
+			t.Fatal("the token works after signing out everywhere")
+		}
+	})
+
+	t.Run("ending one other session does not", func(t *testing.T) {
+		app := newTestApp(t)
+		u := app.delegate("kadri", "EST")
+		token := newToken(t, app, app.login(u), u.Password)
+		if !works(app, token) {
+			t.Fatal("the new token does not work")
+		}
+		if _, err := app.store.EndSessions(context.Background(), u.ID, 999999); err == nil {
+			t.Fatal("ending an unknown session succeeded")
+		}
+		if !works(app, token) {
+			t.Fatal("the token stopped without a clean-up")
+		}
+	})
+
+	for _, tc := range []struct {
+		name, role, member string
+	}{
+		{"a change of role revokes them", models.RoleObserver, ""},
+		{"a change of member revokes them", models.RoleDelegate, "LVA"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			app := newTestApp(t)
+			u := app.delegate("kadri", "EST")
+			token := newToken(t, app, app.login(u), u.Password)
+			fac := app.login(app.facilitator("fran"))
+			wantStatus(t, fac.submit(fmt.Sprintf("/accounts/users/%d/role", u.ID), url.Values{"role": {tc.role}, "member": {tc.member}}), http.StatusSeeOther)
+			if works(app, token) {
+				t.Fatal("the token works after the change")
+			}
+		})
+	}
+}

@@ -48,6 +48,15 @@ func (h *Handler) createToken(c *gin.Context) {
 		h.errorPage(c, http.StatusBadRequest, "The form could not be read.")
 		return
 	}
+	current := f.Current
+	f.Current = "" // never echoed
+	if refusal, err := h.confirmPassword(c, current); err != nil {
+		h.fail(c, err)
+		return
+	} else if refusal != nil {
+		h.tokensPage(c, refusal.status, gin.H{"Form": f}, refusal.errs)
+		return
+	}
 	token, tok, err := h.store.CreateAPIToken(c.Request.Context(), currentUser(c).ID, f)
 	if fields := formErrors(err); fields != nil {
 		status := http.StatusUnprocessableEntity
