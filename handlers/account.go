@@ -47,7 +47,7 @@ func (h *Handler) endAllSessions(c *gin.Context) {
 		return
 	}
 	h.clearSessionCookie(c)
-	h.redirect(c, "/login", "You are signed out everywhere, including here.")
+	h.redirect(c, "/login", "You are signed out everywhere, including here, and your API tokens are revoked.")
 }
 
 // endSession ends one of the person's sessions (another device, usually).
@@ -144,5 +144,49 @@ func (h *Handler) changePassword(c *gin.Context) {
 	if !h.replaceSession(c, u) {
 		return
 	}
-	h.redirect(c, "/account/sessions", "Your password is changed. Your other sessions were signed out.")
+	h.redirect(c, "/account/sessions", "Your password is changed. Your other sessions were signed out and your API tokens revoked.")
+}
+
+// refusal is why a form was refused: the status and a message per field.
+type refusal struct {
+	status int
+	errs   map[string]string
+}
+
+// confirmPassword checks the signed-in person's current password before a
+// sensitive action (creating an API token). Wrong passwords count as failed
+// sign-ins, so a borrowed session cannot be used to guess the password;
+// while the throttle holds, even the right one is refused. It returns nil
+// when the password is right.
+func (h *Handler) confirmPassword(c *gin.Context, current string) (*refusal, error) {
+	if current == "" {
+		return &refusal{http.StatusUnprocessableEntity, map[string]string{"current": "Enter your current password."}}, nil
+	}
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	attempt := models.Attempt{Username: u.Username, Address: c.ClientIP()}
+	policy := h.throttlePolicy()
+	wait, ifFailed, err := h.store.BeginLogin(ctx, policy, attempt)
+	if err != nil {
+		return nil, err
+	}
+	if wait > 0 {
+		c.Header("Retry-After", retryAfter(wait))
+		return &refusal{http.StatusTooManyRequests, map[string]string{"current": "Too many wrong passwords. For safety, try again in " + humanWait(wait) + "."}}, nil
+	}
+	err = h.store.VerifyPassword(ctx, u.ID, current)
+	if errors.Is(err, models.ErrBadCredentials) {
+		t, err := h.store.LoginFailed(ctx, policy, attempt)
+		if err != nil {
+			return nil, err
+		}
+		if t = t.Merge(ifFailed); t.Wait > 0 {
+			c.Header("Retry-After", retryAfter(t.Wait))
+		}
+		return &refusal{http.StatusUnprocessableEntity, map[string]string{"current": "The current password is not correct."}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return nil, h.store.LoginSucceeded(ctx, attempt)
 }

@@ -96,21 +96,10 @@ func (h *Handler) createInvitation(c *gin.Context) {
 		return
 	}
 	d["Form"] = invitationForm{Role: f.Role}
-	d["NewLink"] = h.absoluteURL(c, "/invite/"+token)
+	d["NewLink"] = h.cfg.BaseURL + "/invite/" + token
 	d["NewInvitation"] = inv
 	d["NewMember"] = member
 	h.page(c, http.StatusCreated, "accounts", "Accounts and invitations", d)
-}
-
-// absoluteURL builds a link to this server as the browser reached it
-// (https also behind a TLS-terminating proxy, which -secure-cookies
-// declares).
-func (h *Handler) absoluteURL(c *gin.Context, path string) string {
-	scheme := "http"
-	if h.secure(c) {
-		scheme = "https"
-	}
-	return scheme + "://" + c.Request.Host + path
 }
 
 // accountsProblem re-renders the accounts page with a message: a refused

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"concord/handlers"
 	"concord/models"
 )
 
@@ -18,12 +19,30 @@ func createInvitationLink(t *testing.T, fac *client, role, member string) string
 	res := fac.submit("/accounts/invitations", url.Values{"role": {role}, "member": {member}})
 	wantStatus(t, res, http.StatusCreated)
 	link := res.textOf("invite-link")
-	const prefix = "http://example.com/invite/"
+	// Built on the configured base URL, not on the request's Host
+	// (example.com in these tests).
+	const prefix = "http://127.0.0.1:8080/invite/"
 	if !strings.HasPrefix(link, prefix) || len(link) <= len(prefix) {
 		t.Fatalf("invitation link %q does not start with %s", link, prefix)
 	}
 	wantText(t, res, "will not be shown again")
-	return strings.TrimPrefix(link, "http://example.com")
+	return strings.TrimPrefix(link, "http://127.0.0.1:8080")
+}
+
+// TestLinksUseBaseURL: a request with another Host header never shapes a
+// link; invitation links and the API address use the base URL.
+func TestLinksUseBaseURL(t *testing.T) {
+	app := newTestApp(t, func(c *handlers.Config) { c.BaseURL = "https://concord.example.org/prep/" })
+	fac := app.login(app.facilitator("fran"))
+	fac.Header.Set("X-Forwarded-Host", "evil.example")
+	res := fac.do(http.MethodPost, "/accounts/invitations", strings.NewReader(url.Values{"role": {"observer"},
+		"csrf_token": {fac.csrfToken()}}.Encode()), http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
+		"Host": {"evil.example"}})
+	wantStatus(t, res, http.StatusCreated)
+	if link := res.textOf("invite-link"); !strings.HasPrefix(link, "https://concord.example.org/prep/invite/") {
+		t.Errorf("invitation link %q, want it on the base URL", link)
+	}
+	wantNoBody(t, res, "evil.example", "http://example.com")
 }
 
 func accountForm(username string) url.Values {

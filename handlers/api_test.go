@@ -1049,13 +1049,13 @@ func TestTokensPage(t *testing.T) {
 	wantText(t, page, "You have no API tokens.")
 
 	// Invalid: the form comes back with the values and a message.
-	res := cl.submit("/account/tokens", url.Values{"name": {""}, "expires": {"30"}})
+	res := cl.submit("/account/tokens", url.Values{"name": {""}, "expires": {"30"}, "current": {est.Password}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantFieldError(t, res, "", "Give the token a name")
 	if got := res.selected("expires"); got != "30" {
 		t.Errorf("expires re-rendered as %q, want 30", got)
 	}
-	res = cl.submit("/account/tokens", url.Values{"name": {"exporter"}, "expires": {"forever"}})
+	res = cl.submit("/account/tokens", url.Values{"name": {"exporter"}, "expires": {"forever"}, "current": {est.Password}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantFieldError(t, res, "", "Choose how long")
 	if got := res.inputValue("name"); got != "exporter" {
@@ -1069,7 +1069,7 @@ func TestTokensPage(t *testing.T) {
 	wantStatus(t, cl.post("/account/tokens", url.Values{"name": {"x"}, "expires": {"30"}}), http.StatusForbidden)
 
 	// Created: shown once, and it works.
-	res = cl.submit("/account/tokens", url.Values{"name": {"nightly export"}, "expires": {"90"}})
+	res = cl.submit("/account/tokens", url.Values{"name": {"nightly export"}, "expires": {"90"}, "current": {est.Password}})
 	wantStatus(t, res, http.StatusCreated)
 	token := res.textOf("new-token")
 	if !strings.HasPrefix(token, models.APITokenPrefix) {

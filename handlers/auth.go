@@ -147,7 +147,7 @@ func (h *Handler) replaceSession(c *gin.Context, u *models.User) bool {
 }
 
 func (h *Handler) throttlePolicy() models.ThrottlePolicy {
-	if h.cfg.Throttle.Account.MaxFailures == 0 && h.cfg.Throttle.Address.MaxFailures == 0 {
+	if h.cfg.Throttle == (models.ThrottlePolicy{}) {
 		return models.DefaultThrottle()
 	}
 	return h.cfg.Throttle

@@ -158,7 +158,7 @@ var matrixForms = map[string]url.Values{
 	"POST /sections/:id/rename":                  url.Values{"title": {"Renamed"}},
 	"POST /accounts/invitations":                 url.Values{"role": {"observer"}},
 	"POST /accounts/users/:id/role":              url.Values{"role": {"delegate"}, "member": {"LVA"}},
-	"POST /account/tokens":                       url.Values{"name": {"matrix"}, "expires": {"30"}},
+	"POST /account/tokens":                       url.Values{"name": {"matrix"}, "expires": {"30"}, "current": {testPassword}},
 }
 
 // matrixUploads are the files of upload forms (field "file").

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -31,6 +32,10 @@ type Config struct {
 	// Throttle bounds failed sign-ins; the zero value means
 	// models.DefaultThrottle().
 	Throttle models.ThrottlePolicy
+	// BaseURL is the address people reach Concord at (scheme and host,
+	// maybe a path, no trailing slash). Every link Concord hands out, such
+	// as an invitation, is built on it, never on a request's Host header.
+	BaseURL string
 }
 
 // DefaultConfig returns the settings used when nothing is configured.
@@ -39,6 +44,7 @@ func DefaultConfig() Config {
 		Sessions:      models.SessionPolicy{Idle: 30 * time.Minute, Absolute: 12 * time.Hour},
 		MaxBodyBytes:  1 << 20,
 		InvitationTTL: 7 * 24 * time.Hour,
+		BaseURL:       "http://127.0.0.1:8080",
 	}
 }
 
@@ -65,6 +71,10 @@ func New(store *models.Store, log *slog.Logger, cfg Config) (*Handler, error) {
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultConfig().MaxBodyBytes
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.BaseURL == "" {
+		return nil, errors.New("no base URL: links would have to come from requests")
 	}
 	return &Handler{store: store, render: r, assets: a, log: log, cfg: cfg, cop: http.NewCrossOriginProtection()}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,6 +17,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"concord/handlers"
 	"concord/models"
@@ -319,8 +324,8 @@ func TestLoginThrottling(t *testing.T) {
 			{password: wrong, code: http.StatusUnauthorized, says: "Wait 1 second before trying again.", retry: "1"},
 			{password: "", code: http.StatusTooManyRequests, says: "try again in 1 second", retry: "1"},
 			{wait: time.Second, password: wrong, code: http.StatusUnauthorized, says: "Wait 2 seconds", retry: "2"},
-			{wait: 2 * time.Second, password: wrong, code: http.StatusUnauthorized, says: "Wait 4 seconds", retry: "4"},
-			{wait: 4 * time.Second, password: wrong, code: http.StatusUnauthorized, says: "sign-in is paused for 15 minutes", retry: "900"},
+			{wait: 2 * time.Second, password: wrong, code: http.StatusUnauthorized, says: "Wait 10 seconds", retry: "10"},
+			{wait: 10 * time.Second, password: wrong, code: http.StatusUnauthorized, says: "sign-in is paused for 15 minutes", retry: "900"},
 			{wait: 14 * time.Minute, password: "", code: http.StatusTooManyRequests, says: "try again in 60 seconds", retry: "60"},
 			{wait: time.Minute, password: "", code: last},
 		}
@@ -399,26 +404,26 @@ func TestLoginThrottlingByAddressAndProxies(t *testing.T) {
 		name    string
 		proxies []string
 		// header of each guess; the real delegate then signs in from
-		// peer 192.0.2.1 with realHeader.
+		// realPeer with realHeader.
 		header     func(i int) http.Header
 		realHeader http.Header
 		realPeer   string
-		locked     bool
+		paused     bool // the guessing client's address is paused (never locked)
 	}{
-		{name: "same address is locked", header: none, realPeer: "192.0.2.1:4000", locked: true},
-		{name: "another address is not", header: none, realPeer: "198.51.100.7:4000", locked: false},
+		{name: "same address is paused", header: none, realPeer: "192.0.2.1:4000", paused: true},
+		{name: "another address is not", header: none, realPeer: "198.51.100.7:4000", paused: false},
 		{name: "X-Forwarded-For is ignored without trusted proxies", header: func(i int) http.Header {
 			return http.Header{"X-Forwarded-For": {fmt.Sprintf("203.0.113.%d", i)}}
-		}, realHeader: http.Header{"X-Forwarded-For": {"203.0.113.200"}}, realPeer: "192.0.2.1:4000", locked: true},
+		}, realHeader: http.Header{"X-Forwarded-For": {"203.0.113.200"}}, realPeer: "192.0.2.1:4000", paused: true},
 		{name: "a trusted proxy's X-Forwarded-For names the client", proxies: []string{"192.0.2.1"},
 			header:     func(int) http.Header { return http.Header{"X-Forwarded-For": {"203.0.113.9"}} },
-			realHeader: http.Header{"X-Forwarded-For": {"203.0.113.10"}}, realPeer: "192.0.2.1:4000", locked: false},
-		{name: "behind a trusted proxy the guessing client stays locked", proxies: []string{"192.0.2.0/24"},
+			realHeader: http.Header{"X-Forwarded-For": {"203.0.113.10"}}, realPeer: "192.0.2.1:4000", paused: false},
+		{name: "behind a trusted proxy the guessing client stays paused", proxies: []string{"192.0.2.0/24"},
 			header:     func(int) http.Header { return http.Header{"X-Forwarded-For": {"203.0.113.9"}} },
-			realHeader: http.Header{"X-Forwarded-For": {"203.0.113.9"}}, realPeer: "192.0.2.1:4000", locked: true},
+			realHeader: http.Header{"X-Forwarded-For": {"203.0.113.9"}}, realPeer: "192.0.2.1:4000", paused: true},
 		{name: "an untrusted peer cannot borrow a header", proxies: []string{"10.0.0.1"},
 			header:     func(i int) http.Header { return http.Header{"X-Forwarded-For": {fmt.Sprintf("203.0.113.%d", i)}} },
-			realHeader: http.Header{"X-Forwarded-For": {"203.0.113.250"}}, realPeer: "192.0.2.1:4000", locked: true},
+			realHeader: http.Header{"X-Forwarded-For": {"203.0.113.250"}}, realPeer: "192.0.2.1:4000", paused: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -426,16 +431,74 @@ func TestLoginThrottlingByAddressAndProxies(t *testing.T) {
 			u := app.delegate("kadri", "EST")
 			guess(t, app, "192.0.2.1:4000", tc.header)
 			rec := secLoginAttempt(app, u.Username, u.Password, tc.realPeer, tc.realHeader)
-			if tc.locked {
+			if tc.paused {
+				// Paused for at most 30 seconds, never locked: an office
+				// behind one gateway is slowed, not shut out.
 				if rec.Code != http.StatusTooManyRequests || secSetsSession(rec) {
 					t.Fatalf("status %d, want 429 without a session", rec.Code)
 				}
-				return
+				secs, _ := strconv.Atoi(rec.Header().Get("Retry-After"))
+				if secs < 1 || secs > 30 {
+					t.Fatalf("Retry-After %d seconds, want 1 to 30", secs)
+				}
+				app.clock.advance(time.Duration(secs) * time.Second)
+				rec = secLoginAttempt(app, u.Username, u.Password, tc.realPeer, tc.realHeader)
 			}
 			if rec.Code != http.StatusSeeOther || !secSetsSession(rec) {
 				t.Fatalf("status %d, want a sign-in: %s", rec.Code, secAlert(t, rec))
 			}
 		})
+	}
+}
+
+// TestLoginGuessingElsewhereNeverKeepsDelegateOut: an attacker who keeps
+// guessing a delegate's password from another address locks only its own
+// pair (account, address); the delegate signs in at once from an address
+// they used before, and within 10 seconds from a new one.
+func TestLoginGuessingElsewhereNeverKeepsDelegateOut(t *testing.T) {
+	const wrong = "definitely not the password"
+	const attacker, office, travel = "203.0.113.66:5000", "192.0.2.10:4000", "198.51.100.20:4000"
+	app := newTestApp(t)
+	u := app.delegate("kadri", "EST")
+	// The delegate signed in from the office last week.
+	if rec := secLoginAttempt(app, u.Username, u.Password, office, nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("first sign-in: %d", rec.Code)
+	}
+	app.clock.advance(7 * 24 * time.Hour)
+	// An hour of guessing, as fast as the throttle allows, ending on a
+	// lock of the attacker's pair.
+	locks := 0
+	for end := app.clock.Now().Add(time.Hour); ; {
+		rec := secLoginAttempt(app, u.Username, wrong, attacker, nil)
+		if strings.Contains(secAlert(t, rec), "paused for 15 minutes") {
+			locks++
+			if !app.clock.Now().Before(end) {
+				break
+			}
+		}
+		secs, _ := strconv.Atoi(rec.Header().Get("Retry-After"))
+		app.clock.advance(time.Duration(max(secs, 1)) * time.Second)
+	}
+	if locks < 3 {
+		t.Errorf("the attacker's pair was locked %d times in an hour, want at least 3", locks)
+	}
+	if rec := secLoginAttempt(app, u.Username, u.Password, attacker, nil); rec.Code == http.StatusSeeOther {
+		t.Fatal("the right password worked from the locked pair")
+	}
+	if rec := secLoginAttempt(app, u.Username, u.Password, office, nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("from the office: status %d, want an immediate sign-in: %s", rec.Code, secAlert(t, rec))
+	}
+	rec := secLoginAttempt(app, u.Username, u.Password, travel, nil)
+	if rec.Code == http.StatusTooManyRequests {
+		secs, _ := strconv.Atoi(rec.Header().Get("Retry-After"))
+		if secs > 10 {
+			t.Fatalf("from a new address: paused %d seconds, want at most 10", secs)
+		}
+		app.clock.advance(time.Duration(secs) * time.Second)
+		rec = secLoginAttempt(app, u.Username, u.Password, travel, nil)
+	}
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("from a new address: status %d, want a sign-in: %s", rec.Code, secAlert(t, rec))
 	}
 }
 
@@ -648,8 +711,10 @@ func TestPasswordRulesOnForms(t *testing.T) {
 		name, password, confirm, field, message string
 	}{
 		{"too short", "short one", "short one", "password", "Use at least 12 characters"},
-		{"common", "password1234", "password1234", "password", "too common"},
-		{"common word with digits", "sunshine20242024", "sunshine20242024", "password", "too common"},
+		{"common", "password1234", "password1234", "password", "too easy to guess"},
+		{"common word with digits", "sunshine20242024", "sunshine20242024", "password", "too easy to guess"},
+		{"a phrase repeated", "Password123!Password123!", "Password123!Password123!", "password", "Repeats like"},
+		{"alliance words and a year", "nato-russia-2025", "nato-russia-2025", "password", "tied to you, your member or the alliance"},
 		{"contains the username", "newbie on the harbour", "newbie on the harbour", "password", "must not contain the username"},
 		{"too long for bcrypt", strings.Repeat("long words ", 7), strings.Repeat("long words ", 7), "password", "at most 72 bytes"},
 		{"confirmation differs", "seven blue herons fly", "seven blue herons fly!", "confirm", "The two passwords differ."},
@@ -1265,6 +1330,217 @@ func TestRejectedFormsEchoInert(t *testing.T) {
 			// The values do come back (escaped), so the check above saw them.
 			if !strings.Contains(res.Body, "&lt;img src=x onerror=alert(1)&gt;") {
 				t.Errorf("the typed values are not shown again")
+			}
+		})
+	}
+}
+
+// TestLoginThrottleOverRealConnections: end to end over TCP, a client
+// bound to 127.0.0.2 guessing a delegate's password locks only its own
+// pair; the delegate, connecting from 127.0.0.1, signs in.
+func TestLoginThrottleOverRealConnections(t *testing.T) {
+	app := newTestApp(t)
+	u := app.delegate("kadri", "EST")
+	srv := httptest.NewServer(app.router) // listens on 127.0.0.1
+	t.Cleanup(srv.Close)
+	clientFrom := func(local string) *http.Client {
+		dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}, Timeout: 5 * time.Second}
+		return &http.Client{
+			Transport:     &http.Transport{DialContext: dialer.DialContext},
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+			Timeout:       10 * time.Second,
+		}
+	}
+	signIn := func(cl *http.Client, password string) *http.Response {
+		t.Helper()
+		res, err := cl.PostForm(srv.URL+"/login", url.Values{"username": {u.Username}, "password": {password}})
+		if err != nil {
+			t.Skipf("loopback address 127.0.0.2 unusable here: %v", err)
+		}
+		res.Body.Close()
+		return res
+	}
+	attacker, delegate := clientFrom("127.0.0.2"), clientFrom("127.0.0.1")
+	locked := false
+	for range 10 {
+		res := signIn(attacker, "not the password")
+		if locked = res.Header.Get("Retry-After") == "900"; locked { // the 15 minute lock
+			break
+		}
+		secs, _ := strconv.Atoi(res.Header.Get("Retry-After"))
+		app.clock.advance(time.Duration(secs) * time.Second)
+	}
+	if !locked {
+		t.Fatal("the guessing client was never locked")
+	}
+	if res := signIn(attacker, u.Password); res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("the locked client: status %d, want 429", res.StatusCode)
+	}
+	res := signIn(delegate, u.Password)
+	if res.StatusCode == http.StatusTooManyRequests {
+		secs, _ := strconv.Atoi(res.Header.Get("Retry-After"))
+		if secs > 10 {
+			t.Fatalf("the delegate is paused %d seconds, want at most 10", secs)
+		}
+		app.clock.advance(time.Duration(secs) * time.Second)
+		res = signIn(delegate, u.Password)
+	}
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the delegate from 127.0.0.1: status %d, want a sign-in", res.StatusCode)
+	}
+}
+
+// TestAuditCSVProtectsEveryColumn: the action, username and member columns
+// of the audit export are protected against formula injection like the
+// subject and detail, whatever reached the database.
+func TestAuditCSVProtectsEveryColumn(t *testing.T) {
+	app := newTestApp(t)
+	fac := app.facilitator("fran")
+	target := app.delegate("target", "EST")
+	// Usernames starting with = are refused now; one that reached the
+	// database earlier (or by hand) must still be exported inert.
+	db, err := gorm.Open(sqlite.Open(app.dbPath), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, _ := db.DB()
+	t.Cleanup(func() { sqlDB.Close() })
+	if err := db.Exec("UPDATE users SET username = ? WHERE id = ?", "=HYPERLINK(\"x\")", target.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Exec("UPDATE members SET code = ? WHERE code = 'EST'", "@EST").Error; err != nil {
+		t.Fatal(err)
+	}
+	est := app.member("@EST")
+	if err := app.store.Record(context.Background(), models.AuditEvent{Action: "+act", Subject: "s", UserID: &target.ID, MemberID: &est.ID}); err != nil {
+		t.Fatal(err)
+	}
+	res := app.login(fac).get("/audit.csv")
+	wantStatus(t, res, http.StatusOK)
+	rows, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range rows[1:] {
+		if r[2] == "'+act" {
+			found = true
+			if r[3] != "'=HYPERLINK(\"x\")" || r[4] != "'@EST" {
+				t.Errorf("username %q, member %q: want both protected with an apostrophe", r[3], r[4])
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no protected action cell in %v", rows)
+	}
+}
+
+// TestTokensNeedPasswordAndEndWithCleanUp: creating an API token asks for
+// the current password (so a hijacked session alone cannot mint one), and
+// the clean-up a victim does — change the password, sign out everywhere —
+// or a facilitator's change of role or member revokes every token.
+func TestTokensNeedPasswordAndEndWithCleanUp(t *testing.T) {
+	newToken := func(t *testing.T, app *testApp, cl *client, password string) string {
+		t.Helper()
+		res := cl.submit("/account/tokens", url.Values{"name": {"thief's"}, "expires": {"never"}, "current": {password}})
+		wantStatus(t, res, http.StatusCreated)
+		return res.textOf("new-token")
+	}
+	works := func(app *testApp, token string) bool {
+		return app.apiCall(token, http.MethodGet, "/api/v1/consultations", "").Code == http.StatusOK
+	}
+
+	t.Run("the current password is required", func(t *testing.T) {
+		app := newTestApp(t)
+		u := app.delegate("kadri", "EST")
+		cl := app.login(u)
+		for _, tc := range []struct{ current, msg string }{
+			{"", "Enter your current password."},
+			{"a wrong guess at it", "The current password is not correct."},
+		} {
+			res := cl.submit("/account/tokens", url.Values{"name": {"x"}, "expires": {"30"}, "current": {tc.current}})
+			wantStatus(t, res, http.StatusUnprocessableEntity)
+			wantFieldError(t, res, "", tc.msg)
+			if got := res.inputValue("name"); got != "x" {
+				t.Errorf("name re-rendered as %q", got)
+			}
+			wantNoBody(t, res, "a wrong guess at it")
+		}
+		if n := app.auditCount(models.AuditAPITokenNew); n != 0 {
+			t.Fatalf("%d tokens created without the password", n)
+		}
+		// Guessing through the token form is throttled like sign-in: the
+		// fifth wrong password locks it, the right one included.
+		for range 4 {
+			res := cl.submit("/account/tokens", url.Values{"name": {"x"}, "expires": {"30"}, "current": {"guess again"}})
+			wantStatus(t, res, http.StatusUnprocessableEntity)
+			secs, _ := strconv.Atoi(res.Header.Get("Retry-After"))
+			if secs < 60 {
+				app.clock.advance(time.Duration(secs) * time.Second)
+			}
+		}
+		res := cl.submit("/account/tokens", url.Values{"name": {"x"}, "expires": {"30"}, "current": {u.Password}})
+		wantStatus(t, res, http.StatusTooManyRequests)
+	})
+
+	t.Run("changing the password revokes them", func(t *testing.T) {
+		app := newTestApp(t)
+		u := app.delegate("kadri", "EST")
+		thief := app.login(u)
+		token := newToken(t, app, thief, u.Password)
+		victim := app.login(u)
+		const fresh = "copper kettles on the stove"
+		res := victim.submit("/account/password", url.Values{"current": {u.Password}, "password": {fresh}, "confirm": {fresh}})
+		wantStatus(t, res, http.StatusSeeOther)
+		if works(app, token) {
+			t.Fatal("the token works after the password change")
+		}
+		if flash := res.flash(); !strings.Contains(flash, "API tokens revoked") {
+			t.Errorf("flash %q does not say the tokens were revoked", flash)
+		}
+	})
+
+	t.Run("signing out everywhere revokes them", func(t *testing.T) {
+		app := newTestApp(t)
+		u := app.delegate("kadri", "EST")
+		token := newToken(t, app, app.login(u), u.Password)
+		victim := app.login(u)
+		wantText(t, victim.get("/account/sessions"), "revokes all your API tokens")
+		wantStatus(t, victim.submit("/account/sessions/end-all", nil), http.StatusSeeOther)
+		if works(app, token) {
+			t.Fatal("the token works after signing out everywhere")
+		}
+	})
+
+	t.Run("ending one other session does not", func(t *testing.T) {
+		app := newTestApp(t)
+		u := app.delegate("kadri", "EST")
+		token := newToken(t, app, app.login(u), u.Password)
+		if !works(app, token) {
+			t.Fatal("the new token does not work")
+		}
+		if _, err := app.store.EndSessions(context.Background(), u.ID, 999999); err == nil {
+			t.Fatal("ending an unknown session succeeded")
+		}
+		if !works(app, token) {
+			t.Fatal("the token stopped without a clean-up")
+		}
+	})
+
+	for _, tc := range []struct {
+		name, role, member string
+	}{
+		{"a change of role revokes them", models.RoleObserver, ""},
+		{"a change of member revokes them", models.RoleDelegate, "LVA"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			app := newTestApp(t)
+			u := app.delegate("kadri", "EST")
+			token := newToken(t, app, app.login(u), u.Password)
+			fac := app.login(app.facilitator("fran"))
+			wantStatus(t, fac.submit(fmt.Sprintf("/accounts/users/%d/role", u.ID), url.Values{"role": {tc.role}, "member": {tc.member}}), http.StatusSeeOther)
+			if works(app, token) {
+				t.Fatal("the token works after the change")
 			}
 		})
 	}

@@ -28,7 +28,7 @@ func (h *Handler) tokensPage(c *gin.Context, status int, d gin.H, errs map[strin
 	d["Lifetimes"] = models.APITokenLifetimes
 	d["Now"] = h.store.Now()
 	d["Max"] = models.MaxAPITokens
-	d["APIBase"] = h.absoluteURL(c, "/api/v1")
+	d["APIBase"] = h.cfg.BaseURL + "/api/v1"
 	h.pageErrors(c, status, "tokens", "API tokens", d, errs)
 }
 
@@ -46,6 +46,15 @@ func (h *Handler) createToken(c *gin.Context) {
 	var f models.APITokenInput
 	if err := c.ShouldBind(&f); err != nil {
 		h.errorPage(c, http.StatusBadRequest, "The form could not be read.")
+		return
+	}
+	current := f.Current
+	f.Current = "" // never echoed
+	if refusal, err := h.confirmPassword(c, current); err != nil {
+		h.fail(c, err)
+		return
+	} else if refusal != nil {
+		h.tokensPage(c, refusal.status, gin.H{"Form": f}, refusal.errs)
 		return
 	}
 	token, tok, err := h.store.CreateAPIToken(c.Request.Context(), currentUser(c).ID, f)

@@ -148,7 +148,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		&Member{}, &Consultation{}, &Section{}, &Question{}, &Revision{},
 		&User{}, &Session{}, &Invitation{}, &AuditEvent{},
 		&APIToken{},
-		&LoginFailure{},
+		&LoginFailure{}, &KnownAddress{},
 	)
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)

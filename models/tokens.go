@@ -78,10 +78,13 @@ type APITokenLifetime struct {
 	Duration time.Duration
 }
 
-// APITokenInput is what a user gives to create a token.
+// APITokenInput is what a user gives to create a token. Current is the
+// account's password: a token outlives the session it was made from, so
+// a borrowed session alone must not be enough to make one.
 type APITokenInput struct {
 	Name    string `form:"name" json:"name" field:"name" validate:"required,max=100"`
 	Expires string `form:"expires" json:"expires" field:"expires" validate:"required,oneof=30 90 365 never"`
+	Current string `form:"current" json:"-"`
 }
 
 func lifetime(value string) (time.Duration, bool) {
@@ -199,6 +202,22 @@ func (s *Store) RevokeAPIToken(ctx context.Context, userID, tokenID uint) (*APIT
 		return nil, fmt.Errorf("revoke API token %d: %w", tokenID, err)
 	}
 	return &t, nil
+}
+
+// revokeAllAPITokens revokes, inside tx, every usable token of an account
+// and audits it with the reason; it returns how many it revoked. A token
+// made from a hijacked session must not outlive the victim's clean-up.
+func revokeAllAPITokens(tx *gorm.DB, u *User, by uint, now time.Time, reason string) (int64, error) {
+	res := tx.Model(&APIToken{}).Where("user_id = ? AND revoked_at IS NULL", u.ID).Update("revoked_at", now)
+	if res.Error != nil {
+		return 0, fmt.Errorf("revoke API tokens of user %d: %w", u.ID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return 0, nil
+	}
+	err := tx.Create(&AuditEvent{At: now, UserID: &by, MemberID: u.MemberID, Action: AuditAPITokenRevoked,
+		Subject: "user " + u.Username, Detail: fmt.Sprintf("all %d usable token(s): %s", res.RowsAffected, reason)}).Error
+	return res.RowsAffected, err
 }
 
 // AuthenticateAPIToken returns the token and its account for a bearer

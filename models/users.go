@@ -20,12 +20,6 @@ import (
 // One error for all three, so a login page reveals nothing.
 var ErrBadCredentials = errors.New("invalid username or password")
 
-// Password rules.
-const (
-	MinPasswordLen = 12
-	MaxPasswordLen = 72 // bcrypt reads at most 72 bytes
-)
-
 // AccountInput is what a person gives to create their account.
 type AccountInput struct {
 	Username string `form:"username" json:"username" field:"username" validate:"required,min=3,max=64,printascii,excludesall= "`
@@ -44,8 +38,10 @@ func (s *Store) CheckAccount(in *AccountInput) map[string]string {
 	}
 	if _, bad := msgs["username"]; bad {
 		msgs["username"] = "Use 3 to 64 characters without spaces."
+	} else if msg := UsernameProblem(in.Username); msg != "" {
+		msgs["username"] = msg
 	}
-	if msg := PasswordProblem(in.Password, in.Username); msg != "" {
+	if msg := PasswordProblem(in.Password, in.Username, in.Name); msg != "" {
 		msgs["password"] = msg
 	} else if in.Confirm != in.Password {
 		msgs["confirm"] = "The two passwords differ."
@@ -58,18 +54,14 @@ func (s *Store) CheckAccount(in *AccountInput) map[string]string {
 	return msgs
 }
 
-// PasswordProblem explains why a password is not acceptable, or returns "".
-func PasswordProblem(password, username string) string {
-	n := len([]rune(password))
-	switch {
-	case n < MinPasswordLen:
-		return fmt.Sprintf("Use at least %d characters; a few unrelated words make a strong password.", MinPasswordLen)
-	case len(password) > MaxPasswordLen:
-		return fmt.Sprintf("Use at most %d bytes.", MaxPasswordLen)
-	case username != "" && strings.Contains(strings.ToLower(password), strings.ToLower(username)):
-		return "The password must not contain the username."
-	case isCommonPassword(password):
-		return "This password is too common; choose another."
+// UsernameProblem explains why a username is refused beyond the form's
+// length and character rules, or returns "". A username starting with =,
+// +, - or @ would be read as a formula by a spreadsheet opening the audit
+// log; exports protect such cells, and refusing the name keeps it out of
+// every other place it may be pasted.
+func UsernameProblem(username string) string {
+	if username != "" && strings.ContainsRune("=+-@", rune(username[0])) {
+		return "A username cannot start with =, +, - or @."
 	}
 	return ""
 }
@@ -106,7 +98,18 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
 }
 
 func (s *Store) createUser(tx *gorm.DB, nu NewUser) (*User, error) {
-	if msg := PasswordProblem(nu.Password, nu.Username); msg != "" {
+	if msg := UsernameProblem(strings.TrimSpace(nu.Username)); msg != "" {
+		return nil, &ValidationError{Fields: map[string]string{"username": msg}}
+	}
+	related := []string{nu.Name}
+	if nu.MemberID != nil {
+		var m Member
+		if err := tx.Limit(1).Find(&m, *nu.MemberID).Error; err != nil {
+			return nil, fmt.Errorf("load member %d: %w", *nu.MemberID, err)
+		}
+		related = append(related, m.Code, m.Name)
+	}
+	if msg := PasswordProblem(nu.Password, nu.Username, related...); msg != "" {
 		return nil, &ValidationError{Fields: map[string]string{"password": msg}}
 	}
 	switch nu.Role {
@@ -483,8 +486,8 @@ func (s *Store) RevokeUser(ctx context.Context, id uint, by uint) error {
 }
 
 // SetRole changes the role (and, for a delegate, the member) of an active
-// account. The account's sessions end, so its holder signs in again with
-// exactly the new rights.
+// account. The account's sessions end and its API tokens are revoked, so
+// its holder signs in again with exactly the new rights.
 func (s *Store) SetRole(ctx context.Context, id uint, role string, memberID *uint, by uint) error {
 	switch role {
 	case RoleDelegate:
@@ -521,6 +524,10 @@ func (s *Store) SetRole(ctx context.Context, id uint, role string, memberID *uin
 		ended := tx.Where("user_id = ?", u.ID).Delete(&Session{})
 		if ended.Error != nil {
 			return ended.Error
+		}
+		// New rights, new tokens: none made under the old role survives.
+		if _, err := revokeAllAPITokens(tx, u, by, now, "role changed"); err != nil {
+			return err
 		}
 		evMember := memberID
 		if evMember == nil {
@@ -571,8 +578,8 @@ type PasswordChangeError struct {
 func (e *PasswordChangeError) Unwrap() error { return &e.ValidationError }
 
 // ChangePassword sets a new password after checking the current one, and
-// ends every other session of the account in the same transaction (the one
-// the change is made from, keepSession, stays).
+// in the same transaction ends every other session of the account (the one
+// the change is made from, keepSession, stays) and revokes its API tokens.
 func (s *Store) ChangePassword(ctx context.Context, userID uint, in PasswordChange, keepSession uint) error {
 	u, err := s.UserByID(ctx, userID)
 	if err != nil {
@@ -588,7 +595,11 @@ func (s *Store) ChangePassword(ctx context.Context, userID uint, in PasswordChan
 	} else if wrong {
 		msgs["current"] = "The current password is not correct."
 	}
-	if msg := PasswordProblem(in.Password, u.Username); msg != "" {
+	related := []string{u.Name}
+	if u.Member != nil {
+		related = append(related, u.Member.Code, u.Member.Name)
+	}
+	if msg := PasswordProblem(in.Password, u.Username, related...); msg != "" {
 		msgs["password"] = msg
 	} else if in.Password == in.Current {
 		msgs["password"] = "Choose a password different from the current one."
@@ -615,8 +626,13 @@ func (s *Store) ChangePassword(ctx context.Context, userID uint, in PasswordChan
 		if ended.Error != nil {
 			return ended.Error
 		}
-		return tx.Create(&AuditEvent{At: s.Now(), UserID: &u.ID, MemberID: u.MemberID, Action: AuditPasswordChanged,
-			Subject: "user " + u.Username, Detail: fmt.Sprintf("%d other session(s) ended", ended.RowsAffected)}).Error
+		now := s.Now()
+		revoked, err := revokeAllAPITokens(tx, u, u.ID, now, "password changed")
+		if err != nil {
+			return err
+		}
+		return tx.Create(&AuditEvent{At: now, UserID: &u.ID, MemberID: u.MemberID, Action: AuditPasswordChanged,
+			Subject: "user " + u.Username, Detail: fmt.Sprintf("%d other session(s) ended; %d API token(s) revoked", ended.RowsAffected, revoked)}).Error
 	})
 	if err != nil {
 		return fmt.Errorf("change password of user %d: %w", userID, err)
@@ -637,8 +653,9 @@ func (s *Store) UserSessions(ctx context.Context, userID uint, policy SessionPol
 	return out, nil
 }
 
-// EndSessions ends sessions of an account: all of them when only is 0,
-// else the one session with that ID (which must belong to the account).
+// EndSessions ends sessions of an account: all of them when only is 0
+// (and then its API tokens are revoked too), else the one session with
+// that ID (which must belong to the account).
 // It returns how many ended and records the event.
 func (s *Store) EndSessions(ctx context.Context, userID uint, only uint) (int64, error) {
 	var n int64
@@ -664,11 +681,38 @@ func (s *Store) EndSessions(ctx context.Context, userID uint, only uint) (int64,
 		if only != 0 && n == 0 {
 			return ErrNotFound
 		}
-		return tx.Create(&AuditEvent{At: s.Now(), UserID: &u.ID, MemberID: u.MemberID, Action: AuditSessionsEnded,
-			Subject: "user " + u.Username, Detail: fmt.Sprintf("%s: %d ended", what, n)}).Error
+		now := s.Now()
+		detail := fmt.Sprintf("%s: %d ended", what, n)
+		if only == 0 {
+			// Signing out everywhere is what a person does after a
+			// suspected theft: tokens made meanwhile stop too.
+			revoked, err := revokeAllAPITokens(tx, &u, u.ID, now, "signed out everywhere")
+			if err != nil {
+				return err
+			}
+			detail += fmt.Sprintf("; %d API token(s) revoked", revoked)
+		}
+		return tx.Create(&AuditEvent{At: now, UserID: &u.ID, MemberID: u.MemberID, Action: AuditSessionsEnded,
+			Subject: "user " + u.Username, Detail: detail}).Error
 	})
 	if err != nil {
 		return 0, fmt.Errorf("end sessions of user %d: %w", userID, err)
 	}
 	return n, nil
+}
+
+// VerifyPassword checks the password of an active account; it returns
+// ErrBadCredentials when it is wrong (or the account is not active).
+func (s *Store) VerifyPassword(ctx context.Context, userID uint, password string) error {
+	u, err := s.UserByID(ctx, userID)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return ErrBadCredentials
+		}
+		return err
+	}
+	if !u.Active() || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		return ErrBadCredentials
+	}
+	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -78,6 +79,7 @@ type config struct {
 	secureCookies bool
 	idle          time.Duration
 	absolute      time.Duration
+	baseURL       string
 	logJSON       bool
 	// Transport: serve HTTPS directly, and which proxies to believe.
 	tlsCert        string
@@ -144,9 +146,10 @@ func parseServeFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.logJSON, "log-json", false, "write logs as JSON (CONCORD_LOG_JSON)")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; needs -tls-key (CONCORD_TLS_CERT)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key of -tls-cert (CONCORD_TLS_KEY)")
+	fs.StringVar(&c.baseURL, "base-url", "", "the address people reach Concord at, such as https://concord.example.org; links are built on it (CONCORD_BASE_URL). Required unless listening on loopback without proxies")
 	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed; default none (CONCORD_TRUSTED_PROXIES)")
 	if err := setFromEnv(fs, "addr", "db", "members", "demo", "secure-cookies", "session-idle", "session-max",
-		"log-json", "tls-cert", "tls-key", "trusted-proxies"); err != nil {
+		"log-json", "tls-cert", "tls-key", "trusted-proxies", "base-url"); err != nil {
 		return c, err
 	}
 	if err := fs.Parse(args); err != nil {
@@ -158,14 +161,54 @@ func parseServeFlags(args []string, stderr io.Writer) (config, error) {
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return c, errors.New("-tls-cert and -tls-key go together: give both or neither")
 	}
-	if c.idle <= 0 || c.absolute <= 0 {
-		return c, errors.New("-session-idle and -session-max must be longer than zero, such as 30m and 12h")
+	if c.idle < minSessionIdle || c.absolute < c.idle {
+		return c, fmt.Errorf("-session-idle must be at least %v (shorter signs out people while they work) and -session-max at least as long, such as 30m and 12h", minSessionIdle)
 	}
 	var err error
 	if c.trustedProxies, err = handlers.ParseTrustedProxies(*proxies); err != nil {
 		return c, fmt.Errorf("-trusted-proxies: %w", err)
 	}
+	if c.baseURL, err = parseBaseURL(c.baseURL); err != nil {
+		return c, fmt.Errorf("-base-url: %w", err)
+	}
+	if c.baseURL == "" && (!loopbackAddr(c.addr) || len(c.trustedProxies) > 0) {
+		return c, errors.New("-base-url is required when listening on a non-loopback address or behind trusted proxies: " +
+			"set it to the address people reach Concord at (such as https://concord.example.org), so that no link is built from a request's Host header")
+	}
 	return c, nil
+}
+
+// minSessionIdle is the shortest idle time allowed: shorter would sign
+// people out while they read or type.
+const minSessionIdle = 5 * time.Minute
+
+// parseBaseURL checks a base URL: http or https, a host, no query or
+// fragment; it returns it without a trailing slash ("" stays "").
+func parseBaseURL(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("%q is not an address such as https://concord.example.org", raw)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// loopbackAddr reports whether a listen address only accepts connections
+// from this machine (127.0.0.0/8, ::1 or localhost).
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // openMigrated opens the database and brings its schema up to date: the
@@ -261,14 +304,27 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 		}
 	}
 
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	base := cfg.baseURL
+	if base == "" { // loopback only: the listen address is the one way in
+		base = "http://" + ln.Addr().String()
+		if cfg.tlsCert != "" {
+			base = "https://" + ln.Addr().String()
+		}
+	}
 	h, err := handlers.New(store, log, handlers.Config{
 		Sessions:       models.SessionPolicy{Idle: cfg.idle, Absolute: cfg.absolute},
 		SecureCookies:  cfg.secureCookies,
 		MaxBodyBytes:   handlers.DefaultConfig().MaxBodyBytes,
 		InvitationTTL:  handlers.DefaultConfig().InvitationTTL,
 		TrustedProxies: cfg.trustedProxies,
+		BaseURL:        base,
 	})
 	if err != nil {
+		ln.Close()
 		return err
 	}
 	gin.SetMode(gin.ReleaseMode)
@@ -283,18 +339,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 		ErrorLog:          slog.NewLogLogger(logHandler, slog.LevelWarn),
 		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
 	}
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
-	}
-	base := "http://" + ln.Addr().String()
-	if cfg.tlsCert != "" {
-		base = "https://" + ln.Addr().String()
-	}
 	if err := printSetupLink(ctx, store, base, stdout); err != nil {
+		ln.Close()
 		return err
 	}
-	fmt.Fprintf(stdout, "Concord is serving on %s (database %s)\n", base, cfg.db)
+	fmt.Fprintf(stdout, "Concord is serving on %s (database %s); links use %s\n", ln.Addr(), cfg.db, base)
 
 	errc := make(chan error, 1)
 	go func() {
