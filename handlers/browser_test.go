@@ -125,7 +125,7 @@ func TestBrowserSavePositions(t *testing.T) {
 		return v
 	}
 	const form = `form.positions`
-	const submit = `form.positions button[type=submit]`
+	const submit = `form.positions .actions button[type=submit]`
 
 	// Sign in through the form.
 	do("open the login page", chromedp.Navigate(srv.URL+"/login"), chromedp.WaitVisible(chromedp.ID("username")))
