@@ -335,7 +335,7 @@ func TestBrowserScaleLayout(t *testing.T) {
 				}
 			}
 			if shots != "" {
-				png, err := chromedp.Run(bctx, chromedp.FullScreenshot(90))
+				png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
 				if err == nil {
 					err = os.WriteFile(filepath.Join(shots, fmt.Sprintf("scale-%d.png", tc.width)), png, 0o644)
 				}
@@ -427,5 +427,46 @@ func TestBrowserDraftSurvivesSignOut(t *testing.T) {
 	}
 	if hidden, _ := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.querySelector('[data-draft-notice]').hidden`)); !hidden {
 		t.Error("the restored notice is shown after saving")
+	}
+
+	// The consultation closes while the delegate is still editing: the
+	// save comes back read-only, with the answers as text and a working
+	// copy button.
+	app.setStatus(cons.ID, models.StatusClosed)
+	err = chromedp.Do(bctx,
+		chromedp.Click(chromedp.CSS(`input[name="preferred.posture"][value="5"]`)),
+		chromedp.Click(chromedp.CSS(`form.positions .actions button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("unsaved-text")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, err := chromedp.Run(bctx, chromedp.Evaluate[string](`[
+		document.querySelector('button[data-copy]').hidden,
+		document.querySelector('input[name="preferred.posture"][value="5"]').checked,
+		document.querySelector('input[name="preferred.posture"][value="5"]').matches(':disabled'),
+		document.getElementById('unsaved-text').value.includes('Preferred: 5 — Point 5 of posture')].join('|')`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "false|true|true|true"; state != want {
+		t.Errorf("copy hidden|typed point kept|disabled|in the text = %s, want %s", state, want)
+	}
+	if shots := os.Getenv("CONCORD_SCREENSHOTS"); shots != "" {
+		for _, w := range []int64{1366, 390} {
+			err := chromedp.Do(bctx, chromedp.EmulateViewport(w, 900), chromedp.Sleep(200*time.Millisecond))
+			var png []byte
+			if err == nil {
+				png, err = chromedp.Run(bctx, chromedp.FullScreenshot(100))
+			}
+			if err == nil {
+				err = os.WriteFile(filepath.Join(shots, fmt.Sprintf("positions-409-%d.png", w)), png, 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := app.revisionCount(cons.ID, "EST"); n != 2 {
+		t.Errorf("%d revisions after the refused save, want 2", n)
 	}
 }
