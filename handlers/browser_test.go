@@ -3,10 +3,12 @@ package handlers_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -125,7 +127,7 @@ func TestBrowserSavePositions(t *testing.T) {
 		return v
 	}
 	const form = `form.positions`
-	const submit = `form.positions button[type=submit]`
+	const submit = `form.positions .actions button[type=submit]`
 
 	// Sign in through the form.
 	do("open the login page", chromedp.Navigate(srv.URL+"/login"), chromedp.WaitVisible(chromedp.ID("username")))
@@ -210,5 +212,261 @@ func TestBrowserSavePositions(t *testing.T) {
 	shot("05-positions-422")
 	if n := app.revisionCount(cons.ID, "EST"); n != 2 {
 		t.Errorf("%d revisions stored, want 2", n)
+	}
+}
+
+// newBrowser starts headless Chromium for one test, bounded in time, with
+// a window of the given size; it skips the test when no browser is found.
+func newBrowser(t *testing.T, width, height int) context.Context {
+	t.Helper()
+	browser, err := findChromium()
+	if err != nil {
+		t.Skipf("browser test skipped: %v (install Debian's chromium or set CHROMIUM)", err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	t.Cleanup(cancel)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(browser), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true), chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(width, height))
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelBrowser)
+	return bctx
+}
+
+// browserSignIn signs u in through the login form at the current page.
+func browserSignIn(t *testing.T, bctx context.Context, u *testUser, waitFor string) {
+	t.Helper()
+	err := chromedp.Do(bctx,
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), u.Username),
+		chromedp.SendKeys(chromedp.ID("password"), u.Password),
+		chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(waitFor)))
+	if err != nil {
+		t.Fatalf("sign in %s: %v", u.Username, err)
+	}
+}
+
+// pointBox is where a scale point's label text and its card are drawn.
+type pointBox struct {
+	Top, Left, Right, Bottom                 float64
+	CardTop, CardLeft, CardRight, CardBottom float64
+	Num                                      string
+}
+
+// TestBrowserScaleLayout checks by element positions that an 11-point
+// scale reads left to right on one row at 1366 px, stays in reading order
+// on a 390 px phone, and that no label is drawn outside its card.
+func TestBrowserScaleLayout(t *testing.T) {
+	app := newTestApp(t)
+	sq := scaleQ("posture", 11)
+	sq.Labels[5] = "Considerably strengthened forward-deployed deterrence and defence posture"
+	sq.StatusQuo = 6
+	app.consultation("review", models.StatusOpen, sq)
+	d := app.delegate("kadri", "EST")
+	srv := httptest.NewServer(app.router)
+	defer srv.Close()
+	bctx := newBrowser(t, 1366, 900)
+	shots := os.Getenv("CONCORD_SCREENSHOTS")
+
+	if err := chromedp.Do(bctx, chromedp.Navigate(srv.URL+"/login")); err != nil {
+		t.Fatal(err)
+	}
+	browserSignIn(t, bctx, d, ".cards")
+
+	const measure = `Array.from(document.querySelectorAll('#q-posture .scale-points .point')).map(card => {
+		const c = card.getBoundingClientRect();
+		const parts = Array.from(card.querySelectorAll('.num, .lbl, .sq')).map(e => e.getBoundingClientRect());
+		return {Top: Math.min(...parts.map(r => r.top)), Left: Math.min(...parts.map(r => r.left)),
+			Right: Math.max(...parts.map(r => r.right)), Bottom: Math.max(...parts.map(r => r.bottom)),
+			CardTop: c.top, CardLeft: c.left, CardRight: c.right, CardBottom: c.bottom,
+			Num: card.querySelector('.num').textContent};
+	})`
+	tests := []struct {
+		name          string
+		width, height int64
+		oneRow        bool
+	}{
+		{"laptop 1366 px", 1366, 900, true},
+		{"phone 390 px", 390, 844, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := chromedp.Do(bctx, chromedp.EmulateViewport(tc.width, tc.height),
+				chromedp.Navigate(srv.URL+"/consultations/review/positions/EST"),
+				chromedp.WaitVisible(chromedp.CSS(`#q-posture .scale-points`)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			boxes, err := chromedp.Run(bctx, chromedp.Evaluate[[]pointBox](measure))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(boxes) != 11 {
+				t.Fatalf("%d points drawn, want 11", len(boxes))
+			}
+			const eps = 0.5
+			for i, b := range boxes {
+				if b.Num != strconv.Itoa(i+1) {
+					t.Errorf("point %d in the page reads %q", i+1, b.Num)
+				}
+				if b.Left < b.CardLeft-eps || b.Right > b.CardRight+eps || b.Top < b.CardTop-eps || b.Bottom > b.CardBottom+eps {
+					t.Errorf("point %d: label %v spills out of its card", i+1, b)
+				}
+				if i == 0 {
+					continue
+				}
+				prev := boxes[i-1]
+				sameRow := abs(b.CardTop-prev.CardTop) < eps
+				switch {
+				case tc.oneRow && !sameRow:
+					t.Errorf("point %d is on another row (top %.1f) than point %d (top %.1f)", i+1, b.CardTop, i, prev.CardTop)
+				case tc.oneRow && b.CardLeft <= prev.CardLeft:
+					t.Errorf("point %d (left %.1f) is not right of point %d (left %.1f)", i+1, b.CardLeft, i, prev.CardLeft)
+				case !tc.oneRow && sameRow && b.CardLeft <= prev.CardLeft:
+					t.Errorf("point %d is left of point %d on the same row", i+1, i)
+				case !tc.oneRow && !sameRow && b.CardTop < prev.CardBottom-eps:
+					t.Errorf("point %d (top %.1f) is not below point %d (bottom %.1f)", i+1, b.CardTop, i, prev.CardBottom)
+				}
+			}
+			if shots != "" {
+				png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+				if err == nil {
+					err = os.WriteFile(filepath.Join(shots, fmt.Sprintf("scale-%d.png", tc.width)), png, 0o644)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func abs(f float64) float64 {
+	if f < 0 {
+		return -f
+	}
+	return f
+}
+
+// TestBrowserDraftSurvivesSignOut: answers typed but not saved stay in the
+// browser tab; after the session ends and the delegate signs in again, the
+// form brings them back with a notice, and a save clears them.
+func TestBrowserDraftSurvivesSignOut(t *testing.T) {
+	app := newTestApp(t)
+	cons := app.consultation("review", models.StatusOpen, scaleQ("posture", 5), choiceQ("treaty", "Keep", "Suspend", "Void"))
+	d := app.delegate("kadri", "EST")
+	srv := httptest.NewServer(app.router)
+	defer srv.Close()
+	bctx := newBrowser(t, 1280, 900)
+	form := srv.URL + "/consultations/review/positions/EST"
+
+	if err := chromedp.Do(bctx, chromedp.Navigate(form)); err != nil {
+		t.Fatal(err)
+	}
+	browserSignIn(t, bctx, d, "form.positions")
+	err := chromedp.Do(bctx,
+		chromedp.Click(chromedp.CSS(`input[name="preferred.posture"][value="2"]`)),
+		chromedp.SendKeys(chromedp.ID("rat-posture"), "Drafted over a long afternoon."),
+		chromedp.Click(chromedp.CSS(`input[name="accept.treaty"][value="3"]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The session ends on the server (idle timeout); the tab keeps going.
+	if _, err := app.store.EndSessions(context.Background(), d.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(bctx, chromedp.Navigate(form)); err != nil {
+		t.Fatal(err)
+	}
+	browserSignIn(t, bctx, d, "form.positions")
+	if err := chromedp.Do(bctx, chromedp.WaitVisible(chromedp.CSS(`[data-draft-notice]`))); err != nil {
+		t.Fatalf("no notice of restored answers: %v", err)
+	}
+	notice, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`[data-draft-notice]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(notice, "Restored your unsaved answers from this browser") {
+		t.Errorf("notice reads %q", notice)
+	}
+	restored, err := chromedp.Run(bctx, chromedp.Evaluate[string](`[
+		document.querySelector('input[name="preferred.posture"]:checked')?.value,
+		document.getElementById('rat-posture').value,
+		document.querySelector('input[name="accept.treaty"]:checked')?.value].join('|')`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "2|Drafted over a long afternoon.|3"; restored != want {
+		t.Errorf("restored %q, want %q", restored, want)
+	}
+	// Choose a preferred option and save: the answers are stored and the
+	// browser's copy is forgotten.
+	err = chromedp.Do(bctx,
+		chromedp.Click(chromedp.CSS(`input[name="option.treaty"][value="1"]`)),
+		chromedp.Click(chromedp.CSS(`form.positions .actions button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	revs := app.revisions(cons.ID, "EST")
+	if len(revs) != 2 || revs[0].Rationale != "Drafted over a long afternoon." || revs[1].AcceptOptions != "1 3" {
+		t.Errorf("revisions %+v", revs)
+	}
+	left, err := chromedp.Run(bctx, chromedp.Evaluate[int](`Object.keys(sessionStorage).filter(k => k.startsWith('concord.draft.')).length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Errorf("%d drafts left in the browser after saving", left)
+	}
+	if hidden, _ := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.querySelector('[data-draft-notice]').hidden`)); !hidden {
+		t.Error("the restored notice is shown after saving")
+	}
+
+	// The consultation closes while the delegate is still editing: the
+	// save comes back read-only, with the answers as text and a working
+	// copy button.
+	app.setStatus(cons.ID, models.StatusClosed)
+	err = chromedp.Do(bctx,
+		chromedp.Click(chromedp.CSS(`input[name="preferred.posture"][value="5"]`)),
+		chromedp.Click(chromedp.CSS(`form.positions .actions button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("unsaved-text")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, err := chromedp.Run(bctx, chromedp.Evaluate[string](`[
+		document.querySelector('button[data-copy]').hidden,
+		document.querySelector('input[name="preferred.posture"][value="5"]').checked,
+		document.querySelector('input[name="preferred.posture"][value="5"]').matches(':disabled'),
+		document.getElementById('unsaved-text').value.includes('Preferred: 5 — Point 5 of posture')].join('|')`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "false|true|true|true"; state != want {
+		t.Errorf("copy hidden|typed point kept|disabled|in the text = %s, want %s", state, want)
+	}
+	if shots := os.Getenv("CONCORD_SCREENSHOTS"); shots != "" {
+		for _, w := range []int64{1366, 390} {
+			err := chromedp.Do(bctx, chromedp.EmulateViewport(w, 900), chromedp.Sleep(200*time.Millisecond))
+			var png []byte
+			if err == nil {
+				png, err = chromedp.Run(bctx, chromedp.FullScreenshot(100))
+			}
+			if err == nil {
+				err = os.WriteFile(filepath.Join(shots, fmt.Sprintf("positions-409-%d.png", w)), png, 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := app.revisionCount(cons.ID, "EST"); n != 2 {
+		t.Errorf("%d revisions after the refused save, want 2", n)
 	}
 }

@@ -23,6 +23,8 @@ const (
 	userKey       = "concord.user"
 	sessionKey    = "concord.session"
 	navKey        = "concord.nav"
+	// formExpiredKey marks a post whose form token was not the session's.
+	formExpiredKey = "concord.form_expired"
 )
 
 // contentSecurityPolicy allows nothing but this origin: no inline script,
@@ -129,11 +131,33 @@ func (h *Handler) csrf(c *gin.Context) {
 		}
 		got := c.Request.PostFormValue("csrf_token")
 		if subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) != 1 {
+			// The position form is long and slow to fill: rather than
+			// lose it, its handler re-renders what was posted, with a
+			// fresh token, and saves nothing. The request has passed the
+			// cross-origin check above and carries the signed-in
+			// session; the handler still checks that the user may act
+			// for the member.
+			if c.Request.Method == http.MethodPost && c.FullPath() == positionFormRoute {
+				c.Set(formExpiredKey, true)
+				c.Next()
+				return
+			}
 			h.errorPage(c, http.StatusForbidden, "This form has expired. Go back, reload the page and submit it again.")
 			return
 		}
 	}
 	c.Next()
+}
+
+// positionFormRoute is the route of the position form, the one form whose
+// posted values come back when its token has expired.
+const positionFormRoute = "/consultations/:key/positions/:member"
+
+// formTokenExpired reports whether csrf let the request through only to
+// show its values again: its form token was not the session's. Such a
+// request must never write.
+func formTokenExpired(c *gin.Context) bool {
+	return c.GetBool(formExpiredKey)
 }
 
 // require lets through only users with one of the roles; anonymous users

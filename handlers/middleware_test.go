@@ -22,10 +22,12 @@ func TestCSRFProtection(t *testing.T) {
 			header: http.Header{"Sec-Fetch-Site": {"same-origin"}}, wantCode: http.StatusSeeOther, wantSaved: true},
 		{name: "form token, no fetch metadata (older browser)", token: "valid",
 			wantCode: http.StatusSeeOther, wantSaved: true},
+		// The position form comes back with what was posted (see
+		// TestPositionFormExpiredToken); other forms answer with a page.
 		{name: "no form token", token: "", wantCode: http.StatusForbidden,
-			wantText: "This form has expired."},
+			wantText: "Your form had expired; nothing was saved."},
 		{name: "wrong form token", token: "forged-token", wantCode: http.StatusForbidden,
-			wantText: "This form has expired."},
+			wantText: "Your form had expired; nothing was saved."},
 		{name: "cross-site fetch even with the token", token: "valid",
 			header: http.Header{"Sec-Fetch-Site": {"cross-site"}}, wantCode: http.StatusForbidden,
 			wantText: "This request came from another site and was refused."},

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,6 +18,20 @@ import (
 // typed so that a rejected form re-renders exactly what the user entered.
 type positionValues struct {
 	Preferred, Min, Max, Importance, Option, Answer, Rationale string
+	// Accept are the option numbers ticked under "Other options we could
+	// accept" (choice questions).
+	Accept []string
+}
+
+// Accepts reports whether option p is ticked as acceptable.
+func (v positionValues) Accepts(p int) bool {
+	return slices.Contains(v.Accept, strconv.Itoa(p))
+}
+
+// empty reports whether nothing was typed for the question.
+func (v positionValues) empty() bool {
+	return v.Preferred == "" && v.Min == "" && v.Max == "" && v.Importance == "" && v.Option == "" &&
+		v.Answer == "" && v.Rationale == "" && len(v.Accept) == 0
 }
 
 // questionRow is one question of the position form.
@@ -110,13 +125,31 @@ func (h *Handler) positionsForm(c *gin.Context) {
 	if !ok {
 		return
 	}
-	h.renderPositions(c, http.StatusOK, cons, m, nil, nil)
+	h.renderPositions(c, http.StatusOK, cons, m, formState{})
 }
 
-// renderPositions shows the form; typed and errs, when given, replace the
-// stored values and carry the messages of a rejected save.
-func (h *Handler) renderPositions(c *gin.Context, status int, cons *models.Consultation, m *models.Member,
-	typed map[string]positionValues, errs map[string]map[string]string) {
+// Why a posted form comes back instead of being saved. The page tells the
+// browser's script what to do with the answers it keeps (see static/app.js).
+const (
+	outcomeInvalid   = "invalid"   // 422: some answers need attention
+	outcomeExpired   = "expired"   // 403: the form token was not the session's
+	outcomeClosed    = "closed"    // 409: the consultation stopped accepting positions
+	outcomeWithdrawn = "withdrawn" // 200: one answer withdrawn, the rest kept as typed
+)
+
+// formState is what a posted form brings back to the page: the values as
+// typed, the messages of a rejected save and why it came back.
+type formState struct {
+	typed   map[string]positionValues
+	errs    map[string]map[string]string
+	outcome string // one of the outcome constants; "" for a plain GET
+	message string // the page's message above the form
+	notice  string // a neutral message (withdrawal done)
+}
+
+// renderPositions shows the form; the state of a posted form, when given,
+// replaces the stored values and carries its messages.
+func (h *Handler) renderPositions(c *gin.Context, status int, cons *models.Consultation, m *models.Member, st formState) {
 	ctx := c.Request.Context()
 	qn, err := h.store.Questionnaire(ctx, cons.ID)
 	if err != nil {
@@ -146,6 +179,8 @@ func (h *Handler) renderPositions(c *gin.Context, status int, cons *models.Consu
 		sr := sectionRows{Title: g.Section.Title}
 		for _, q := range g.Questions {
 			row := questionRow{Q: q, Points: q.Points(), Choices: q.Choices()}
+			// A withdrawn answer is not a current position: the store
+			// leaves it out, so the question shows as not answered.
 			if cur, ok := current[q.ID]; ok {
 				row.Current = &cur
 				row.Values = valuesOf(&cur.Revision)
@@ -154,10 +189,10 @@ func (h *Handler) renderPositions(c *gin.Context, status int, cons *models.Consu
 			if qr, ok := shared.Question(q.Key); ok {
 				row.Shared = shareDistribution(qr, row.Current)
 			}
-			if v, ok := typed[q.Key]; ok {
+			if v, ok := st.typed[q.Key]; ok {
 				row.Values = v
 			}
-			if row.Errors = errs[q.Key]; row.Errors != nil {
+			if row.Errors = st.errs[q.Key]; row.Errors != nil {
 				needAttention = append(needAttention, q)
 			}
 			sr.Rows = append(sr.Rows, row)
@@ -165,23 +200,89 @@ func (h *Handler) renderPositions(c *gin.Context, status int, cons *models.Consu
 		sections = append(sections, sr)
 	}
 	now := h.store.Now()
-	title := m.Name + " — " + cons.Title
 	var formErr map[string]string
-	if len(errs) > 0 {
-		formErr = map[string]string{"": plural(len(errs), "question needs", "questions need") +
+	switch {
+	case st.message != "":
+		formErr = map[string]string{"": st.message}
+	case len(st.errs) > 0:
+		formErr = map[string]string{"": plural(len(st.errs), "question needs", "questions need") +
 			" attention. Nothing was saved; your entries are kept below."}
 	}
-	h.pageErrors(c, status, "positions", title, gin.H{
+	// A refused save of a form that can no longer be saved shows what was
+	// typed as plain text, ready to copy elsewhere.
+	open := cons.AcceptsPositions(now)
+	var unsaved string
+	if st.typed != nil && !open {
+		unsaved = unsavedText(qn.Questions, st.typed)
+	}
+	u := currentUser(c)
+	h.pageErrors(c, status, "positions", m.Name+" — "+cons.Title, gin.H{
 		"Consultation": cons, "Member": m, "Sections": sections, "Answered": answered, "Total": len(qn.Questions),
-		"Open": cons.AcceptsPositions(now), "DeadlinePassed": cons.DeadlinePassed(now), "Importances": models.Importances,
-		"NeedAttention": needAttention,
+		"Open": open, "DeadlinePassed": cons.DeadlinePassed(now), "Importances": models.Importances,
+		"NeedAttention": needAttention, "Outcome": st.outcome, "Notice": st.notice, "Unsaved": unsaved,
+		"OnBehalf": onBehalf(u, m), "DraftKey": "concord.draft." + cons.Key + "." + m.Code,
 	}, formErr)
+}
+
+// onBehalf reports whether u enters positions for m without being one of
+// its delegates: a facilitator. Such revisions are marked, and the form
+// says so in a banner.
+func onBehalf(u *models.User, m *models.Member) bool {
+	return u != nil && (u.MemberID == nil || *u.MemberID != m.ID)
+}
+
+// unsavedText writes the typed answers of a form that could not be saved
+// as plain text, question by question, so that nothing typed is lost.
+func unsavedText(questions []models.Question, typed map[string]positionValues) string {
+	var b strings.Builder
+	for _, q := range questions {
+		v, ok := typed[q.Key]
+		if !ok || v.empty() {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(q.Text + "\n")
+		line := func(label, value string) {
+			if value != "" {
+				b.WriteString(label + ": " + value + "\n")
+			}
+		}
+		point := func(s string, labels []string) string {
+			if n, err := strconv.Atoi(s); err == nil && n >= 1 && n <= len(labels) {
+				return s + " — " + labels[n-1]
+			}
+			return s
+		}
+		switch q.Kind {
+		case models.KindScale:
+			pts := q.Points()
+			line("Preferred", point(v.Preferred, pts))
+			line("Could accept from", point(v.Min, pts))
+			line("Up to", point(v.Max, pts))
+			line("Importance", v.Importance)
+		case models.KindChoice:
+			opts := q.Choices()
+			line("Preferred", point(v.Option, opts))
+			var also []string
+			for _, a := range v.Accept {
+				also = append(also, point(a, opts))
+			}
+			line("Could also accept", strings.Join(also, "; "))
+		default:
+			line("Answer", v.Answer)
+		}
+		line("Rationale", v.Rationale)
+	}
+	return b.String()
 }
 
 // valuesOf shows a stored position in the form. A range left at its
 // default (the preferred point alone) shows as "the preferred point", so
 // that moving the preferred point moves the range with it instead of
-// leaving an old range behind that no longer contains it.
+// leaving an old range behind that no longer contains it. For the same
+// reason the chosen option is not ticked among the other acceptable ones.
 func valuesOf(r *models.Revision) positionValues {
 	itoa := func(n int) string {
 		if n == 0 {
@@ -194,8 +295,20 @@ func valuesOf(r *models.Revision) positionValues {
 	if r.AcceptMin == r.Preferred && r.AcceptMax == r.Preferred {
 		v.Min, v.Max = "", ""
 	}
+	for _, o := range r.AcceptedOptions() {
+		if o != r.Choice {
+			v.Accept = append(v.Accept, strconv.Itoa(o))
+		}
+	}
 	return v
 }
+
+// Messages of a posted form that comes back unsaved.
+const (
+	msgExpired = "Your form had expired; nothing was saved. Check your answers and save again."
+	msgClosed  = "This consultation is not accepting positions: %s. Nothing was saved. " +
+		"Your answers are shown below as you typed them, ready to copy."
+)
 
 func (h *Handler) savePositions(c *gin.Context) {
 	cons, m, ok := h.memberScope(c)
@@ -203,13 +316,29 @@ func (h *Handler) savePositions(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	if !cons.AcceptsPositions(h.store.Now()) {
-		h.fail(c, models.ErrClosed)
-		return
-	}
 	qn, err := h.store.Questionnaire(ctx, cons.ID)
 	if err != nil {
 		h.fail(c, err)
+		return
+	}
+	typed := map[string]positionValues{}
+	for _, q := range qn.Questions {
+		typed[q.Key] = readValues(c, q.Key)
+	}
+	now := h.store.Now()
+	// A form that cannot be saved comes back with everything typed: read
+	// only once the consultation no longer accepts positions, editable
+	// with a fresh token when only the token had expired. Neither writes.
+	if !cons.AcceptsPositions(now) {
+		h.renderClosed(c, cons, m, typed)
+		return
+	}
+	if formTokenExpired(c) {
+		h.renderPositions(c, http.StatusForbidden, cons, m, formState{typed: typed, outcome: outcomeExpired, message: msgExpired})
+		return
+	}
+	if key := c.PostForm("withdraw"); key != "" {
+		h.withdrawPosition(c, cons, m, qn, typed, key)
 		return
 	}
 	current, err := h.store.MemberPositions(ctx, cons.ID, cons.Round, m.ID)
@@ -217,12 +346,10 @@ func (h *Handler) savePositions(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	typed := map[string]positionValues{}
 	errs := map[string]map[string]string{}
 	var inputs []models.PositionInput
 	for _, q := range qn.Questions {
-		v := readValues(c, q.Key)
-		typed[q.Key] = v
+		v := typed[q.Key]
 		in, bad := parseValues(q.Key, v)
 		if len(bad) > 0 {
 			errs[q.Key] = bad
@@ -232,20 +359,24 @@ func (h *Handler) savePositions(c *gin.Context) {
 			inputs = append(inputs, in)
 			continue
 		}
-		// A position is revised, never withdrawn: a text answer emptied in
-		// the form would otherwise be dropped in silence and come back on
-		// the page. (A field not sent at all leaves the answer alone.)
+		// Emptying a saved text answer in the form does not remove it: it
+		// would otherwise be dropped in silence and come back on the page.
+		// Removing an answer is the explicit withdrawal. (A field not sent
+		// at all leaves the answer alone.)
 		_, saved := current[q.ID]
 		if _, sent := c.GetPostForm("answer." + q.Key); saved && sent && q.Kind == models.KindText {
-			errs[q.Key] = map[string]string{models.FieldAnswer: "A saved answer cannot be removed, only replaced: write the new answer. Earlier answers stay in the revision history."}
+			errs[q.Key] = map[string]string{models.FieldAnswer: "A saved answer cannot be emptied: write the new answer, or withdraw it with the button below. Earlier answers stay in the revision history."}
 		}
 	}
 	if len(errs) == 0 {
 		var res models.SubmitResult
 		res, err = h.store.SubmitPositions(ctx, models.Submission{ConsultationID: cons.ID, MemberID: m.ID,
-			UserID: currentUser(c).ID, Source: models.SourceForm, Inputs: inputs})
+			UserID: currentUser(c).ID, Source: models.SourceForm, OnBehalf: onBehalf(currentUser(c), m), Inputs: inputs})
 		var serr *models.SubmissionError
 		switch {
+		case errors.Is(err, models.ErrClosed): // closed between the check above and the write
+			h.renderClosed(c, cons, m, typed)
+			return
 		case errors.As(err, &serr):
 			errs = serr.Questions
 		case err != nil:
@@ -256,7 +387,59 @@ func (h *Handler) savePositions(c *gin.Context) {
 			return
 		}
 	}
-	h.renderPositions(c, http.StatusUnprocessableEntity, cons, m, typed, errs)
+	h.renderPositions(c, http.StatusUnprocessableEntity, cons, m, formState{typed: typed, errs: errs, outcome: outcomeInvalid})
+}
+
+// renderClosed answers a save the consultation no longer accepts (409):
+// the form, read only, with what was typed and a copy of it as text.
+func (h *Handler) renderClosed(c *gin.Context, cons *models.Consultation, m *models.Member, typed map[string]positionValues) {
+	why := "it is not open"
+	switch {
+	case cons.Status == models.StatusOpen && cons.DeadlinePassed(h.store.Now()):
+		why = "its deadline has passed"
+	case cons.Status == models.StatusClosed:
+		why = "it has been closed"
+	}
+	h.renderPositions(c, http.StatusConflict, cons, m, formState{typed: typed, outcome: outcomeClosed,
+		message: fmt.Sprintf(msgClosed, why)})
+}
+
+// withdrawPosition withdraws the member's answer to one question: a
+// revision marked withdrawn is appended (the history keeps the answer) and
+// the question counts as not answered. Only the withdrawal is saved; the
+// other values of the form come back as typed, unsaved, with a message
+// saying so, since the delegate may still be editing them.
+func (h *Handler) withdrawPosition(c *gin.Context, cons *models.Consultation, m *models.Member,
+	qn *models.Questionnaire, typed map[string]positionValues, key string) {
+	var q *models.Question
+	for i := range qn.Questions {
+		if qn.Questions[i].Key == key {
+			q = &qn.Questions[i]
+		}
+	}
+	if q == nil {
+		h.errorPage(c, http.StatusBadRequest, "The form asked to withdraw an answer to a question this consultation does not have. Nothing was saved.")
+		return
+	}
+	u := currentUser(c)
+	res, err := h.store.SubmitPositions(c.Request.Context(), models.Submission{ConsultationID: cons.ID, MemberID: m.ID,
+		UserID: u.ID, Source: models.SourceForm, OnBehalf: onBehalf(u, m),
+		Inputs: []models.PositionInput{{QuestionKey: key, Withdrawn: true}}})
+	switch {
+	case errors.Is(err, models.ErrClosed):
+		h.renderClosed(c, cons, m, typed)
+		return
+	case err != nil:
+		h.fail(c, err)
+		return
+	}
+	delete(typed, key) // the question now shows as not answered
+	notice := "Withdrawn: the answer to “" + q.Text + "” no longer counts; the revision history keeps it."
+	if res.Changed == 0 {
+		notice = "“" + q.Text + "” had no answer to withdraw."
+	}
+	notice += " Other changes on this page are not saved yet: save positions to keep them."
+	h.renderPositions(c, http.StatusOK, cons, m, formState{typed: typed, outcome: outcomeWithdrawn, notice: notice})
 }
 
 func savedMessage(res models.SubmitResult) string {
@@ -275,7 +458,8 @@ func readValues(c *gin.Context, key string) positionValues {
 	return positionValues{Preferred: strings.TrimSpace(f("preferred")), Min: strings.TrimSpace(f("min")),
 		Max: strings.TrimSpace(f("max")), Importance: strings.TrimSpace(f("importance")),
 		Option: strings.TrimSpace(f("option")), Answer: strings.TrimSpace(f("answer")),
-		Rationale: strings.TrimSpace(strings.ReplaceAll(f("rationale"), "\r\n", "\n"))}
+		Rationale: strings.TrimSpace(strings.ReplaceAll(f("rationale"), "\r\n", "\n")),
+		Accept:    c.PostFormArray("accept." + key)}
 }
 
 // parseValues converts typed values to an input. An empty field means "not
@@ -300,7 +484,14 @@ func parseValues(key string, v positionValues) (models.PositionInput, map[string
 		Preferred: num(v.Preferred, models.FieldPreferred, point), AcceptMin: num(v.Min, models.FieldAcceptMin, point),
 		AcceptMax: num(v.Max, models.FieldAcceptMax, point), Option: num(v.Option, models.FieldOption, option),
 		Importance: v.Importance, Answer: v.Answer, Rationale: v.Rationale}
-	// An importance alone, as the form preselects it, is not an answer.
+	for _, a := range v.Accept {
+		if n := num(strings.TrimSpace(a), models.FieldAcceptOpts, "Tick only the options offered."); n > 0 {
+			in.AcceptOptions = append(in.AcceptOptions, n)
+		}
+	}
+	// An importance alone is not an answer: a scale question answered
+	// without one gets medium from the store, and an importance chosen
+	// without a point is left for when the point is chosen.
 	if in.Preferred == 0 && in.AcceptMin == 0 && in.AcceptMax == 0 && in.Rationale == "" {
 		in.Importance = ""
 	}
@@ -342,6 +533,9 @@ func (h *Handler) positionHistory(c *gin.Context) {
 
 // describe renders a revision's answer for reading.
 func describe(r *models.Revision, q *models.Question) string {
+	if r.Withdrawn {
+		return "Withdrawn: no answer"
+	}
 	switch q.Kind {
 	case models.KindScale:
 		pts := q.Points()
@@ -357,9 +551,24 @@ func describe(r *models.Revision, q *models.Question) string {
 		}
 		return s + "; importance " + r.Importance
 	case models.KindChoice:
-		if opts := q.Choices(); r.Choice >= 1 && r.Choice <= len(opts) {
-			return opts[r.Choice-1]
+		opts := q.Choices()
+		label := func(o int) string {
+			if o >= 1 && o <= len(opts) {
+				return opts[o-1]
+			}
+			return strconv.Itoa(o)
 		}
+		s := label(r.Choice)
+		var also []string
+		for _, o := range r.AcceptedOptions() {
+			if o != r.Choice {
+				also = append(also, label(o))
+			}
+		}
+		if len(also) > 0 {
+			s += "; could also accept " + strings.Join(also, ", ")
+		}
+		return s
 	}
 	return r.Answer
 }

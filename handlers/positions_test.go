@@ -84,8 +84,9 @@ func TestSavePositions(t *testing.T) {
 	wantStatus(t, page, http.StatusOK)
 	wantText(t, page, "answered 0 of 3", "status quo")
 	wantNoBody(t, page, "Saved: revision")
-	if got := page.selected("importance.posture"); got != "medium" {
-		t.Errorf("importance preselected %q, want medium", got)
+	// Importance has no preset: an unanswered question shows none.
+	if got := page.selected("importance.posture"); got != "" {
+		t.Errorf("importance preselected %q, want none", got)
 	}
 
 	// First save: every question answered.
@@ -231,7 +232,7 @@ func TestSavePositionsValidation(t *testing.T) {
 			field: "answer.notes", message: "The answer must be at most 4000 characters.", bad: 1,
 			keep: map[string]string{"answer.notes": longRationale}},
 		{name: "saved text answer emptied", form: withValues(fullForm(), "answer.notes", ""),
-			field: "answer.notes", message: "A saved answer cannot be removed, only replaced: write the new answer. Earlier answers stay in the revision history.", bad: 1,
+			field: "answer.notes", message: "A saved answer cannot be emptied: write the new answer, or withdraw it with the button below. Earlier answers stay in the revision history.", bad: 1,
 			keep: map[string]string{"answer.notes": "", "preferred.posture": "4"}},
 		{name: "one valid and one invalid answer", form: withValues(fullForm(), "option.treaty", "0", "preferred.posture", "1", "min.posture", "1", "max.posture", "2"),
 			field: "option.treaty", message: "Choose one of the options.", bad: 1,
@@ -638,6 +639,403 @@ func TestSharedDistribution(t *testing.T) {
 			wantText(t, page, "How the members answered · anonymised · 3 responses",
 				"2 — Point 2 of posture 2", "4 — Point 4 of posture your position 1",
 				"How the members answered · anonymised · 2 responses", "Keep your position 1", "Void 1")
+		})
+	}
+}
+
+// checkedAll lists the values of every checked input with the name.
+func checkedAll(r *response, name string) []string {
+	var out []string
+	for _, n := range find(r.html(), named("input", name)) {
+		if _, ok := attr(n, "checked"); ok {
+			v, _ := attr(n, "value")
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// formDisabled reports whether the form's fields are disabled (read-only).
+func formDisabled(t *testing.T, r *response) bool {
+	t.Helper()
+	fs := find(r.html(), func(n *htmlNode) bool { return n.Data == "fieldset" && hasClass(n, "plain") })
+	if len(fs) != 1 {
+		t.Fatalf("%d outer fieldsets, want 1", len(fs))
+	}
+	_, ok := attr(fs[0], "disabled")
+	return ok
+}
+
+// TestPositionFormClosedKeepsAnswers: a save the consultation no longer
+// accepts (closed, or past its deadline) answers 409 with the form showing
+// everything typed, read-only, and the answers as text ready to copy.
+func TestPositionFormClosedKeepsAnswers(t *testing.T) {
+	tests := []struct {
+		name  string
+		close func(app *testApp, cons *models.Consultation)
+		why   string
+	}{
+		{"closed", func(app *testApp, cons *models.Consultation) { app.setStatus(cons.ID, models.StatusClosed) },
+			"it has been closed"},
+		{"deadline passed", func(app *testApp, cons *models.Consultation) {
+			deadline := app.clock.Now().Add(time.Minute)
+			if err := app.store.UpdateConsultation(context.Background(), cons.ID, models.ConsultationInput{
+				Title: cons.Title, Deadline: deadline.Format(models.DeadlineLayout)}, app.authorID()); err != nil {
+				t.Fatal(err)
+			}
+			app.clock.advance(2 * time.Minute)
+		}, "its deadline has passed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app, cons, _, cl := reviewApp(t)
+			token := cl.csrfTokenFrom(formEST) // the page was opened while the consultation was open
+			tc.close(app, cons)
+			form := withValues(fullForm(), "csrf_token", token)
+			form["accept.treaty"] = []string{"1", "3"}
+			res := cl.post(formEST, form)
+			wantStatus(t, res, http.StatusConflict)
+			if got := res.alert(); got != "This consultation is not accepting positions: "+tc.why+
+				". Nothing was saved. Your answers are shown below as you typed them, ready to copy." {
+				t.Errorf("page message %q", got)
+			}
+			if !formDisabled(t, res) {
+				t.Error("the refused form is editable; want read-only")
+			}
+			wantNoBody(t, res, "Save positions", "Withdraw this answer")
+			checks := []struct{ what, got, want string }{
+				{"preferred", res.checked("preferred.posture"), "4"},
+				{"acceptable from", res.selected("min.posture"), "3"},
+				{"importance", res.selected("importance.posture"), "high"},
+				{"rationale", res.textarea("rationale.posture"), "Deterrence needs a visible presence."},
+				{"option", res.checked("option.treaty"), "2"},
+				{"other acceptable options", strings.Join(checkedAll(res, "accept.treaty"), " "), "1 3"},
+				{"text answer", res.textarea("answer.notes"), "Our parliament must ratify any change."},
+			}
+			for _, c := range checks {
+				if c.got != c.want {
+					t.Errorf("%s shows %q, want the typed %q", c.what, c.got, c.want)
+				}
+			}
+			copyText := find(res.html(), func(n *htmlNode) bool { id, _ := attr(n, "id"); return id == "unsaved-text" })
+			if len(copyText) != 1 {
+				t.Fatal("no text of the unsaved answers to copy")
+			}
+			if _, ok := attr(copyText[0], "readonly"); !ok {
+				t.Error("the text to copy is editable")
+			}
+			wantLines := "How far should we go on posture?\nPreferred: 4 — Point 4 of posture\nCould accept from: 3 — Point 3 of posture\n" +
+				"Up to: 5 — Point 5 of posture\nImportance: high\nRationale: Deterrence needs a visible presence.\n\n" +
+				"What should become of treaty?\nPreferred: 2 — Suspend\nCould also accept: 1 — Keep; 3 — Void\nRationale: Until compliance is verified.\n\n" +
+				"Anything else about notes?\nAnswer: Our parliament must ratify any change.\n"
+			var got string
+			for ch := copyText[0].FirstChild; ch != nil; ch = ch.NextSibling {
+				got += ch.Data
+			}
+			if got != wantLines {
+				t.Errorf("text to copy:\n%s\nwant:\n%s", got, wantLines)
+			}
+			wantText(t, res, "Copy the text", "Back to my consultations")
+			if links := find(res.html(), func(n *htmlNode) bool { h, _ := attr(n, "href"); return n.Data == "a" && h == "/dashboard" }); len(links) == 0 {
+				t.Error("no way back to the dashboard")
+			}
+			if n := app.revisionCount(cons.ID, ""); n != 0 {
+				t.Errorf("%d revisions after a refused save, want 0", n)
+			}
+		})
+	}
+}
+
+// TestPositionFormExpiredToken: a position form posted with a token that is
+// not the session's comes back with the posted values and a fresh token,
+// and nothing is saved; it never shows another member's form, and a
+// cross-site post is still refused outright.
+func TestPositionFormExpiredToken(t *testing.T) {
+	tests := []struct {
+		name     string
+		path     string
+		extra    url.Values
+		header   http.Header
+		wantCode int
+		wantText string
+		echoed   bool // the posted values come back
+	}{
+		{name: "stale token", path: formEST, wantCode: http.StatusForbidden,
+			wantText: "Your form had expired; nothing was saved. Check your answers and save again.", echoed: true},
+		{name: "stale token on a withdrawal", path: formEST, extra: url.Values{"withdraw": {"posture"}},
+			wantCode: http.StatusForbidden, wantText: "Your form had expired; nothing was saved.", echoed: true},
+		{name: "another member's form", path: "/consultations/review/positions/LVA", wantCode: http.StatusForbidden,
+			wantText: "You can only see and edit the positions of your own member."},
+		{name: "cross-site post", path: formEST, header: http.Header{"Sec-Fetch-Site": {"cross-site"}},
+			wantCode: http.StatusForbidden, wantText: "This request came from another site and was refused."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app, cons, d, cl := reviewApp(t)
+			app.submitPositions(cons.ID, "EST", d.ID, models.PositionInput{QuestionKey: "posture", Preferred: 2})
+			form := withValues(fullForm(), "csrf_token", "token-of-an-ended-session")
+			for k, v := range tc.extra {
+				form[k] = v
+			}
+			hdr := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+			for k, v := range tc.header {
+				hdr[k] = v
+			}
+			res := cl.do(http.MethodPost, tc.path, strings.NewReader(form.Encode()), hdr)
+			wantStatus(t, res, tc.wantCode)
+			wantText(t, res, tc.wantText)
+			if n := app.revisionCount(cons.ID, ""); n != 1 {
+				t.Errorf("%d revisions, want only the 1 saved before", n)
+			}
+			if !tc.echoed {
+				wantNoBody(t, res, "Deterrence needs a visible presence.", "Our parliament must ratify")
+				return
+			}
+			if formDisabled(t, res) {
+				t.Error("the form of an open consultation came back read-only")
+			}
+			if got, want := res.csrfToken(), cl.csrfToken(); got != want {
+				t.Errorf("the page carries token %q, want the session's %q", got, want)
+			}
+			if got := res.checked("preferred.posture"); got != "4" {
+				t.Errorf("preferred shows %q, want the typed 4", got)
+			}
+			if got := res.textarea("rationale.posture"); got != "Deterrence needs a visible presence." {
+				t.Errorf("rationale shows %q", got)
+			}
+			if got := res.textarea("answer.notes"); got != "Our parliament must ratify any change." {
+				t.Errorf("text answer shows %q", got)
+			}
+			wantText(t, res, "Save positions")
+			// Saved again with the fresh token, the answers are kept.
+			again := withValues(form, "csrf_token", res.csrfToken())
+			again.Del("withdraw")
+			wantRedirect(t, cl.post(formEST, again), formEST)
+			if n := app.revisionCount(cons.ID, "EST"); n != 4 {
+				t.Errorf("%d revisions after saving again, want 4", n)
+			}
+		})
+	}
+	t.Run("signed out", func(t *testing.T) {
+		app, cons, _, _ := reviewApp(t)
+		res := app.anonymous().post(formEST, withValues(fullForm(), "csrf_token", "x"))
+		wantStatus(t, res, http.StatusUnauthorized)
+		wantNoBody(t, res, "Deterrence needs a visible presence.")
+		if n := app.revisionCount(cons.ID, ""); n != 0 {
+			t.Errorf("%d revisions", n)
+		}
+	})
+}
+
+// TestWithdrawPosition: the withdraw button of a question appends a
+// revision marked withdrawn for that question only; the question counts as
+// not answered on the form and the dashboard, and the history shows it.
+func TestWithdrawPosition(t *testing.T) {
+	app, cons, _, cl := reviewApp(t)
+	wantRedirect(t, cl.submit(formEST, fullForm()), formEST)
+	page := cl.get(formEST)
+	buttons := find(page.html(), func(n *htmlNode) bool { nm, _ := attr(n, "name"); return n.Data == "button" && nm == "withdraw" })
+	if len(buttons) != 3 {
+		t.Fatalf("%d withdraw buttons, want one per answered question (3)", len(buttons))
+	}
+	if msg, _ := attr(buttons[0], "data-confirm"); msg == "" {
+		t.Error("the withdraw button asks for no confirmation")
+	}
+
+	// Withdraw posture while the treaty option is changed in the form: only
+	// the withdrawal is saved; the typed option comes back, unsaved.
+	res := cl.submit(formEST, withValues(fullForm(), "withdraw", "posture", "option.treaty", "3"))
+	wantStatus(t, res, http.StatusOK)
+	wantText(t, res, "Withdrawn: the answer to “How far should we go on posture?” no longer counts; the revision history keeps it.",
+		"Other changes on this page are not saved yet", "answered 2 of 3")
+	if got := res.checked("preferred.posture"); got != "" {
+		t.Errorf("the withdrawn question shows point %q, want none", got)
+	}
+	if got := res.checked("option.treaty"); got != "3" {
+		t.Errorf("the typed option shows %q, want 3 kept", got)
+	}
+	revs := app.revisions(cons.ID, "EST")
+	if len(revs) != 4 {
+		t.Fatalf("%d revisions, want the 3 answers and 1 withdrawal", len(revs))
+	}
+	last := revs[len(revs)-1]
+	if last.QuestionKey != "posture" || !last.Withdrawn || last.Seq != 2 || last.OnBehalf {
+		t.Errorf("last revision %+v, want posture withdrawn as revision 2, by the delegate", last.Revision)
+	}
+	for _, r := range revs {
+		if r.QuestionKey == "treaty" && r.Choice != 2 {
+			t.Errorf("the treaty answer changed to %d", r.Choice)
+		}
+	}
+	wantText(t, cl.get("/dashboard"), "Answered 2 of 3 questions.")
+	page = cl.get(formEST)
+	wantText(t, page, "answered 2 of 3")
+	if got := page.checked("preferred.posture"); got != "" {
+		t.Errorf("after a reload the withdrawn question shows point %q", got)
+	}
+	hist := cl.get(formEST + "/history")
+	wantText(t, hist, "Withdrawn: no answer", "Preferred 4 “Point 4 of posture”")
+
+	// A question without an answer has nothing to withdraw.
+	res = cl.submit(formEST, url.Values{"withdraw": {"posture"}})
+	wantStatus(t, res, http.StatusOK)
+	wantText(t, res, "“How far should we go on posture?” had no answer to withdraw.")
+	if n := app.revisionCount(cons.ID, "EST"); n != 4 {
+		t.Errorf("%d revisions after withdrawing nothing, want 4", n)
+	}
+	// Answering again makes it count.
+	wantRedirect(t, cl.submit(formEST, url.Values{"preferred.posture": {"1"}}), formEST)
+	wantText(t, cl.get("/dashboard"), "Answered 3 of 3 questions.")
+
+	res = cl.submit(formEST, url.Values{"withdraw": {"no-such-question"}})
+	wantStatus(t, res, http.StatusBadRequest)
+	if n := app.revisionCount(cons.ID, "EST"); n != 5 {
+		t.Errorf("%d revisions after an unknown withdrawal, want 5", n)
+	}
+}
+
+// TestImportanceNoPreset: no importance is shown until one is chosen or
+// saved; a scale answer saved without one is stored as medium, as the hint
+// says.
+func TestImportanceNoPreset(t *testing.T) {
+	app, cons, _, cl := reviewApp(t)
+	page := cl.get(formEST)
+	if got := page.selected("importance.posture"); got != "" {
+		t.Errorf("unanswered question shows importance %q", got)
+	}
+	wantText(t, page, "Importance is medium if you leave it empty.",
+		"Red line : your acceptable range is final — your member will accept nothing outside it and does not expect to move in later rounds.")
+	wantRedirect(t, cl.submit(formEST, url.Values{"preferred.posture": {"2"}}), formEST)
+	revs := app.revisions(cons.ID, "EST")
+	if len(revs) != 1 || revs[0].Importance != models.ImportanceMedium {
+		t.Fatalf("revisions %+v, want one with importance medium", revs)
+	}
+	if got := cl.get(formEST).selected("importance.posture"); got != "medium" {
+		t.Errorf("saved importance shows %q, want medium", got)
+	}
+	// A closed form shows no importance for an unanswered question.
+	app.setStatus(cons.ID, models.StatusClosed)
+	closed := app.consultation("second", models.StatusClosed, scaleQ("other", 5))
+	page = cl.get("/consultations/" + closed.Key + "/positions/EST")
+	wantStatus(t, page, http.StatusOK)
+	sels := find(page.html(), named("select", "importance.other"))
+	if len(sels) != 1 {
+		t.Fatal("no importance field")
+	}
+	if got := strings.TrimSpace(textContent(find(sels[0], func(n *htmlNode) bool { _, ok := attr(n, "selected"); return n.Data == "option" && ok })[0])); got != "" {
+		t.Errorf("closed form shows importance %q, want nothing", got)
+	}
+}
+
+// TestAcceptableOptions: the other options a member could accept are
+// saved beside the chosen one, shown again, kept on a refused save and
+// shown read-only once closed.
+func TestAcceptableOptions(t *testing.T) {
+	app, cons, _, cl := reviewApp(t)
+	page := cl.get(formEST)
+	if got := checkedAll(page, "accept.treaty"); len(got) != 0 {
+		t.Errorf("unanswered question ticks %v", got)
+	}
+	wantText(t, page, "Other options we could accept")
+
+	form := url.Values{"option.treaty": {"2"}, "accept.treaty": {"3", "1"}}
+	wantRedirect(t, cl.submit(formEST, form), formEST)
+	revs := app.revisions(cons.ID, "EST")
+	if len(revs) != 1 || revs[0].AcceptOptions != "1 2 3" || revs[0].Choice != 2 {
+		t.Fatalf("revisions %+v, want option 2 with 1 2 3 acceptable", revs)
+	}
+	page = cl.get(formEST)
+	if got := strings.Join(checkedAll(page, "accept.treaty"), " "); got != "1 3" {
+		t.Errorf("saved acceptable options show %q, want 1 3 (the chosen one is implied)", got)
+	}
+	wantText(t, cl.get(formEST+"/history"), "Suspend; could also accept Keep, Void")
+
+	// The preferred option alone: no box ticked.
+	wantRedirect(t, cl.submit(formEST, url.Values{"option.treaty": {"1"}}), formEST)
+	revs = app.revisions(cons.ID, "EST")
+	if last := revs[len(revs)-1]; last.AcceptOptions != "1" {
+		t.Errorf("preferred alone stored as %q, want 1", last.AcceptOptions)
+	}
+
+	tests := []struct {
+		name    string
+		form    url.Values
+		field   string
+		message string
+		keep    string
+	}{
+		{"another answer is invalid", url.Values{"option.treaty": {"2"}, "accept.treaty": {"3"}, "preferred.posture": {"9"}},
+			"preferred.posture", "Choose a point between 1 and 5.", "3"},
+		{"an option that does not exist", url.Values{"option.treaty": {"2"}, "accept.treaty": {"1", "7"}},
+			"accept.treaty", "Acceptable options are numbered 1 to 3.", "1"}, // 7 has no box to tick
+		{"not an option number", url.Values{"option.treaty": {"2"}, "accept.treaty": {"x"}},
+			"accept.treaty", "Tick only the options offered.", ""},
+		{"acceptable options without a preferred one", url.Values{"accept.treaty": {"1"}},
+			"option.treaty", "Choose one of the options.", "1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := cl.in(t).submit(formEST, tc.form)
+			wantStatus(t, res, http.StatusUnprocessableEntity)
+			wantMessageBeside(t, res, tc.message, tc.field)
+			if got := strings.Join(checkedAll(res, "accept.treaty"), " "); got != tc.keep {
+				t.Errorf("ticked %q after a refused save, want the typed %q", got, tc.keep)
+			}
+			if n := app.in(t).revisionCount(cons.ID, "EST"); n != 2 {
+				t.Errorf("%d revisions, want 2", n)
+			}
+		})
+	}
+
+	wantRedirect(t, cl.submit(formEST, url.Values{"option.treaty": {"3"}, "accept.treaty": {"2"}}), formEST)
+	app.setStatus(cons.ID, models.StatusClosed)
+	page = cl.get(formEST)
+	if !formDisabled(t, page) {
+		t.Error("closed form is editable")
+	}
+	if got := strings.Join(checkedAll(page, "accept.treaty"), " "); got != "2" {
+		t.Errorf("closed form ticks %q, want 2", got)
+	}
+}
+
+// TestOnBehalf: a facilitator entering a member's positions sees a banner
+// and the revisions record it; a delegate's own do not.
+func TestOnBehalf(t *testing.T) {
+	tests := []struct {
+		name       string
+		facilitate bool
+		banner     bool
+	}{
+		{"facilitator for Estonia", true, true},
+		{"Estonia's delegate", false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app, cons, _, cl := reviewApp(t)
+			if tc.facilitate {
+				cl = app.login(app.facilitator("fran"))
+			}
+			page := cl.get(formEST)
+			const banner = "You are entering positions on behalf of Estonia."
+			if got := strings.Contains(page.text(), banner); got != tc.banner {
+				t.Errorf("banner shown: %v, want %v", got, tc.banner)
+			}
+			wantRedirect(t, cl.submit(formEST, url.Values{"preferred.posture": {"3"}}), formEST)
+			// A withdrawal is marked the same way.
+			wantStatus(t, cl.submit(formEST, url.Values{"withdraw": {"posture"}}), http.StatusOK)
+			revs := app.revisions(cons.ID, "EST")
+			if len(revs) != 2 {
+				t.Fatalf("%d revisions, want 2", len(revs))
+			}
+			for _, r := range revs {
+				if r.OnBehalf != tc.facilitate {
+					t.Errorf("revision %d: on behalf %v, want %v", r.Seq, r.OnBehalf, tc.facilitate)
+				}
+			}
+			hist := cl.get(formEST + "/history")
+			if got := strings.Contains(hist.text(), "on behalf of Estonia"); got != tc.facilitate {
+				t.Errorf("history marks on-behalf: %v, want %v", got, tc.facilitate)
+			}
 		})
 	}
 }
