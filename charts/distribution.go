@@ -204,7 +204,7 @@ func ScaleChart(q *consensus.QuestionReport, id string, statusQuo int) template.
 	// labels, so the mark does not rest on colour.
 	if statusQuo > 0 {
 		cx := g.center(float64(statusQuo))
-		s.rect(cx-13, baseline+3, 26, 21, fmt.Sprintf(`class="status-quo" fill="none" stroke="%s" stroke-width="2" rx="4" data-point="%d"`, colGoldText, statusQuo))
+		s.rect(cx-13, baseline+4, 26, 19, fmt.Sprintf(`class="status-quo" fill="none" stroke="%s" stroke-width="2" rx="4" data-point="%d"`, colGoldText, statusQuo))
 		y := labelsBottom + 10
 		s.raw(`<path d="M%s %sl5 8h-10z" fill="%s"/>`, num(cx), num(y-6), colGoldText)
 		anchor := "middle"

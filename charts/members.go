@@ -14,6 +14,7 @@ import (
 // Distinct is a question on which a bloc stands apart from the other
 // placed members, with both means translated back to points of the scale.
 type Distinct struct {
+	Number    int // the question's stable number (Q3)
 	Key, Text string
 	K         int
 	BlocPoint float64 // the bloc's mean position, 1..K
@@ -82,7 +83,7 @@ func NewMapView(r *consensus.Report) MapView {
 			if d.Diff < 0 {
 				dir = "lower"
 			}
-			row.Distinctive = append(row.Distinctive, Distinct{Key: q.Key, Text: q.Text, K: q.Scale.K,
+			row.Distinctive = append(row.Distinctive, Distinct{Number: numberOf(r, q.Key), Key: q.Key, Text: q.Text, K: q.Scale.K,
 				BlocPoint: 1 + d.BlocMean*k, RestPoint: 1 + d.RestMean*k, Diff: d.Diff, Direction: dir})
 		}
 		v.Blocs = append(v.Blocs, row)
@@ -301,4 +302,15 @@ func peers(r *consensus.Report, code string, names map[string]string) (similar, 
 		dissimilar = append(dissimilar, rest[i])
 	}
 	return similar, dissimilar
+}
+
+// numberOf returns the stable number of the question with the given key
+// (0 when there is none).
+func numberOf(r *consensus.Report, key string) int {
+	for i := range r.Questions {
+		if r.Questions[i].Key == key {
+			return QuestionNumber(r, i)
+		}
+	}
+	return 0
 }

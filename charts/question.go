@@ -18,7 +18,8 @@ type QuestionRef struct {
 // Stat is one key figure of a question, with a plain-language hint.
 type Stat struct {
 	Label, Value, Hint string
-	Abbr               string // the figure's short name, explained by Hint on hover ("Cns")
+	Abbr               string // the figure's short name ("Cns"), explained on hover by AbbrTitle
+	AbbrTitle          string
 }
 
 // MemberMark is a member as listed under a point or an option, with what
@@ -171,9 +172,9 @@ func (v *QuestionView) scale(q *consensus.QuestionReport, names map[string]strin
 		}
 		v.Stats = append(v.Stats,
 			Stat{Label: "Median", Value: fmtPoint(st.Median), Hint: "the middle position"},
-			Stat{Label: "Consensus score", Abbr: "Cns", Value: fmt.Sprintf("%.2f", st.Cns), Hint: GlossCns},
-			Stat{Label: "Agreement", Value: fmtPct(st.AgreementPct), Hint: GlossAgreement},
-			Stat{Label: "Interquartile range", Abbr: "IQR", Value: fmt.Sprintf("%s (Q1 %s, Q3 %s)", num(st.IQR), num(st.Q1), num(st.Q3)), Hint: GlossIQR},
+			Stat{Label: "Consensus score", Abbr: "Cns", AbbrTitle: GlossCns, Value: fmt.Sprintf("%.2f", st.Cns), Hint: "1 = all on one point, 0 = split between the two ends"},
+			Stat{Label: "Agreement", Value: fmtPct(st.AgreementPct), Hint: "within one point of the median"},
+			Stat{Label: "Interquartile range", Abbr: "IQR", AbbrTitle: GlossIQR, Value: fmt.Sprintf("%s (Q1 %s, Q3 %s)", num(st.IQR), num(st.Q1), num(st.Q3)), Hint: "spread of the middle half"},
 			Stat{Label: "Mean", Value: fmt.Sprintf("%.2f", st.Mean), Hint: "the average point"},
 			Stat{Label: "Most chosen", Value: strings.Join(modes, ", "), Hint: "the mode(s)"},
 		)

@@ -288,7 +288,7 @@ func TestNewQuestionView(t *testing.T) {
 			cns = &v.Stats[i]
 		}
 	}
-	if cns == nil || cns.Label != "Consensus score" || cns.Hint != GlossCns {
+	if cns == nil || cns.Label != "Consensus score" || cns.AbbrTitle != GlossCns {
 		t.Errorf("Cns stat %+v, want \"Consensus score\" explained by GlossCns", cns)
 	}
 
@@ -470,6 +470,9 @@ func TestNewMapView(t *testing.T) {
 			k := float64(q.Scale.K - 1)
 			if math.Abs(got.BlocPoint-(1+d.BlocMean*k)) > 1e-9 || math.Abs(got.RestPoint-(1+d.RestMean*k)) > 1e-9 {
 				t.Errorf("bloc %d question %s: points %v/%v from means %v/%v", b.ID, d.QuestionKey, got.BlocPoint, got.RestPoint, d.BlocMean, d.RestMean)
+			}
+			if want := map[string]int{"council": 1, "stance": 2}[d.QuestionKey]; got.Number != want {
+				t.Errorf("bloc %d question %s numbered Q%d, want Q%d", b.ID, d.QuestionKey, got.Number, want)
 			}
 			if (d.Diff < 0) != (got.Direction == "lower") {
 				t.Errorf("direction %q for diff %v", got.Direction, d.Diff)
