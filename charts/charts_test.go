@@ -179,7 +179,7 @@ func TestScaleChartBarsAndMedian(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rep, _ := analyze(t, scaleQuestion(), codes6, tc.pos)
-			els := parseSVG(t, ScaleChart(&rep.Questions[0], "c1"))
+			els := parseSVG(t, ScaleChart(&rep.Questions[0], "c1", 0))
 			checkAccessible(t, els)
 			bars := find(els, "rect", "bar")
 			if len(bars) != 5 {
@@ -206,7 +206,7 @@ func TestScaleChartBarsAndMedian(t *testing.T) {
 				}
 				centers[i+1] = b.num(t, "x") + b.num(t, "width")/2
 			}
-			medians := find(els, "line", "median")
+			medians := find(els, "path", "median")
 			if tc.wantMedian == 0 {
 				if len(medians) != 0 {
 					t.Fatalf("median marker drawn with no answer")
@@ -218,8 +218,112 @@ func TestScaleChartBarsAndMedian(t *testing.T) {
 			}
 			lo, hi := int(math.Floor(tc.wantMedian)), int(math.Ceil(tc.wantMedian))
 			want := (centers[lo] + centers[hi]) / 2
-			if x := medians[0].num(t, "x1"); math.Abs(x-want) > 0.02 || medians[0].num(t, "x2") != x {
-				t.Errorf("median marker at x=%v, want %v (median %v)", x, want, tc.wantMedian)
+			for _, seg := range medianSegments(t, medians[0]) {
+				if math.Abs(seg.x-want) > 0.02 {
+					t.Errorf("median segment at x=%v, want %v (median %v)", seg.x, want, tc.wantMedian)
+				}
+			}
+		})
+	}
+}
+
+// segment is a vertical run of a path, from y0 down to y1.
+type segment struct{ x, y0, y1 float64 }
+
+// medianSegments reads the vertical segments of the median's path, drawn
+// as "Mx y0Vy1" runs.
+func medianSegments(t *testing.T, e *element) []segment {
+	t.Helper()
+	var out []segment
+	for _, run := range strings.Split(e.attrs["d"], "M")[1:] {
+		var x, y0, y1 float64
+		if _, err := fmt.Sscanf(strings.Replace(run, "V", " ", 1), "%g %g %g", &x, &y0, &y1); err != nil {
+			t.Fatalf("median path %q: %v", e.attrs["d"], err)
+		}
+		out = append(out, segment{x, y0, y1})
+	}
+	return out
+}
+
+// TestScaleChartMedianSparesCountLabels: the median line never runs
+// through the count written above a bar; where it would, it leaves a gap.
+func TestScaleChartMedianSparesCountLabels(t *testing.T) {
+	tests := []struct {
+		name     string
+		pos      []scalePos
+		wantGaps int // segments − 1
+	}{
+		{"median on a bar crosses its count", prefs(1, 2, 2, 3, 5), 1},
+		{"median on the tallest bar", prefs(3, 3, 3), 1},
+		{"median between two bars crosses no count", prefs(1, 2, 3, 4), 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, _ := analyze(t, scaleQuestion(), codes6, tc.pos)
+			els := parseSVG(t, ScaleChart(&rep.Questions[0], "c1", 0))
+			segs := medianSegments(t, find(els, "path", "median")[0])
+			if len(segs)-1 != tc.wantGaps {
+				t.Errorf("%d gaps in the median line, want %d", len(segs)-1, tc.wantGaps)
+			}
+			for _, c := range find(els, "text", "count") {
+				x, y := c.num(t, "x"), c.num(t, "y")
+				half := float64(len(c.text))*charWidth(13)/2 + 1
+				for _, sg := range segs {
+					// The count's box: its width, from the cap height to the baseline.
+					if sg.x >= x-half && sg.x <= x+half && sg.y0 < y && sg.y1 > y-10 {
+						t.Errorf("median segment %+v crosses the count %q at (%v, %v)", sg, c.text, x, y)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestScaleChartStatusQuo: the status quo point is framed under the axis
+// and named in words, in the chart and in its description.
+func TestScaleChartStatusQuo(t *testing.T) {
+	tests := []struct {
+		name      string
+		statusQuo int
+		want      int // framed point; 0 = none
+	}{
+		{"second point", 2, 2},
+		{"last point", 5, 5},
+		{"none", 0, 0},
+		{"outside the scale", 6, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, _ := analyze(t, scaleQuestion(), codes6, prefs(1, 2, 2, 3, 5))
+			els := parseSVG(t, ScaleChart(&rep.Questions[0], "c1", tc.statusQuo))
+			checkAccessible(t, els)
+			frames := find(els, "rect", "status-quo")
+			var desc string
+			for _, e := range find(els, "desc", "") {
+				desc = e.text
+			}
+			labelled := false
+			for _, e := range find(els, "text", "") {
+				if e.text == "Status quo" {
+					labelled = true
+				}
+			}
+			if tc.want == 0 {
+				if len(frames) != 0 || labelled || strings.Contains(desc, "Status quo") {
+					t.Errorf("status quo marked although there is none")
+				}
+				return
+			}
+			if len(frames) != 1 || frames[0].attrs["data-point"] != strconv.Itoa(tc.want) || !labelled {
+				t.Fatalf("status quo frames %v (labelled %v), want point %d", frames, labelled, tc.want)
+			}
+			bars := find(els, "rect", "bar")
+			center := bars[tc.want-1].num(t, "x") + bars[tc.want-1].num(t, "width")/2
+			if fc := frames[0].num(t, "x") + frames[0].num(t, "width")/2; math.Abs(fc-center) > 0.02 {
+				t.Errorf("frame centred at %v, bar %d at %v", fc, tc.want, center)
+			}
+			if want := fmt.Sprintf("Status quo: point %d (%s).", tc.want, fiveLabels[tc.want-1]); !strings.Contains(desc, want) {
+				t.Errorf("description %q lacks %q", desc, want)
 			}
 		})
 	}
@@ -227,26 +331,31 @@ func TestScaleChartBarsAndMedian(t *testing.T) {
 
 func TestScaleChartCommonGround(t *testing.T) {
 	tests := []struct {
-		name         string
-		pos          []scalePos
-		wantGround   *consensus.Range
-		wantBlocking int // point outlined when there is no common ground; 0 = none
+		name       string
+		pos        []scalePos
+		wantGround *consensus.Range
+		// best and accepting are the report's best point and its count,
+		// set by hand: without common ground the chart outlines the best
+		// point (0 = none).
+		best, accepting int
 	}{
 		{"overlapping ranges", []scalePos{{code: "AAA", pref: 2, lo: 2, hi: 4}, {code: "BBB", pref: 3, lo: 1, hi: 4}, {code: "CCC", pref: 4, lo: 3, hi: 5}},
-			&consensus.Range{Lo: 3, Hi: 4}, 0},
+			&consensus.Range{Lo: 3, Hi: 4}, 3, 3},
 		{"a single shared point", []scalePos{{code: "AAA", pref: 1, lo: 1, hi: 3}, {code: "BBB", pref: 3, lo: 3, hi: 5}},
-			&consensus.Range{Lo: 3, Hi: 3}, 0},
+			&consensus.Range{Lo: 3, Hi: 3}, 3, 2},
+		// Point 1 is accepted by AAA and BBB, every other point by one member.
 		{"two extremes", []scalePos{{code: "AAA", pref: 1}, {code: "BBB", pref: 2, lo: 1, hi: 3}, {code: "CCC", pref: 5}},
-			nil, 1},
-		{"no answer", nil, nil, 0},
+			nil, 1, 2},
+		{"no answer", nil, nil, 0, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rep, _ := analyze(t, scaleQuestion(), codes6, tc.pos)
 			q := &rep.Questions[0]
-			els := parseSVG(t, ScaleChart(q, "c2"))
+			q.BestPoint, q.Accepting = tc.best, tc.accepting
+			els := parseSVG(t, ScaleChart(q, "c2", 0))
 			bands := find(els, "rect", "common-ground")
-			blocks := find(els, "rect", "blocking-point")
+			outlines := find(els, "rect", "best-point")
 			bars := find(els, "rect", "bar")
 			if tc.wantGround == nil {
 				if len(bands) != 0 {
@@ -255,6 +364,9 @@ func TestScaleChartCommonGround(t *testing.T) {
 			} else {
 				if len(bands) != 1 {
 					t.Fatalf("%d common-ground bands, want 1", len(bands))
+				}
+				if len(outlines) != 0 {
+					t.Errorf("best point outlined beside the common ground")
 				}
 				b := bands[0]
 				x0, x1 := b.num(t, "x"), b.num(t, "x")+b.num(t, "width")
@@ -265,15 +377,24 @@ func TestScaleChartCommonGround(t *testing.T) {
 						t.Errorf("point %d inside the band = %v, want %v", p+1, inside, want)
 					}
 				}
+				return
 			}
-			if tc.wantBlocking == 0 {
-				if len(blocks) != 0 {
-					t.Errorf("blocking point outlined, want none")
+			if tc.best == 0 {
+				if len(outlines) != 0 {
+					t.Errorf("best point outlined, want none")
 				}
 				return
 			}
-			if len(blocks) != 1 || blocks[0].attrs["data-point"] != strconv.Itoa(tc.wantBlocking) {
-				t.Fatalf("blocking outline %v, want point %d", blocks, tc.wantBlocking)
+			if len(outlines) != 1 || outlines[0].attrs["data-point"] != strconv.Itoa(tc.best) {
+				t.Fatalf("best-point outline %v, want point %d", outlines, tc.best)
+			}
+			label := fmt.Sprintf("%d of %d accept", tc.accepting, len(tc.pos))
+			found := false
+			for _, e := range find(els, "text", "") {
+				found = found || e.text == label
+			}
+			if !found {
+				t.Errorf("no label %q over the best point", label)
 			}
 		})
 	}
@@ -292,7 +413,7 @@ func TestChartsEscapeLabels(t *testing.T) {
 		chart    template.HTML
 		wantText []string // texts that must come back intact after parsing
 	}{
-		{"scale", ScaleChart(&rep.Questions[0], `id"><x`), []string{"Distribution of positions: Q " + script + " & co", nasty}},
+		{"scale", ScaleChart(&rep.Questions[0], `id"><x`, 0), []string{"Distribution of positions: Q " + script + " & co", nasty}},
 		{"choice", ChoiceChart(&crep.Questions[0], "c"), []string{"Support for each option: Pick " + script, nasty}},
 		{"member", MemberChart(rep, "AAA", nil, "m"), []string{"Q " + script + " & co"}},
 	}
@@ -350,7 +471,7 @@ func TestChartsOfOtherKindsAreEmpty(t *testing.T) {
 	text := consensus.Question{Key: "t", Text: "Anything else?", Kind: consensus.KindText}
 	rep, _ := analyze(t, text, codes6, []scalePos{{code: "AAA", answer: "Yes."}})
 	q := &rep.Questions[0]
-	if ScaleChart(q, "x") != "" || ChoiceChart(q, "x") != "" || ScaleChart(nil, "x") != "" {
+	if ScaleChart(q, "x", 0) != "" || ChoiceChart(q, "x") != "" || ScaleChart(nil, "x", 0) != "" {
 		t.Error("a chart was drawn for a text question")
 	}
 	if MemberChart(rep, "AAA", nil, "x") != "" {

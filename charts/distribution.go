@@ -23,6 +23,7 @@ const (
 	scaleFont    = 12.0
 	scaleLineH   = 15.0
 	scaleMaxLine = 4
+	scaleSQH     = 30.0 // room under the axis labels for the status quo mark
 )
 
 // scaleGeom places the points of a k-point scale on the x axis.
@@ -44,11 +45,13 @@ func (g scaleGeom) left(p int) float64 { return scaleLeft + float64(p-1)*g.bandW
 
 // ScaleChart draws the distribution of a scale question as a bar chart:
 // one bar per point (height proportional to the number of members), the
-// median marked by a vertical line, the common ground shaded — or, when
-// there is none, the point acceptable to all but the blockers outlined.
-// Points holding outliers have hatched bars. It returns "" for a question
-// that is not a scale question.
-func ScaleChart(q *consensus.QuestionReport, id string) template.HTML {
+// median marked by a vertical line (broken where it would cross a count
+// label), the common ground shaded — or, when there is none, the best
+// point (accepted by the most members) outlined — and the status quo point
+// (statusQuo, 0 for none) marked under the axis. Points holding outliers
+// have hatched bars. It returns "" for a question that is not a scale
+// question.
+func ScaleChart(q *consensus.QuestionReport, id string, statusQuo int) template.HTML {
 	if q == nil || q.Scale == nil || q.Scale.K < 1 {
 		return ""
 	}
@@ -70,7 +73,14 @@ func ScaleChart(q *consensus.QuestionReport, id string) template.HTML {
 		nLines = max(nLines, len(labels[i]))
 	}
 	baseline := scaleTop + scalePlotH
-	h := baseline + 26 + float64(nLines)*scaleLineH + 12
+	labelsBottom := baseline + 26 + float64(nLines)*scaleLineH
+	h := labelsBottom + 12
+	if statusQuo < 1 || statusQuo > k {
+		statusQuo = 0
+	}
+	if statusQuo > 0 {
+		h += scaleSQH
+	}
 
 	maxCount := 0
 	for _, c := range st.Counts {
@@ -80,7 +90,7 @@ func ScaleChart(q *consensus.QuestionReport, id string) template.HTML {
 	yMax := math.Ceil(float64(max(maxCount, 1))/step) * step
 	barH := func(c int) float64 { return float64(c) / yMax * scalePlotH }
 
-	s := newSVG(id, scaleW, h, "chart-scale", "Distribution of positions: "+q.Text, scaleDesc(q))
+	s := newSVG(id, scaleW, h, "chart-scale", "Distribution of positions: "+q.Text, scaleDesc(q, statusQuo))
 	s.raw(`<defs><pattern id="%s-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="%s"/><line x1="0" y1="0" x2="0" y2="6" stroke="%s" stroke-width="2.5"/></pattern></defs>`,
 		id, colNavy, colPaper)
 
@@ -97,13 +107,12 @@ func ScaleChart(q *consensus.QuestionReport, id string) template.HTML {
 		bandLabel = func() {
 			s.text(x+w/2, bandTop-6, "Common ground", fmt.Sprintf(`text-anchor="middle" font-size="11" font-weight="700" fill="%s"%s`, colGroundLn, halo))
 		}
-	case st.Blocking != nil && st.Blocking.Point >= 1 && st.Blocking.Point <= k:
-		b := st.Blocking
-		x := g.left(b.Point) + 3
+	case q.BestPoint >= 1 && q.BestPoint <= k && q.Coverage.Responses > 0:
+		x := g.left(q.BestPoint) + 3
 		w := g.bandW - 6
-		s.rect(x, bandTop, w, baseline-bandTop, fmt.Sprintf(`class="blocking-point" fill="none" stroke="%s" stroke-width="1.5" stroke-dasharray="5 4" data-point="%d"`, colBad, b.Point))
+		s.rect(x, bandTop, w, baseline-bandTop, fmt.Sprintf(`class="best-point" fill="none" stroke="%s" stroke-width="1.5" stroke-dasharray="5 4" data-point="%d"`, colBad, q.BestPoint))
 		bandLabel = func() {
-			s.text(x+w/2, bandTop-6, fmt.Sprintf("All but %d accept", len(b.Members)), fmt.Sprintf(`text-anchor="middle" font-size="11" font-weight="700" fill="%s"%s`, colBad, halo))
+			s.text(x+w/2, bandTop-6, fmt.Sprintf("%d of %d accept", q.Accepting, q.Coverage.Responses), fmt.Sprintf(`text-anchor="middle" font-size="11" font-weight="700" fill="%s"%s`, colBad, halo))
 		}
 	}
 
@@ -136,11 +145,34 @@ func ScaleChart(q *consensus.QuestionReport, id string) template.HTML {
 		s.rect(x, baseline-bh, barW, bh, fmt.Sprintf(`class="%s" fill="%s" stroke="%s" stroke-width="1" data-point="%d" data-count="%d"`, class, fill, colNavy, p, c))
 		s.raw(`</g>`)
 	}
-	// Median: the line runs over the bars, under the counts; its label is written last.
+	// Counts above the bars; the median line leaves a gap around the label
+	// it would cross.
+	type box struct{ x0, x1, y0, y1 float64 }
+	var countBoxes []box
+	for i, c := range st.Counts {
+		countFill := colInk
+		if c == 0 {
+			countFill = colMuted
+		}
+		label := fmt.Sprintf("%d", c)
+		cx, cy := g.center(float64(i+1)), baseline-barH(c)-6
+		half := float64(len(label))*charWidth(13)/2 + 3
+		countBoxes = append(countBoxes, box{cx - half, cx + half, cy - 13, cy + 4})
+		s.text(cx, cy, label, fmt.Sprintf(`class="count" text-anchor="middle" font-size="13" font-weight="700" fill="%s"%s`, countFill, halo))
+	}
 	medianLabel := func() {}
 	if q.Coverage.Responses > 0 {
 		mx := g.center(st.Median)
-		s.line(mx, scaleMedianY+5, mx, baseline, fmt.Sprintf(`class="median" stroke="%s" stroke-width="3" stroke-dasharray="7 4" data-median="%s"`, colGold, num(st.Median)))
+		top := scaleMedianY + 5
+		d := fmt.Sprintf("M%s %s", num(mx), num(top))
+		for _, b := range countBoxes {
+			if mx >= b.x0 && mx <= b.x1 && b.y0 > top {
+				d += fmt.Sprintf("V%sM%s %s", num(b.y0), num(mx), num(b.y1))
+			}
+		}
+		d += "V" + num(baseline)
+		s.raw(`<path class="median" d="%s" fill="none" stroke="%s" stroke-width="3" stroke-dasharray="7 4" data-median="%s" data-x="%s"/>`,
+			d, colGold, num(st.Median), num(mx))
 		anchor := "middle"
 		switch {
 		case mx < scaleLeft+50:
@@ -151,14 +183,6 @@ func ScaleChart(q *consensus.QuestionReport, id string) template.HTML {
 		medianLabel = func() {
 			s.text(mx, scaleMedianY, "Median "+fmtPoint(st.Median), fmt.Sprintf(`text-anchor="%s" font-size="12" font-weight="700" fill="%s"%s`, anchor, colGoldText, halo))
 		}
-	}
-
-	for i, c := range st.Counts {
-		countFill := colInk
-		if c == 0 {
-			countFill = colMuted
-		}
-		s.text(g.center(float64(i+1)), baseline-barH(c)-6, fmt.Sprintf("%d", c), fmt.Sprintf(`text-anchor="middle" font-size="13" font-weight="700" fill="%s"%s`, countFill, halo))
 	}
 
 	// X axis: points and their labels.
@@ -176,13 +200,29 @@ func ScaleChart(q *consensus.QuestionReport, id string) template.HTML {
 			s.raw(`</g>`)
 		}
 	}
+	// Status quo: the point's number framed, and a label under the axis
+	// labels, so the mark does not rest on colour.
+	if statusQuo > 0 {
+		cx := g.center(float64(statusQuo))
+		s.rect(cx-13, baseline+4, 26, 19, fmt.Sprintf(`class="status-quo" fill="none" stroke="%s" stroke-width="2" rx="4" data-point="%d"`, colGoldText, statusQuo))
+		y := labelsBottom + 10
+		s.raw(`<path d="M%s %sl5 8h-10z" fill="%s"/>`, num(cx), num(y-6), colGoldText)
+		anchor := "middle"
+		switch {
+		case cx < scaleLeft+40:
+			anchor = "start"
+		case cx > scaleW-scaleRight-40:
+			anchor = "end"
+		}
+		s.text(cx, y+16, "Status quo", fmt.Sprintf(`text-anchor="%s" font-size="12" font-weight="700" fill="%s"`, anchor, colGoldText))
+	}
 	bandLabel()
 	medianLabel()
 	return s.html()
 }
 
 // scaleDesc is the text description of a scale chart.
-func scaleDesc(q *consensus.QuestionReport) string {
+func scaleDesc(q *consensus.QuestionReport, statusQuo int) string {
 	st := q.Scale
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s of %d answered. ", plural(q.Coverage.Responses, "member"), q.Coverage.MembersTotal)
@@ -192,10 +232,14 @@ func scaleDesc(q *consensus.QuestionReport) string {
 	if q.Coverage.Responses > 0 {
 		fmt.Fprintf(&b, "Median %s. ", fmtPoint(st.Median))
 	}
-	if st.CommonGround != nil {
+	if statusQuo > 0 {
+		fmt.Fprintf(&b, "Status quo: point %d (%s). ", statusQuo, pointLabel(q, statusQuo))
+	}
+	switch {
+	case st.CommonGround != nil:
 		fmt.Fprintf(&b, "Common ground: %s.", rangeText(*st.CommonGround))
-	} else if st.Blocking != nil {
-		fmt.Fprintf(&b, "No common ground; point %d is acceptable to all but %s.", st.Blocking.Point, strings.Join(st.Blocking.Members, ", "))
+	case q.BestPoint > 0 && q.Coverage.Responses > 0:
+		fmt.Fprintf(&b, "No common ground; point %d is accepted by %d of %d.", q.BestPoint, q.Accepting, q.Coverage.Responses)
 	}
 	return strings.TrimSpace(b.String())
 }

@@ -127,8 +127,11 @@ func MemberChart(r *consensus.Report, code string, positions []consensus.Positio
 		if mp.RedLine {
 			flags = append(flags, "red line")
 		}
-		if mp.Blocking {
-			flags = append(flags, "blocking")
+		switch {
+		case mp.Holdout:
+			flags = append(flags, "holdout")
+		case mp.Blocking:
+			flags = append(flags, "not accepting")
 		}
 		s.lines(dotFlagX, y-float64(len(flags)-1)*6.5+4, 13, flags, fmt.Sprintf(`font-size="11" font-weight="700" fill="%s"`, colBad))
 	}

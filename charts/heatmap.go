@@ -18,7 +18,7 @@ const (
 
 // HeatColumn is a scale question of the heatmap.
 type HeatColumn struct {
-	Number    int // 1-based among the scale questions
+	Number    int // the question's stable number (Q3)
 	Key       string
 	Text      string
 	K         int
@@ -28,11 +28,12 @@ type HeatColumn struct {
 
 // HeatCell is one member's answer to one scale question.
 type HeatCell struct {
-	Answered                   bool
-	Preferred                  int
-	CSS                        string // dev-m3 … dev-0 … dev-p3
-	Title                      string // the cell in words
-	Outlier, RedLine, Blocking bool
+	Answered                  bool
+	Preferred                 int
+	CSS                       string // dev-m3 … dev-0 … dev-p3
+	Title                     string // the cell in words
+	Outlier, RedLine, Holdout bool
+	NotAccepting              bool // does not accept the best point
 }
 
 // HeatRow is one member of the heatmap.
@@ -91,7 +92,7 @@ func NewHeatmap(r *consensus.Report, sort string) Heatmap {
 		if q.Scale == nil {
 			continue
 		}
-		h.Columns = append(h.Columns, HeatColumn{Number: len(h.Columns) + 1, Key: q.Key, Text: q.Text, K: q.Scale.K,
+		h.Columns = append(h.Columns, HeatColumn{Number: QuestionNumber(r, i), Key: q.Key, Text: q.Text, K: q.Scale.K,
 			Responses: q.Coverage.Responses, Median: q.Scale.Median})
 	}
 	rows := make([]HeatRow, 0, len(r.Members))
@@ -104,11 +105,11 @@ func NewHeatmap(r *consensus.Report, sort string) Heatmap {
 		for _, col := range h.Columns {
 			p, ok := byKey[col.Key]
 			if !ok {
-				row.Cells = append(row.Cells, HeatCell{CSS: "dev-none", Title: m.Code + " did not answer " + col.Key})
+				row.Cells = append(row.Cells, HeatCell{CSS: "dev-none", Title: fmt.Sprintf("%s did not answer Q%d %s", m.Code, col.Number, col.Key)})
 				continue
 			}
 			cell := HeatCell{Answered: true, Preferred: p.Preferred, CSS: deviationCSS(DeviationClass(p.Deviation)),
-				Outlier: p.Outlier, RedLine: p.RedLine, Blocking: p.Blocking}
+				Outlier: p.Outlier, RedLine: p.RedLine, Holdout: p.Holdout, NotAccepting: p.Blocking}
 			var notes []string
 			if p.Outlier {
 				notes = append(notes, "outlier")
@@ -116,10 +117,13 @@ func NewHeatmap(r *consensus.Report, sort string) Heatmap {
 			if p.RedLine {
 				notes = append(notes, "red line")
 			}
-			if p.Blocking {
-				notes = append(notes, "blocking")
+			switch {
+			case p.Holdout:
+				notes = append(notes, "holdout")
+			case p.Blocking:
+				notes = append(notes, "does not accept the best point")
 			}
-			cell.Title = fmt.Sprintf("%s on %s: point %d of %d, median %s, deviation %+.2f", m.Code, col.Key, p.Preferred, col.K, fmtPoint(p.Median), p.Deviation)
+			cell.Title = fmt.Sprintf("%s on Q%d %s: point %d of %d, median %s, deviation %+.2f", m.Code, col.Number, col.Key, p.Preferred, col.K, fmtPoint(p.Median), p.Deviation)
 			if len(notes) > 0 {
 				cell.Title += " (" + strings.Join(notes, ", ") + ")"
 			}

@@ -14,6 +14,7 @@ import (
 // Distinct is a question on which a bloc stands apart from the other
 // placed members, with both means translated back to points of the scale.
 type Distinct struct {
+	Number    int // the question's stable number (Q3)
 	Key, Text string
 	K         int
 	BlocPoint float64 // the bloc's mean position, 1..K
@@ -82,7 +83,7 @@ func NewMapView(r *consensus.Report) MapView {
 			if d.Diff < 0 {
 				dir = "lower"
 			}
-			row.Distinctive = append(row.Distinctive, Distinct{Key: q.Key, Text: q.Text, K: q.Scale.K,
+			row.Distinctive = append(row.Distinctive, Distinct{Number: numberOf(r, q.Key), Key: q.Key, Text: q.Text, K: q.Scale.K,
 				BlocPoint: 1 + d.BlocMean*k, RestPoint: 1 + d.RestMean*k, Diff: d.Diff, Direction: dir})
 		}
 		v.Blocs = append(v.Blocs, row)
@@ -102,30 +103,34 @@ func NewMapView(r *consensus.Report) MapView {
 
 // MemberRow is one scale question on a member's page.
 type MemberRow struct {
-	Key, Text                  string
-	Answered                   bool
-	Preferred                  int
-	PreferredLabel             string
-	Acceptable                 string
-	Median                     float64
-	MedianLabel                string
-	Deviation                  float64
-	DeviationText              string // "+0.25", "−0.50", "0" on the median
-	CSS                        string
-	Outlier, RedLine, Blocking bool
-	Importance                 string
-	Rationale                  string
-	CommonGround               string
+	Number                    int // the question's stable number (Q3)
+	Key, Text                 string
+	Answered                  bool
+	Preferred                 int
+	PreferredLabel            string
+	Acceptable                string
+	Median                    float64
+	MedianLabel               string
+	Deviation                 float64
+	DeviationText             string // "+0.25", "−0.50", "0" on the median
+	CSS                       string
+	Outlier, RedLine, Holdout bool
+	NotAccepting              bool // does not accept the best point
+	Importance                string
+	Rationale                 string
+	CommonGround              string
 }
 
 // MemberChoice is a member's answer to a choice question.
 type MemberChoice struct {
+	Number                       int
 	Key, Text, Option, Rationale string
 	WithPlurality                bool
 }
 
 // MemberText is a member's answer to a text question.
 type MemberText struct {
+	Number            int
 	Key, Text, Answer string
 }
 
@@ -207,7 +212,7 @@ func NewMemberView(r *consensus.Report, code string, positions []consensus.Posit
 		switch {
 		case q.Scale != nil:
 			v.ScaleQuestions++
-			row := MemberRow{Key: q.Key, Text: q.Text}
+			row := MemberRow{Number: QuestionNumber(r, i), Key: q.Key, Text: q.Text}
 			if q.Scale.CommonGround != nil {
 				row.CommonGround = rangeText(*q.Scale.CommonGround)
 			}
@@ -222,7 +227,7 @@ func NewMemberView(r *consensus.Report, code string, positions []consensus.Posit
 				row.MedianLabel = medianLabel(q, p.Median)
 				row.CSS = deviationCSS(DeviationClass(p.Deviation))
 				row.DeviationText = signed(p.Deviation)
-				row.Outlier, row.RedLine, row.Blocking = p.Outlier, p.RedLine, p.Blocking
+				row.Outlier, row.RedLine, row.Holdout, row.NotAccepting = p.Outlier, p.RedLine, p.Holdout, p.Blocking
 				row.Importance, row.Rationale = string(in.Importance), in.Rationale
 			} else if q.Coverage.Responses > 0 {
 				row.Median = q.Scale.Median
@@ -233,12 +238,12 @@ func NewMemberView(r *consensus.Report, code string, positions []consensus.Posit
 			if !has || !slices.ContainsFunc(q.Choice.Options, func(o consensus.OptionCount) bool { return o.Option == in.Option }) {
 				continue
 			}
-			v.Choices = append(v.Choices, MemberChoice{Key: q.Key, Text: q.Text, Option: in.Option, Rationale: in.Rationale,
+			v.Choices = append(v.Choices, MemberChoice{Number: QuestionNumber(r, i), Key: q.Key, Text: q.Text, Option: in.Option, Rationale: in.Rationale,
 				WithPlurality: slices.Contains(q.Choice.Plurality, in.Option)})
 		case q.TextStats != nil:
 			for _, a := range q.TextStats.Answers {
 				if a.Member == code {
-					v.Texts = append(v.Texts, MemberText{Key: q.Key, Text: q.Text, Answer: a.Answer})
+					v.Texts = append(v.Texts, MemberText{Number: QuestionNumber(r, i), Key: q.Key, Text: q.Text, Answer: a.Answer})
 				}
 			}
 		}
@@ -297,4 +302,15 @@ func peers(r *consensus.Report, code string, names map[string]string) (similar, 
 		dissimilar = append(dissimilar, rest[i])
 	}
 	return similar, dissimilar
+}
+
+// numberOf returns the stable number of the question with the given key
+// (0 when there is none).
+func numberOf(r *consensus.Report, key string) int {
+	for i := range r.Questions {
+		if r.Questions[i].Key == key {
+			return QuestionNumber(r, i)
+		}
+	}
+	return 0
 }

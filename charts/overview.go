@@ -14,28 +14,35 @@ type MemberRef struct {
 	Code, Name string
 }
 
-// Badge is a classification as the pages show it: its words and the CSS
-// class that colours it.
+// Badge is a classification as the pages show it: its words, the CSS
+// class that colours it, a one-line explanation for the hover text and,
+// when the verdict is provisional (the answers are below the quorum), the
+// word "provisional" beside it — never colour alone.
 type Badge struct {
-	Label string
-	Class string
+	Label       string
+	Class       string
+	Title       string
+	Provisional bool
 }
 
 // classOrder lists the classifications from most agreement to least — the
 // report's ranking read backwards, so polarized (two camps at the ends of
 // the scale) is the most divided — then insufficient.
 var classOrder = []consensus.Classification{
-	consensus.Unanimous, consensus.Consensus, consensus.BroadAgreement,
+	consensus.Unanimous, consensus.Consensus, consensus.NearConsensus, consensus.BroadAgreement,
 	consensus.Divided, consensus.Polarized, consensus.Insufficient,
 }
 
 // classColors colour the classifications: ColorBrewer RdBu (safe for the
-// common colour-vision deficiencies), blue for agreement, red for division
-// (darkest for the most divided), grey for too few answers. report.css uses
-// the same colours for badges.
+// common colour-vision deficiencies), blue for agreement (darkest for the
+// most agreed; near consensus takes RdBu's #92c5de between consensus and
+// broad agreement), red for division (darkest for the most divided), grey
+// for too few answers. report.css uses the same colours for badges, with
+// text colours of at least 4.5:1 contrast.
 var classColors = map[consensus.Classification]string{
 	consensus.Unanimous:      "#2166ac",
 	consensus.Consensus:      "#67a9cf",
+	consensus.NearConsensus:  "#92c5de",
 	consensus.BroadAgreement: "#d1e5f0",
 	consensus.Divided:        "#ef8a62",
 	consensus.Polarized:      "#b2182b",
@@ -45,12 +52,38 @@ var classColors = map[consensus.Classification]string{
 // classDark tells which classification colours need white text.
 var classDark = map[consensus.Classification]bool{consensus.Unanimous: true, consensus.Polarized: true}
 
+// classMeaning explains each classification in one line (badge hover text
+// and the glossary).
+var classMeaning = map[consensus.Classification]string{
+	consensus.Unanimous:      "Every member who answered prefers the same point or option.",
+	consensus.Consensus:      "At least one point or option is acceptable to every member who answered (the common ground).",
+	consensus.NearConsensus:  "No common ground, but only a few members (the holdouts) do not accept the best point.",
+	consensus.BroadAgreement: "No common ground, but most members stand close together.",
+	consensus.Polarized:      "Two camps at the opposite ends of the scale.",
+	consensus.Divided:        "No common ground and no clear majority.",
+	consensus.Insufficient:   "Fewer than two members answered: too few to say.",
+}
+
+// ClassMeaning returns the one-line explanation of a classification.
+func ClassMeaning(c consensus.Classification) string { return classMeaning[c] }
+
 // BadgeOf returns the badge of a classification ("" for text questions).
 func BadgeOf(c consensus.Classification) Badge {
 	if c == "" {
-		return Badge{Label: "open question", Class: "class-none"}
+		return Badge{Label: "open question", Class: "class-none", Title: "An open question: answers in words, not classified."}
 	}
-	return Badge{Label: string(c), Class: "class-" + strings.ReplaceAll(string(c), " ", "-")}
+	return Badge{Label: string(c), Class: "class-" + strings.ReplaceAll(string(c), " ", "-"), Title: classMeaning[c]}
+}
+
+// BadgeFor returns the badge of a question: its classification, marked
+// provisional when the question is below the quorum.
+func BadgeFor(q *consensus.QuestionReport) Badge {
+	b := BadgeOf(q.Classification)
+	if q.Provisional {
+		b.Provisional = true
+		b.Title += " Provisional: fewer members answered than the quorum."
+	}
+	return b
 }
 
 // ClassCount is the number of questions of one classification.
@@ -59,36 +92,23 @@ type ClassCount struct {
 	Count int
 }
 
-// Blockers describes who stands outside when a scale question has no
-// common ground.
-type Blockers struct {
-	Members    []string
-	Minus      int // consensus minus N: N = number of blockers
-	Point      int
-	PointLabel string
-}
-
-// Statement writes the blocking in words: "consensus minus 2 at point 3:
-// Technical talks".
-func (b *Blockers) Statement() string {
-	if b == nil {
-		return ""
-	}
-	return fmt.Sprintf("consensus minus %d at point %d: %s", b.Minus, b.Point, b.PointLabel)
-}
-
 // RankRow is one question of the ranking, most divided first.
 type RankRow struct {
 	Rank               int
+	Number             int // the question's stable number (Q3)
 	Key, Text, Section string
 	Kind               consensus.Kind
 	Badge              Badge
+	Verdict            string
 	Responses, Total   int
 	Scale              bool
 	Cns, AgreementPct  float64
 	Median             float64
-	CommonGround       string // "points 3–4: Exploratory talks – Structured negotiations"; "" when none
-	Blockers           *Blockers
+	CommonGround       string // scale: "points 3–4: Exploratory talks – Structured negotiations"; choice: the options; "" when none
+	BestPoint          string // "point 2: Hotline only" or "option 1: Keep it"; "" without responses
+	Accepting          int
+	Holdouts           []MemberRef
+	NotAccepting       int // members who do not accept the best point (a count: more than a few is a split)
 	Plurality          []string
 	PluralitySharePct  float64
 	OutlierCount       int
@@ -97,6 +117,7 @@ type RankRow struct {
 
 // TextRow is a text question of the overview.
 type TextRow struct {
+	Number             int
 	Key, Text, Section string
 	Answers, Total     int
 }
@@ -113,8 +134,30 @@ type Overview struct {
 	Ranked            []RankRow
 	Texts             []TextRow
 	Questions         int
+	// Quorum is the number of answers a verdict needs to speak for the
+	// alliance; Provisional counts the ranked questions below it.
+	Quorum, Provisional int
 	// PolarizedPct is Thresholds.PolarizedShare as a percentage ("33%").
 	PolarizedPct string
+}
+
+// CnsHint explains the consensus score in one line (hover text).
+func (Overview) CnsHint() string { return GlossCns }
+
+// AgreementHint explains the agreement share in one line (hover text).
+func (Overview) AgreementHint() string { return GlossAgreement }
+
+// ProvisionalNote says how many verdicts are provisional, in words: "3
+// verdicts are provisional: fewer than the quorum of 32 answered"; "" when
+// none is.
+func (o Overview) ProvisionalNote() string {
+	switch o.Provisional {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("1 verdict is provisional: fewer than the quorum of %d answered.", o.Quorum)
+	}
+	return fmt.Sprintf("%d verdicts are provisional: fewer than the quorum of %d answered.", o.Provisional, o.Quorum)
 }
 
 // Badge returns the badge of a classification named in words, for the
@@ -132,10 +175,24 @@ func Responding(r *consensus.Report) int {
 	return n
 }
 
+// QuestionNumber returns the stable number of the i-th question of the
+// report (Q-number); a report without numbers counts by position.
+func QuestionNumber(r *consensus.Report, i int) int {
+	if n := r.Questions[i].Number; n > 0 {
+		return n
+	}
+	return i + 1
+}
+
 // NewOverview builds the overview of a report.
 func NewOverview(r *consensus.Report) Overview {
 	o := Overview{Total: r.MembersTotal, Thresholds: r.Thresholds, Questions: len(r.Questions),
+		Quorum: r.Quorum, Provisional: r.Provisional,
 		PolarizedPct: fmtPct(100 * r.Thresholds.PolarizedShare)}
+	if o.Quorum == 0 {
+		o.Quorum = r.MembersTotal
+	}
+	names := memberNames(r)
 	for _, m := range sortedMembers(r) {
 		if m.Answered > 0 {
 			o.Responding++
@@ -150,12 +207,16 @@ func NewOverview(r *consensus.Report) Overview {
 		o.Classes = append(o.Classes, ClassCount{Badge: BadgeOf(c), Count: r.ClassCounts[c]})
 	}
 	o.ClassChart = ClassChart(r, "class-chart")
+	number := map[string]int{}
+	for i := range r.Questions {
+		number[r.Questions[i].Key] = QuestionNumber(r, i)
+	}
 	for i, key := range r.Ranking {
 		q, ok := r.Question(key)
 		if !ok {
 			continue
 		}
-		o.Ranked = append(o.Ranked, rankRow(i+1, q))
+		o.Ranked = append(o.Ranked, rankRow(i+1, number[key], q, names))
 	}
 	for i := range r.Questions {
 		q := &r.Questions[i]
@@ -164,15 +225,16 @@ func NewOverview(r *consensus.Report) Overview {
 			if q.TextStats != nil {
 				n = len(q.TextStats.Answers)
 			}
-			o.Texts = append(o.Texts, TextRow{Key: q.Key, Text: q.Text, Section: q.Section, Answers: n, Total: q.Coverage.MembersTotal})
+			o.Texts = append(o.Texts, TextRow{Number: number[q.Key], Key: q.Key, Text: q.Text, Section: q.Section, Answers: n, Total: q.Coverage.MembersTotal})
 		}
 	}
 	return o
 }
 
-func rankRow(rank int, q *consensus.QuestionReport) RankRow {
-	row := RankRow{Rank: rank, Key: q.Key, Text: q.Text, Section: q.Section, Kind: q.Kind,
-		Badge: BadgeOf(q.Classification), Responses: q.Coverage.Responses, Total: q.Coverage.MembersTotal}
+func rankRow(rank, number int, q *consensus.QuestionReport, names map[string]string) RankRow {
+	row := RankRow{Rank: rank, Number: number, Key: q.Key, Text: q.Text, Section: q.Section, Kind: q.Kind,
+		Badge: BadgeFor(q), Verdict: q.Verdict, Responses: q.Coverage.Responses, Total: q.Coverage.MembersTotal,
+		BestPoint: bestText(q), Accepting: q.Accepting, NotAccepting: len(q.NotAccepting), Holdouts: refs(q.Holdouts, names)}
 	switch {
 	case q.Scale != nil:
 		st := q.Scale
@@ -182,12 +244,21 @@ func rankRow(rank int, q *consensus.QuestionReport) RankRow {
 		if st.CommonGround != nil {
 			row.CommonGround = commonGroundText(q, *st.CommonGround)
 		}
-		row.Blockers = blockersOf(q)
 	case q.Choice != nil:
+		row.CommonGround = optionsText(q, q.Choice.CommonGround)
 		row.Plurality = q.Choice.Plurality
 		row.PluralitySharePct = 100 * q.Choice.PluralityShare
 	}
 	return row
+}
+
+// refs names member codes.
+func refs(codes []string, names map[string]string) []MemberRef {
+	var out []MemberRef
+	for _, c := range codes {
+		out = append(out, MemberRef{c, names[c]})
+	}
+	return out
 }
 
 // commonGroundText names a common ground by its points and labels.
@@ -198,13 +269,40 @@ func commonGroundText(q *consensus.QuestionReport, cg consensus.Range) string {
 	return fmt.Sprintf("points %d–%d: %s – %s", cg.Lo, cg.Hi, pointLabel(q, cg.Lo), pointLabel(q, cg.Hi))
 }
 
-// blockersOf returns who blocks a scale question without common ground.
-func blockersOf(q *consensus.QuestionReport) *Blockers {
-	if q.Scale == nil || q.Scale.Blocking == nil {
-		return nil
+// optionLabel returns the text of option n (1-based) of a choice question.
+func optionLabel(q *consensus.QuestionReport, n int) string {
+	if n >= 1 && n <= len(q.Options) {
+		return q.Options[n-1]
 	}
-	b := q.Scale.Blocking
-	return &Blockers{Members: b.Members, Minus: len(b.Members), Point: b.Point, PointLabel: pointLabel(q, b.Point)}
+	if q.Choice != nil && n >= 1 && n <= len(q.Choice.Options) {
+		return q.Choice.Options[n-1].Option
+	}
+	return fmt.Sprintf("option %d", n)
+}
+
+// optionsText names options by number and text: "option 1: Keep it;
+// option 3: Void it"; "" for none.
+func optionsText(q *consensus.QuestionReport, options []int) string {
+	parts := make([]string, len(options))
+	for i, n := range options {
+		parts[i] = fmt.Sprintf("option %d: %s", n, optionLabel(q, n))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// bestText names the best point (scale) or best option (choice) of a
+// question: "point 2: Hotline only", "option 1: Keep it"; "" when there is
+// none (no responses).
+func bestText(q *consensus.QuestionReport) string {
+	switch {
+	case q.BestPoint < 1:
+		return ""
+	case q.Scale != nil:
+		return fmt.Sprintf("point %d: %s", q.BestPoint, pointLabel(q, q.BestPoint))
+	case q.Choice != nil:
+		return fmt.Sprintf("option %d: %s", q.BestPoint, optionLabel(q, q.BestPoint))
+	}
+	return ""
 }
 
 // sortedMembers returns the member profiles sorted by code.

@@ -11,23 +11,27 @@ import (
 
 // QuestionRef names a question for navigation.
 type QuestionRef struct {
+	Number    int
 	Key, Text string
 }
 
 // Stat is one key figure of a question, with a plain-language hint.
 type Stat struct {
 	Label, Value, Hint string
+	Abbr               string // the figure's short name ("Cns"), explained on hover by AbbrTitle
+	AbbrTitle          string
 }
 
 // MemberMark is a member as listed under a point or an option, with what
-// sets its position apart.
+// sets its position apart. Holdout: one of the few members who do not
+// accept the best point (see consensus.QuestionReport.Holdouts).
 type MemberMark struct {
-	Code, Name                 string
-	Outlier, RedLine, Blocking bool
+	Code, Name                string
+	Outlier, RedLine, Holdout bool
 }
 
 // Flagged tells whether anything sets the position apart.
-func (m MemberMark) Flagged() bool { return m.Outlier || m.RedLine || m.Blocking }
+func (m MemberMark) Flagged() bool { return m.Outlier || m.RedLine || m.Holdout }
 
 // PointRow is one point of a scale question with the members on it.
 type PointRow struct {
@@ -37,68 +41,88 @@ type PointRow struct {
 	SharePct       float64
 	Median         bool // the median falls on this point
 	InCommonGround bool
-	BlockingPoint  bool // without common ground: acceptable to all but the blockers
+	Best           bool // the best point: accepted by the most members
+	StatusQuo      bool
 	Members        []MemberMark
 }
 
 // OptionRow is one option of a choice question with its supporters.
 type OptionRow struct {
-	Option    string
-	Count     int
-	SharePct  float64
-	Plurality bool
-	Members   []MemberMark
+	Number         int // 1-based
+	Option         string
+	Count          int
+	SharePct       float64
+	Accepting      int // members who accept the option (chose it or marked it acceptable)
+	Plurality      bool
+	InCommonGround bool
+	Best           bool
+	Members        []MemberMark
 }
 
 // Voice is one member's position on the question with its rationale.
 type Voice struct {
 	Member     MemberRef
 	Position   string // "point 1 · Keep it frozen", the option, or the answer
-	Acceptable string // scale: "points 1–2"
+	Acceptable string // scale: "points 1–2"; choice: the other acceptable options
 	Importance string
-	Tags       []string // "outlier", "red line", "blocking"
+	Tags       []string // "holdout", "outlier", "red line", "minority"
 	Rationale  string
 }
 
 // QuestionView is the report page of one question.
 type QuestionView struct {
-	Q              *consensus.QuestionReport
-	Number, Count  int // place in the consultation, 1-based, and number of questions
-	Prev, Next     *QuestionRef
-	Badge          Badge
-	Chart          template.HTML
-	Stats          []Stat
-	CommonGround   string // "points 3–4: …"; "" when none
-	NoCommonGround string // "No common ground — blocked by HUN, SVK (consensus minus 2 at point 3)"
-	Blockers       *Blockers
-	Trend          string
-	Points         []PointRow
-	Options        []OptionRow
-	Highlighted    []Voice // outliers, blockers and red lines, with their rationales
-	Others         []Voice // every other answer that gives a rationale
-	Answers        []Voice // text questions
-	Missing        []MemberRef
+	Q             *consensus.QuestionReport
+	Number, Count int // the question's stable number (Q3) and the number of questions
+	Prev, Next    *QuestionRef
+	Badge         Badge
+	// Verdict is the report's verdict sentence; the page shows no other
+	// wording of the classification, so the two cannot disagree.
+	Verdict      string
+	Chart        template.HTML
+	Stats        []Stat
+	CommonGround string // "points 3–4: …" or the common-ground options; "" when none
+	BestPoint    string // "point 2: …" or "option 1: …"; "" without responses
+	Holdouts     []MemberRef
+	// NotAccepting counts the members who do not accept the best point;
+	// when they are more than the holdouts allow, the question is split
+	// and the page gives the count, not a list of names.
+	NotAccepting int
+	Split        bool
+	StatusQuo    int // scale point marked as the status quo; 0 for none
+	Trend        string
+	Points       []PointRow
+	Options      []OptionRow
+	Highlighted  []Voice // holdouts, outliers and red lines (choice: minorities), with their rationales
+	Others       []Voice // every other answer that gives a rationale
+	Answers      []Voice // text questions
+	Missing      []MemberRef
 }
 
 // NewQuestionView builds the page of the question with the given key;
 // false when the report has no such question. positions are the analysed
-// positions (for rationales and acceptable ranges).
-func NewQuestionView(r *consensus.Report, key string, positions []consensus.Position) (*QuestionView, bool) {
+// positions (for rationales and acceptable ranges); statusQuo is the scale
+// point marked as the status quo in the questionnaire (0 for none).
+func NewQuestionView(r *consensus.Report, key string, positions []consensus.Position, statusQuo int) (*QuestionView, bool) {
 	q, ok := r.Question(key)
 	if !ok {
 		return nil, false
 	}
 	names := memberNames(r)
 	idx := positionIndex(positions)
-	v := &QuestionView{Q: q, Count: len(r.Questions), Badge: BadgeOf(q.Classification)}
+	v := &QuestionView{Q: q, Count: len(r.Questions), Badge: BadgeFor(q), Verdict: q.Verdict, BestPoint: bestText(q),
+		Holdouts: refs(q.Holdouts, names), NotAccepting: len(q.NotAccepting)}
+	v.Split = v.NotAccepting > 0 && len(q.Holdouts) == 0
+	if q.Scale != nil && statusQuo >= 1 && statusQuo <= q.Scale.K {
+		v.StatusQuo = statusQuo
+	}
 	for i := range r.Questions {
 		if r.Questions[i].Key == key {
-			v.Number = i + 1
+			v.Number = QuestionNumber(r, i)
 			if i > 0 {
-				v.Prev = &QuestionRef{r.Questions[i-1].Key, r.Questions[i-1].Text}
+				v.Prev = &QuestionRef{QuestionNumber(r, i-1), r.Questions[i-1].Key, r.Questions[i-1].Text}
 			}
 			if i+1 < len(r.Questions) {
-				v.Next = &QuestionRef{r.Questions[i+1].Key, r.Questions[i+1].Text}
+				v.Next = &QuestionRef{QuestionNumber(r, i+1), r.Questions[i+1].Key, r.Questions[i+1].Text}
 			}
 		}
 	}
@@ -109,7 +133,7 @@ func NewQuestionView(r *consensus.Report, key string, positions []consensus.Posi
 	switch {
 	case q.Scale != nil:
 		v.scale(q, names, idx)
-		v.Chart = ScaleChart(q, chartID)
+		v.Chart = ScaleChart(q, chartID, v.StatusQuo)
 	case q.Choice != nil:
 		v.choice(q, names, idx)
 		v.Chart = ChoiceChart(q, chartID)
@@ -121,6 +145,12 @@ func NewQuestionView(r *consensus.Report, key string, positions []consensus.Posi
 		}
 	}
 	return v, true
+}
+
+// acceptingStat is the count of members accepting the best point.
+func acceptingStat(q *consensus.QuestionReport, what string) Stat {
+	return Stat{Label: "Accepting the best " + what, Value: fmt.Sprintf("%d of %d", q.Accepting, q.Coverage.Responses),
+		Hint: fmt.Sprintf("members whose acceptable range includes %s %d", what, q.BestPoint)}
 }
 
 func responsesStat(q *consensus.QuestionReport) Stat {
@@ -137,47 +167,42 @@ func (v *QuestionView) scale(q *consensus.QuestionReport, names map[string]strin
 		for i, m := range st.Modes {
 			modes[i] = fmt.Sprintf("%d", m)
 		}
+		if q.BestPoint > 0 {
+			v.Stats = append(v.Stats, acceptingStat(q, "point"))
+		}
 		v.Stats = append(v.Stats,
-			Stat{"Median", fmtPoint(st.Median), "the middle position"},
-			Stat{"Mean", fmt.Sprintf("%.2f", st.Mean), "the average point"},
-			Stat{"Interquartile range", fmt.Sprintf("%s (Q1 %s, Q3 %s)", num(st.IQR), num(st.Q1), num(st.Q3)), "spread of the middle half"},
-			Stat{"Consensus (Cns)", fmt.Sprintf("%.2f", st.Cns), "1 = all on one point, 0 = split between the ends"},
-			Stat{"Agreement", fmtPct(st.AgreementPct), "within one point of the median"},
-			Stat{"Most chosen", strings.Join(modes, ", "), "the mode(s)"},
+			Stat{Label: "Median", Value: fmtPoint(st.Median), Hint: "the middle position"},
+			Stat{Label: "Consensus score", Abbr: "Cns", AbbrTitle: GlossCns, Value: fmt.Sprintf("%.2f", st.Cns), Hint: "1 = all on one point, 0 = split between the two ends"},
+			Stat{Label: "Agreement", Value: fmtPct(st.AgreementPct), Hint: "within one point of the median"},
+			Stat{Label: "Interquartile range", Abbr: "IQR", AbbrTitle: GlossIQR, Value: fmt.Sprintf("%s (Q1 %s, Q3 %s)", num(st.IQR), num(st.Q1), num(st.Q3)), Hint: "spread of the middle half"},
+			Stat{Label: "Mean", Value: fmt.Sprintf("%.2f", st.Mean), Hint: "the average point"},
+			Stat{Label: "Most chosen", Value: strings.Join(modes, ", "), Hint: "the mode(s)"},
 		)
 	}
 	if t := q.Trend; t != nil {
 		v.Trend = fmt.Sprintf("Since the previous round (%s): Cns %.2f → %.2f (%+.2f); median %s → %s (%+.1f).",
 			plural(t.PreviousResponses, "response"), t.PreviousCns, st.Cns, t.CnsDelta, fmtPoint(t.PreviousMedian), fmtPoint(st.Median), t.MedianDelta)
-		v.Stats = append(v.Stats, Stat{"Trend", fmt.Sprintf("Cns %+.2f, median %+.1f", t.CnsDelta, t.MedianDelta), "change since the previous round"})
+		v.Stats = append(v.Stats, Stat{Label: "Trend", Value: fmt.Sprintf("Cns %+.2f, median %+.1f", t.CnsDelta, t.MedianDelta), Hint: "change since the previous round"})
 	}
 	if st.CommonGround != nil {
 		v.CommonGround = commonGroundText(q, *st.CommonGround)
-	}
-	v.Blockers = blockersOf(q)
-	if b := v.Blockers; b != nil {
-		v.NoCommonGround = fmt.Sprintf("No common ground — blocked by %s (%s)", strings.Join(b.Members, ", "), b.Statement())
 	}
 
 	red := map[string]bool{}
 	for _, rl := range st.RedLines {
 		red[rl.Member] = true
 	}
-	blocking := map[string]bool{}
-	if st.Blocking != nil {
-		for _, m := range st.Blocking.Members {
-			blocking[m] = true
-		}
-	}
 	mark := func(code string) MemberMark {
-		return MemberMark{Code: code, Name: names[code], Outlier: slices.Contains(st.Outliers, code), RedLine: red[code], Blocking: blocking[code]}
+		return MemberMark{Code: code, Name: names[code], Outlier: slices.Contains(st.Outliers, code), RedLine: red[code],
+			Holdout: slices.Contains(q.Holdouts, code)}
 	}
 	for i, members := range st.ByPoint {
 		p := i + 1
 		row := PointRow{Point: p, Label: pointLabel(q, p), Count: st.Counts[i],
 			Median:         n > 0 && st.Median == float64(p),
 			InCommonGround: st.CommonGround != nil && p >= st.CommonGround.Lo && p <= st.CommonGround.Hi,
-			BlockingPoint:  st.Blocking != nil && st.Blocking.Point == p}
+			Best:           n > 0 && q.BestPoint == p,
+			StatusQuo:      v.StatusQuo == p}
 		if n > 0 {
 			row.SharePct = 100 * float64(st.Counts[i]) / float64(n)
 		}
@@ -187,7 +212,7 @@ func (v *QuestionView) scale(q *consensus.QuestionReport, names map[string]strin
 		v.Points = append(v.Points, row)
 	}
 
-	// Voices: the flagged members first (blockers, outliers, red lines),
+	// Voices: the flagged members first (holdouts, outliers, red lines),
 	// ordered by point and code; then everyone else with a rationale.
 	for i, members := range st.ByPoint {
 		p := i + 1
@@ -200,8 +225,8 @@ func (v *QuestionView) scale(q *consensus.QuestionReport, names map[string]strin
 			}
 			voice := Voice{Member: MemberRef{code, names[code]}, Position: fmt.Sprintf("point %d · %s", p, pointLabel(q, p)),
 				Acceptable: rangeText(acc), Importance: string(in.Importance), Rationale: in.Rationale}
-			if m.Blocking {
-				voice.Tags = append(voice.Tags, "blocking")
+			if m.Holdout {
+				voice.Tags = append(voice.Tags, "holdout")
 			}
 			if m.Outlier {
 				voice.Tags = append(voice.Tags, "outlier")
@@ -223,32 +248,51 @@ func (v *QuestionView) choice(q *consensus.QuestionReport, names map[string]stri
 	st := q.Choice
 	v.Stats = []Stat{responsesStat(q)}
 	if q.Coverage.Responses > 0 {
-		v.Stats = append(v.Stats, Stat{"Plurality", fmt.Sprintf("%s (%s)", strings.Join(st.Plurality, "; "), fmtPct(100*st.PluralityShare)),
-			"the most supported option"})
+		if q.BestPoint > 0 {
+			v.Stats = append(v.Stats, acceptingStat(q, "option"))
+		}
+		v.Stats = append(v.Stats, Stat{Label: "Plurality", Value: fmt.Sprintf("%s (%s)", strings.Join(st.Plurality, "; "), fmtPct(100*st.PluralityShare)),
+			Hint: "the most chosen option"})
 	}
-	for _, o := range st.Options {
-		row := OptionRow{Option: o.Option, Count: o.Count, SharePct: 100 * o.Share,
-			Plurality: o.Count > 0 && slices.Contains(st.Plurality, o.Option)}
+	v.CommonGround = optionsText(q, st.CommonGround)
+	for i, o := range st.Options {
+		n := i + 1
+		row := OptionRow{Number: n, Option: o.Option, Count: o.Count, SharePct: 100 * o.Share, Accepting: o.Accepting,
+			Plurality:      o.Count > 0 && slices.Contains(st.Plurality, o.Option),
+			InCommonGround: slices.Contains(st.CommonGround, n),
+			Best:           q.Coverage.Responses > 0 && q.BestPoint == n}
 		for _, code := range o.Members {
-			row.Members = append(row.Members, MemberMark{Code: code, Name: names[code]})
-			if in := idx[posKey{code, q.Key}]; strings.TrimSpace(in.Rationale) != "" {
-				v.Others = append(v.Others, Voice{Member: MemberRef{code, names[code]}, Position: o.Option, Rationale: in.Rationale})
+			holdout := slices.Contains(q.Holdouts, code)
+			row.Members = append(row.Members, MemberMark{Code: code, Name: names[code], Holdout: holdout})
+			in := idx[posKey{code, q.Key}]
+			voice := Voice{Member: MemberRef{code, names[code]}, Position: o.Option, Rationale: in.Rationale}
+			if len(in.AcceptOptions) > 0 {
+				voice.Acceptable = strings.Join(in.AcceptOptions, "; ")
+			}
+			if holdout {
+				voice.Tags = []string{"holdout"}
+			}
+			if holdout || strings.TrimSpace(in.Rationale) != "" {
+				v.Others = append(v.Others, voice)
 			}
 		}
 		v.Options = append(v.Options, row)
 	}
-	// A minority position (an option chosen by fewer than a plurality)
-	// is what a facilitator reads first.
+	// Holdouts, and a minority position (an option chosen by fewer than a
+	// plurality), are what a facilitator reads first.
 	if q.Coverage.Responses > 0 {
-		var minority, rest []Voice
+		var first, rest []Voice
 		for _, voice := range v.Others {
-			if slices.Contains(st.Plurality, voice.Position) {
-				rest = append(rest, voice)
-			} else {
+			switch {
+			case len(voice.Tags) > 0:
+				first = append(first, voice)
+			case !slices.Contains(st.Plurality, voice.Position):
 				voice.Tags = []string{"minority"}
-				minority = append(minority, voice)
+				first = append(first, voice)
+			default:
+				rest = append(rest, voice)
 			}
 		}
-		v.Highlighted, v.Others = minority, rest
+		v.Highlighted, v.Others = first, rest
 	}
 }

@@ -119,10 +119,10 @@ func OpinionMapChart(r *consensus.Report, id string) template.HTML {
 	if y0 := py(0); y0 > plot.y0 && y0 < plot.y1 {
 		s.line(plot.x0, y0, plot.x1, y0, fmt.Sprintf(`stroke="%s" stroke-dasharray="3 4"`, colAxis))
 	}
-	s.text((plot.x0+plot.x1)/2, plot.y1+20, fmt.Sprintf("First dimension (PC1) · %s of the variance", fmtPct(100*m.Explained[0])),
+	s.text((plot.x0+plot.x1)/2, plot.y1+20, fmt.Sprintf("Across: the main difference between the answers (%s)", fmtPct(100*m.Explained[0])),
 		fmt.Sprintf(`class="axis-x" text-anchor="middle" font-size="12" font-weight="600" fill="%s"`, colMuted))
 	s.raw(`<text class="axis-y" transform="translate(%s %s) rotate(-90)" text-anchor="middle" font-size="12" font-weight="600" fill="%s">%s</text>`,
-		num(plot.x0-12), num((plot.y0+plot.y1)/2), colMuted, esc(fmt.Sprintf("Second dimension (PC2) · %s of the variance", fmtPct(100*m.Explained[1]))))
+		num(plot.x0-12), num((plot.y0+plot.y1)/2), colMuted, esc(fmt.Sprintf("Up and down: the next difference (%s)", fmtPct(100*m.Explained[1]))))
 
 	// Markers.
 	for _, c := range clusters {

@@ -91,6 +91,8 @@ var matrix = map[string]expect{
 	"GET /consultations/:key/report/heatmap":         staffPage(200),
 	"GET /consultations/:key/report/map":             staffPage(200),
 	"GET /consultations/:key/report/members/:code":   staffPage(200),
+	"GET /consultations/:key/report/glossary":        staffPage(200),
+	"GET /consultations/:key/report/print.css":       staffPage(200),
 	"GET /consultations/:key/exports":                staffPage(200),
 	"GET /consultations/:key/exports/:file":          staffPage(200),
 	"GET /consultations/:key/definition.json":        staffPage(200),

@@ -184,7 +184,7 @@ func (h *Handler) coverage(c *gin.Context) {
 		return
 	}
 	grid := models.BuildCoverage(members, qn.Questions, current)
-	h.page(c, http.StatusOK, "coverage", "Coverage — "+cons.Title, gin.H{"Consultation": cons, "Grid": grid})
+	h.page(c, http.StatusOK, "coverage", "Coverage — "+cons.Title, gin.H{"Consultation": cons, "Grid": grid, "Reminder": buildReminder(grid)})
 }
 
 // formErrors returns the per-field messages of a validation or conflict

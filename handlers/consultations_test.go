@@ -344,7 +344,8 @@ func TestCoverage(t *testing.T) {
 	page := cl.get("/consultations/review/coverage")
 	wantStatus(t, page, http.StatusOK)
 	wantText(t, page, "4 of 64 answers (6%)", "1 member complete", "29 members silent", "Answers 2 2")
-	rows := map[string]string{"EST": "● ● 2 / 2", "LVA": "● · 1 / 2", "POL": "· ● 1 / 2", "HUN": "· · 0 / 2"}
+	rows := map[string]string{"EST": "✓ answered ✓ answered 2 / 2", "LVA": "✓ answered ✕ missing 1 / 2",
+		"POL": "✕ missing ✓ answered 1 / 2", "HUN": "✕ missing ✕ missing 0 / 2"}
 	for _, tr := range find(page.html(), func(n *htmlNode) bool { return n.Data == "tr" }) {
 		ths := find(tr, func(n *htmlNode) bool { return n.Data == "th" })
 		if len(ths) == 0 {

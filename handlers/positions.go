@@ -45,43 +45,6 @@ type questionRow struct {
 	Shared  *sharedDistribution // nil unless the facilitators share it
 }
 
-// sharedDistribution is the anonymised distribution of a scale or choice
-// question that delegates may see once the consultation is closed: how
-// many members chose each point or option, and nothing about who did.
-type sharedDistribution struct {
-	Responses int
-	Rows      []sharedRow
-}
-
-type sharedRow struct {
-	Label string
-	Count int
-	Mine  bool // the point or option of the member whose form this is
-}
-
-// shareDistribution reads the report of a question into its anonymised
-// distribution; nil for text questions (their answers are attributed).
-func shareDistribution(qr *consensus.QuestionReport, cur *models.RevisionRecord) *sharedDistribution {
-	d := &sharedDistribution{Responses: qr.Coverage.Responses}
-	switch {
-	case qr.Scale != nil:
-		for i, n := range qr.Scale.Counts {
-			label := strconv.Itoa(i + 1)
-			if i < len(qr.Points) {
-				label += " — " + qr.Points[i]
-			}
-			d.Rows = append(d.Rows, sharedRow{Label: label, Count: n, Mine: cur != nil && cur.Preferred == i+1})
-		}
-	case qr.Choice != nil:
-		for i, o := range qr.Choice.Options {
-			d.Rows = append(d.Rows, sharedRow{Label: o.Option, Count: o.Count, Mine: cur != nil && cur.Choice == i+1})
-		}
-	default:
-		return nil
-	}
-	return d
-}
-
 type sectionRows struct {
 	Title string
 	Rows  []questionRow

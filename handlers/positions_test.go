@@ -614,6 +614,12 @@ func TestSharedDistribution(t *testing.T) {
 			app.submitPositions(cons.ID, "LVA", lva.ID, models.PositionInput{QuestionKey: "posture", Preferred: 2, Rationale: lvaSecret},
 				models.PositionInput{QuestionKey: "treaty", Option: 3}, models.PositionInput{QuestionKey: "notes", Answer: lvaSecret})
 			app.submitPositions(cons.ID, "POL", app.authorID(), models.PositionInput{QuestionKey: "posture", Preferred: 2})
+			// Enough other answers for the small-count protection
+			// (MinOthersForDistribution): 6 others on posture, 5 on treaty.
+			for _, code := range []string{"DEU", "FRA", "ITA", "NLD"} {
+				app.submitPositions(cons.ID, code, app.authorID(), models.PositionInput{QuestionKey: "posture", Preferred: 3},
+					models.PositionInput{QuestionKey: "treaty", Option: 2})
+			}
 			if err := app.store.SetShareDistribution(context.Background(), cons.ID, tc.share, app.authorID()); err != nil {
 				t.Fatal(err)
 			}
@@ -625,7 +631,7 @@ func TestSharedDistribution(t *testing.T) {
 			}
 			page := cl.get(formEST)
 			wantStatus(t, page, http.StatusOK)
-			wantNoBody(t, page, lvaSecret, "LVA", "Latvia", "POL", "Poland")
+			wantNoBody(t, page, lvaSecret, "LVA", "Latvia", "POL", "Poland", "DEU", "Germany")
 			figures := find(page.html(), func(n *htmlNode) bool { return n.Data == "figure" && hasClass(n, "shared") })
 			if !tc.wantShared {
 				if len(figures) != 0 {
@@ -636,9 +642,9 @@ func TestSharedDistribution(t *testing.T) {
 			if len(figures) != 2 {
 				t.Fatalf("%d distributions shown, want 2 (scale and choice; text answers are attributed)", len(figures))
 			}
-			wantText(t, page, "How the members answered · anonymised · 3 responses",
-				"2 — Point 2 of posture 2", "4 — Point 4 of posture your position 1",
-				"How the members answered · anonymised · 2 responses", "Keep your position 1", "Void 1")
+			wantText(t, page, "How the members answered · anonymised · 7 responses",
+				"2 — Point 2 of posture 2", "3 — Point 3 of posture 4", "4 — Point 4 of posture your position 1",
+				"How the members answered · anonymised · 6 responses", "Keep your position 1", "Suspend 4", "Void 1")
 		})
 	}
 }

@@ -40,10 +40,11 @@ func (h *Handler) loadReport(c *gin.Context) (*report, bool) {
 	return &report{cons: cons, analysis: a, rep: consensus.Analyze(a.Input)}, true
 }
 
-// reportPage renders one report page; tab marks the sub-navigation entry.
-func (h *Handler) reportPage(c *gin.Context, r *report, page, tab, title string, v any) {
+// reportPage renders one report page; tab marks the sub-navigation entry,
+// kicker (may be empty) is shown above the heading.
+func (h *Handler) reportPage(c *gin.Context, r *report, page, tab, title, kicker string, v any) {
 	h.page(c, http.StatusOK, page, title+" — "+r.cons.Title, gin.H{
-		"Consultation": r.cons, "Tab": tab, "Heading": title, "Now": h.store.Now(),
+		"Consultation": r.cons, "Tab": tab, "Heading": title, "Kicker": kicker, "Now": h.store.Now(),
 		"Responding": charts.Responding(r.rep), "Total": r.rep.MembersTotal, "V": v,
 	})
 }
@@ -53,7 +54,7 @@ func (h *Handler) reportOverview(c *gin.Context) {
 	if !ok {
 		return
 	}
-	h.reportPage(c, r, "report_overview", "overview", "Divergence report", charts.NewOverview(r.rep))
+	h.reportPage(c, r, "report_overview", "overview", "Divergence report", "", charts.NewOverview(r.rep))
 }
 
 func (h *Handler) reportQuestion(c *gin.Context) {
@@ -61,12 +62,22 @@ func (h *Handler) reportQuestion(c *gin.Context) {
 	if !ok {
 		return
 	}
-	v, ok := charts.NewQuestionView(r.rep, c.Param("qkey"), r.analysis.Input.Positions)
+	key := c.Param("qkey")
+	statusQuo := 0
+	if r.analysis.Questionnaire != nil {
+		for _, q := range r.analysis.Questionnaire.Questions {
+			if q.Key == key {
+				statusQuo = q.StatusQuo
+			}
+		}
+	}
+	v, ok := charts.NewQuestionView(r.rep, key, r.analysis.Input.Positions, statusQuo)
 	if !ok {
 		h.errorPage(c, http.StatusNotFound, "This consultation has no question with that key. It may have been removed, or the address may be mistyped.")
 		return
 	}
-	h.reportPage(c, r, "report_question", "overview", fmt.Sprintf("Question %d of %d", v.Number, v.Count), v)
+	// The question's own words are the heading; its stable number leads.
+	h.reportPage(c, r, "report_question", "overview", v.Q.Text, fmt.Sprintf("Q%d", v.Number), v)
 }
 
 func (h *Handler) reportHeatmap(c *gin.Context) {
@@ -74,7 +85,7 @@ func (h *Handler) reportHeatmap(c *gin.Context) {
 	if !ok {
 		return
 	}
-	h.reportPage(c, r, "report_heatmap", "heatmap", "Heatmap of positions", charts.NewHeatmap(r.rep, c.Query("sort")))
+	h.reportPage(c, r, "report_heatmap", "heatmap", "Heatmap of positions", "", charts.NewHeatmap(r.rep, c.Query("sort")))
 }
 
 func (h *Handler) reportMap(c *gin.Context) {
@@ -82,7 +93,7 @@ func (h *Handler) reportMap(c *gin.Context) {
 	if !ok {
 		return
 	}
-	h.reportPage(c, r, "report_map", "map", "Opinion map", charts.NewMapView(r.rep))
+	h.reportPage(c, r, "report_map", "map", "Opinion map", "", charts.NewMapView(r.rep))
 }
 
 func (h *Handler) reportMember(c *gin.Context) {
@@ -96,7 +107,62 @@ func (h *Handler) reportMember(c *gin.Context) {
 		h.errorPage(c, http.StatusNotFound, "There is no member with that code. Member codes are three letters, such as EST.")
 		return
 	}
-	h.reportPage(c, r, "report_member", "members", v.Member.Name, v)
+	h.reportPage(c, r, "report_member", "members", v.Member.Name, "", v)
+}
+
+// reportGlossary explains every term of the report, with this
+// consultation's thresholds and quorum.
+func (h *Handler) reportGlossary(c *gin.Context) {
+	r, ok := h.loadReport(c)
+	if !ok {
+		return
+	}
+	h.reportPage(c, r, "report_glossary", "glossary", "Glossary", "", charts.Glossary(r.rep.Thresholds, r.rep.Quorum, r.rep.MembersTotal))
+}
+
+// printCSS answers the consultation's print stylesheet: the margin boxes
+// of every printed page carry the consultation's title, its classification
+// marking (Consultation.Marking, such as "Restricted"; nothing when empty)
+// and the page number. A stylesheet served from this origin rather than an
+// inline style, so the content security policy stays strict; the values
+// are CSS strings, escaped by cssString.
+func (h *Handler) printCSS(c *gin.Context) {
+	cons, ok := h.consultation(c)
+	if !ok {
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "text/css; charset=utf-8", []byte(printStyles(cons.Title, cons.Marking)))
+}
+
+// printStyles is the @page rule of a consultation's printed pages.
+func printStyles(title, marking string) string {
+	var b strings.Builder
+	b.WriteString("/* Printed pages: title, marking and page numbers in the page margins. */\n@media print {\n  @page {\n")
+	fmt.Fprintf(&b, "    @top-left { content: %s; font: 8pt sans-serif; color: #333; }\n", cssString(title))
+	if m := strings.TrimSpace(marking); m != "" {
+		fmt.Fprintf(&b, "    @top-right { content: %s; font: bold 9pt sans-serif; color: #6e1512; text-transform: uppercase; letter-spacing: .08em; }\n", cssString(m))
+		fmt.Fprintf(&b, "    @bottom-left { content: %s; font: bold 9pt sans-serif; color: #6e1512; text-transform: uppercase; letter-spacing: .08em; }\n", cssString(m))
+	}
+	b.WriteString(`    @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 8pt sans-serif; color: #333; }` + "\n  }\n}\n")
+	return b.String()
+}
+
+// cssString quotes s as a CSS string: quotes, backslashes and control
+// characters become escapes, so no value can end the string or the rule.
+func cssString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\' || r < 0x20 || r == 0x7f || r == '<' || r == '>':
+			fmt.Fprintf(&b, "\\%x ", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // reportJSON answers the full report as JSON, for further analysis. Like

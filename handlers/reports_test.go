@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,21 +87,21 @@ func TestReportPagesShowTheAnalysis(t *testing.T) {
 	}{
 		{"overview", "/consultations/review/report", []string{
 			"Divergence report", "5 / 32", "members have answered", "Not yet answered (27)", "Iceland",
-			"consensus minus 2", "HUN", "SVK", "at point 2: Point 2 of council",
-			"points 2–4: Point 2 of stance – Point 4 of stance", "Plurality: Keep it", "(60%)",
+			"Q1 How far should we go on council?", "Q2 How far should we go on stance?", "Q3 What should become of act?",
+			"points 2–4: Point 2 of stance – Point 4 of stance", "Most chosen: Keep it", "(60%)", "glossary",
 			"Open questions", "1 answer from 32 members",
 			"broad-agreement Cns 0.75", "broad-agreement share 75%", "polarized share 33%",
-			"at least 33% of members in the lower third of the scale and at least 33% in the upper third"}, nil},
-		{"blocked scale question", "/consultations/review/report/questions/council", []string{
-			"How far should we go on council?",
-			"No common ground — blocked by HUN, SVK (consensus minus 2 at point 2: Point 2 of council)",
-			"Median", "Consensus (Cns)", "Members by point",
-			ratEST, ratHUN, ratSVK, "outlier", "red line", "blocking",
-			"Rationales of the other 1 member", ratUSA}, nil},
+			"at least 33% of members in the lower third of the scale and at least 33% in the upper third"},
+			[]string{"consensus minus", "blocked by"}},
+		{"split scale question", "/consultations/review/report/questions/council", []string{
+			"How far should we go on council?", "Q1", "Posture",
+			"Median", "Consensus score ( Cns )", "Members by point",
+			ratEST, "red line", "holdout", ratUSA},
+			[]string{"consensus minus", "blocked by", "Question 1 of 4"}},
 		{"unanimous scale question", "/consultations/review/report/questions/stance", []string{
-			"Common ground: points 2–4", "unanimous", "No member blocks, stands out or has marked a red line"}, []string{"No common ground"}},
+			"Common ground: points 2–4", "unanimous", "No holdout, no outlier and no red line"}, []string{"No common ground"}},
 		{"choice question", "/consultations/review/report/questions/act", []string{
-			"Members by option", "Keep it", "plurality", "Minority positions", ratAct}, nil},
+			"Members by option", "Keep it", "most chosen", "Accepted by", "Holdouts and minority positions", ratAct}, nil},
 		{"text question", "/consultations/review/report/questions/notes", []string{
 			"Answers (1)", ansHUN, "Not answered (31)"}, nil},
 		{"heatmap by member", "/consultations/review/report/heatmap", []string{
@@ -111,7 +112,7 @@ func TestReportPagesShowTheAnalysis(t *testing.T) {
 			"Where members stand relative to each other", "of the differences", "Silhouette",
 			"Blocs and what sets them apart", "Coordinates of every member"}, nil},
 		{"member", "/consultations/review/report/members/HUN", []string{
-			"Hungary", "questions answered", "outlier position", "blocking position",
+			"Hungary", "questions answered", "outlier position", "as a holdout", "not accepting the best point", "Q1 How far should we go on council?",
 			"points 4–5", "+0.75", ratHUN, ansHUN, "Most similar", "Least similar", "SVK"}, nil},
 		{"member in lower case", "/consultations/review/report/members/hun", []string{"Hungary"}, nil},
 		{"silent member", "/consultations/review/report/members/ISL", []string{"Iceland", "No answer", "not placed on the map",
@@ -164,8 +165,8 @@ func TestReportRanking(t *testing.T) {
 			t.Errorf("row %d %q, want %q classified %s", i+1, text, w.question, w.class)
 		}
 	}
-	if text := textContent(rows[0]); !strings.Contains(text, "consensus minus 2 HUN SVK") || !strings.Contains(text, "None") {
-		t.Errorf("first row %q does not name the blockers", text)
+	if text := textContent(rows[0]); !strings.Contains(text, "Q1") || !strings.Contains(text, "No common ground") {
+		t.Errorf("first row %q does not give its number and the missing common ground", text)
 	}
 	links := find(rows[0], func(n *htmlNode) bool {
 		href, _ := attr(n, "href")
@@ -302,7 +303,7 @@ func TestReportOfAConsultationWithoutAnswers(t *testing.T) {
 	}{
 		{"/consultations/empty/report", []string{"0 / 32", "Not yet answered (32)", "insufficient"}, nil},
 		{"/consultations/empty/report/questions/council", []string{"No member has answered this question yet.", "0 of 32"}, nil},
-		{"/consultations/empty/report/questions/act", []string{"No minority position"}, nil},
+		{"/consultations/empty/report/questions/act", []string{"No holdout and no minority position"}, nil},
 		{"/consultations/empty/report/questions/notes", []string{"No member has answered this question yet."}, nil},
 		// A question nobody answered has no median (not a median of 0).
 		{"/consultations/empty/report/heatmap", []string{"Q1", "no answer yet"}, []string{"0 / 5"}},
@@ -366,5 +367,291 @@ func TestReportNavigation(t *testing.T) {
 	})
 	if len(links) == 0 {
 		t.Error("the consultation page has no link to the report")
+	}
+}
+
+// TestReportGlossary: the glossary explains every term, is linked from the
+// report's navigation, and is for staff only, like the report.
+func TestReportGlossary(t *testing.T) {
+	f := newReportFixture(t)
+	for _, cl := range []*client{f.fac, f.obs} {
+		res := cl.get("/consultations/review/report/glossary")
+		wantStatus(t, res, http.StatusOK)
+		wantText(t, res, "Glossary", "Common ground", "Best point", "Accepting", "Holdouts", "Outliers", "Red line",
+			"near consensus", "broad agreement", "polarized", "divided", "insufficient", "unanimous",
+			"Quorum", "in this consultation 32 of 32", "Provisional", "Consensus score (Cns)", "Agreement (%)",
+			"Interquartile range (IQR)", "Blocs", "Opinion map", "members close together answered alike")
+	}
+	res := f.fac.get("/consultations/review/report")
+	links := find(res.html(), func(n *htmlNode) bool {
+		href, _ := attr(n, "href")
+		return n.Data == "a" && href == "/consultations/review/report/glossary" && hasClass(n.Parent, "report-nav")
+	})
+	if len(links) != 1 {
+		t.Errorf("%d glossary links in the report navigation, want 1", len(links))
+	}
+	del := f.app.login(f.app.delegate("hugo", "HUN"))
+	wantStatus(t, del.get("/consultations/review/report/glossary"), http.StatusForbidden)
+}
+
+// TestReportPlainWords: the consensus score is named in words with its
+// abbreviation explained on hover; the opinion map explains its axes and
+// keeps the silhouette in a details element.
+func TestReportPlainWords(t *testing.T) {
+	f := newReportFixture(t)
+	for _, path := range []string{"/consultations/review/report", "/consultations/review/report/questions/council"} {
+		res := f.obs.get(path)
+		abbrs := find(res.html(), func(n *htmlNode) bool {
+			title, _ := attr(n, "title")
+			return n.Data == "abbr" && textContent(n) == "Cns" && strings.Contains(title, "1 when every member prefers the same point")
+		})
+		if len(abbrs) == 0 {
+			t.Errorf("%s: no <abbr> explaining Cns", path)
+		}
+	}
+	res := f.obs.get("/consultations/review/report/map")
+	wantText(t, res, "Members close together answered alike")
+	details := find(res.html(), func(n *htmlNode) bool { return n.Data == "details" && strings.Contains(textContent(n), "Silhouette") })
+	if len(details) != 1 {
+		t.Errorf("%d details elements hold the silhouette, want 1", len(details))
+	}
+}
+
+// TestQuestionPageHeading: the question's words are the page heading and
+// its stable number the kicker; the pager and the heatmap use the same
+// number.
+func TestQuestionPageHeading(t *testing.T) {
+	f := newReportFixture(t)
+	res := f.fac.get("/consultations/review/report/questions/stance")
+	wantStatus(t, res, http.StatusOK)
+	h1 := find(res.html(), func(n *htmlNode) bool { return n.Data == "h1" })
+	if len(h1) != 1 || textContent(h1[0]) != "How far should we go on stance?" {
+		t.Fatalf("h1 %v, want the question text", h1)
+	}
+	kicker := find(res.html(), func(n *htmlNode) bool { return n.Data == "strong" && hasClass(n, "kicker-number") })
+	if len(kicker) != 1 || textContent(kicker[0]) != "Q2" {
+		t.Errorf("kicker %v, want Q2", kicker)
+	}
+	wantText(t, res, "Previous question Q1 How far should we go on council?", "Next question → Q3 What should become of act?")
+	heat := f.fac.get("/consultations/review/report/heatmap")
+	wantText(t, heat, "Q1 How far should we go on council?", "Q2 How far should we go on stance?")
+}
+
+// TestReportVerdictLine: each ranked question's page and the overview
+// show the report's own verdict sentence, and no wording of their own.
+func TestReportVerdictLine(t *testing.T) {
+	f := newReportFixture(t)
+	var rep consensus.Report
+	if err := json.Unmarshal([]byte(f.fac.get("/consultations/review/report.json").Body), &rep); err != nil {
+		t.Fatal(err)
+	}
+	overview := f.fac.get("/consultations/review/report")
+	for _, key := range rep.Ranking {
+		q, _ := rep.Question(key)
+		t.Run(key, func(t *testing.T) {
+			if q.Verdict == "" {
+				t.Skip("the analysis gives no verdict sentence yet")
+			}
+			res := f.fac.get("/consultations/review/report/questions/" + key)
+			lines := find(res.html(), func(n *htmlNode) bool { return n.Data == "p" && hasClass(n, "verdict-line") })
+			if len(lines) != 1 || textContent(lines[0]) != q.Verdict {
+				t.Errorf("verdict lines %d, want one reading %q", len(lines), q.Verdict)
+			}
+			wantText(t, overview, q.Verdict)
+		})
+	}
+}
+
+// TestReportHoldouts: with one member of five not accepting the best point
+// (at most max(1, ⌊5/10⌋) = 1), the question is near consensus and the
+// holdout is named, linked to its member page; the verdict is provisional
+// below the quorum (the whole roster of 32).
+func TestReportHoldouts(t *testing.T) {
+	app := newTestApp(t)
+	cons := app.consultation("near", models.StatusOpen, scaleQ("council", 5))
+	// Point 3 is accepted by EST, POL, USA and HUN; SVK accepts only 5.
+	for _, p := range []struct {
+		code         string
+		pref, lo, hi int
+	}{{"EST", 2, 2, 3}, {"POL", 2, 2, 3}, {"USA", 3, 2, 3}, {"HUN", 3, 3, 3}, {"SVK", 5, 5, 5}} {
+		app.submitPositions(cons.ID, p.code, app.authorID(),
+			models.PositionInput{QuestionKey: "council", Preferred: p.pref, AcceptMin: p.lo, AcceptMax: p.hi})
+	}
+	fac := app.login(app.facilitator("fiona"))
+	var rep consensus.Report
+	if err := json.Unmarshal([]byte(fac.get("/consultations/near/report.json").Body), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if q, _ := rep.Question("council"); len(q.Holdouts) == 0 {
+		t.Skip("the analysis names no holdouts yet")
+	}
+	for _, path := range []string{"/consultations/near/report", "/consultations/near/report/questions/council"} {
+		res := fac.get(path)
+		wantText(t, res, "near consensus", "provisional")
+		links := find(res.html(), func(n *htmlNode) bool {
+			href, _ := attr(n, "href")
+			return n.Data == "a" && hasClass(n, "is-holdout") && href == "/consultations/near/report/members/SVK"
+		})
+		if len(links) == 0 {
+			t.Errorf("%s: the holdout SVK is not linked to its member page", path)
+		}
+	}
+	wantText(t, fac.get("/consultations/near/report"), "1 verdict is provisional: fewer than the quorum of 32 answered.")
+}
+
+// TestCoverageGaps: a missing answer is the loud cell, with a word for
+// screen readers; each row links to the member's report page; the
+// facilitator gets the members still missing answers, one per line.
+func TestCoverageGaps(t *testing.T) {
+	f := newReportFixture(t)
+	// 32 members × 4 questions; answers: EST, POL, USA and SVK 3 each, HUN 4.
+	const cells, answered = 128, 16
+	for _, who := range []struct {
+		name         string
+		cl           *client
+		wantReminder bool
+	}{{"facilitator", f.fac, true}, {"observer", f.obs, false}} {
+		t.Run(who.name, func(t *testing.T) {
+			res := who.cl.get("/consultations/review/coverage")
+			wantStatus(t, res, http.StatusOK)
+			doc := res.html()
+			missing := find(doc, func(n *htmlNode) bool { return n.Data == "td" && hasClass(n, "cell") && hasClass(n, "no") })
+			yes := find(doc, func(n *htmlNode) bool { return n.Data == "td" && hasClass(n, "cell") && hasClass(n, "yes") })
+			if len(missing) != cells-answered || len(yes) != answered {
+				t.Fatalf("%d missing and %d answered cells, want %d and %d", len(missing), len(yes), cells-answered, answered)
+			}
+			if got := textContent(missing[0]); !strings.Contains(got, "missing") {
+				t.Errorf("a missing cell reads %q, want the word missing", got)
+			}
+			links := find(doc, func(n *htmlNode) bool {
+				href, _ := attr(n, "href")
+				return n.Data == "a" && href == "/consultations/review/report/members/HUN"
+			})
+			if len(links) != 1 {
+				t.Errorf("%d links to HUN's page, want 1", len(links))
+			}
+			wantText(t, res, "Q1 council", "Q4 notes")
+			areas := find(doc, func(n *htmlNode) bool { return n.Data == "textarea" && hasClass(n, "reminder-list") })
+			if !who.wantReminder {
+				if len(areas) != 0 {
+					t.Errorf("an observer sees the reminder list")
+				}
+				return
+			}
+			if len(areas) != 1 {
+				t.Fatalf("%d reminder lists, want 1", len(areas))
+			}
+			if _, ro := attr(areas[0], "readonly"); !ro {
+				t.Error("the reminder list is not read-only")
+			}
+			var raw string
+			if areas[0].FirstChild != nil {
+				raw = areas[0].FirstChild.Data
+			}
+			lines := strings.Split(strings.TrimSpace(raw), "\n")
+			if len(lines) != 31 || !slices.Contains(lines, "EST Estonia") || !slices.Contains(lines, "ISL Iceland") || slices.Contains(lines, "HUN Hungary") {
+				t.Errorf("reminder lines %q: want the 31 members other than HUN, as CODE Name", lines)
+			}
+			wantText(t, res, "Still missing answers (31)")
+		})
+	}
+}
+
+// TestPrintedReport: the report's print styles keep tables inside the page,
+// and every printed page carries the consultation's title and the page
+// number in its margin boxes, from a stylesheet of this origin.
+func TestPrintedReport(t *testing.T) {
+	f := newReportFixture(t)
+	res := f.obs.get("/consultations/review/report")
+	links := find(res.html(), func(n *htmlNode) bool {
+		href, _ := attr(n, "href")
+		media, _ := attr(n, "media")
+		return n.Data == "link" && href == "/consultations/review/report/print.css" && media == "print"
+	})
+	if len(links) != 1 {
+		t.Fatalf("%d print stylesheets linked, want 1", len(links))
+	}
+	css := f.obs.get("/consultations/review/report/print.css")
+	wantStatus(t, css, http.StatusOK)
+	if ct := css.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/css") {
+		t.Errorf("Content-Type %q", ct)
+	}
+	for _, want := range []string{"@page", `@top-left { content: "Consultation review"`, `counter(page)`, `counter(pages)`} {
+		if !strings.Contains(css.Body, want) {
+			t.Errorf("print.css lacks %q:\n%s", want, css.Body)
+		}
+	}
+	if strings.Contains(css.Body, "@top-right") {
+		t.Errorf("a marking is printed although the consultation has none:\n%s", css.Body)
+	}
+	del := f.app.login(f.app.delegate("hugo", "HUN"))
+	wantStatus(t, del.get("/consultations/review/report/print.css"), http.StatusForbidden)
+
+	static := f.obs.get(assetPath(t, res, "report.css"))
+	for _, want := range []string{"@media print", "table-layout: fixed", "overflow-wrap: anywhere"} {
+		if !strings.Contains(static.Body, want) {
+			t.Errorf("report.css lacks %q", want)
+		}
+	}
+}
+
+// assetPath returns the content-hashed URL of a stylesheet linked by a page.
+func assetPath(t *testing.T, page *response, name string) string {
+	t.Helper()
+	for _, n := range find(page.html(), func(n *htmlNode) bool { return n.Data == "link" }) {
+		if href, _ := attr(n, "href"); strings.HasPrefix(href, "/static/") && strings.Contains(href, strings.TrimSuffix(name, ".css")) {
+			return href
+		}
+	}
+	t.Fatalf("no link to %s", name)
+	return ""
+}
+
+// TestSharedDistributionSmallCounts: a delegate sees a question's
+// anonymised distribution only when at least MinOthersForDistribution
+// members other than its own answered it.
+func TestSharedDistributionSmallCounts(t *testing.T) {
+	others := []string{"DEU", "FRA", "ITA", "NLD", "POL", "LVA"}
+	tests := []struct {
+		name       string
+		others     int  // members other than EST who answered
+		estAnswers bool // EST answered too
+		wantShown  bool
+	}{
+		{"four others and the viewer", 4, true, false},
+		{"five others and the viewer", 5, true, true},
+		{"four others, the viewer silent", 4, false, false},
+		{"five others, the viewer silent", 5, false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app := newTestApp(t)
+			cons := app.consultation("review", models.StatusOpen, scaleQ("posture", 5), textQ("notes"))
+			est := app.delegate("kadri", "EST")
+			if tc.estAnswers {
+				app.submitPositions(cons.ID, "EST", est.ID, models.PositionInput{QuestionKey: "posture", Preferred: 4})
+			} else {
+				app.submitPositions(cons.ID, "EST", est.ID, models.PositionInput{QuestionKey: "notes", Answer: "later"})
+			}
+			for _, code := range others[:tc.others] {
+				app.submitPositions(cons.ID, code, app.authorID(), models.PositionInput{QuestionKey: "posture", Preferred: 2})
+			}
+			if err := app.store.SetShareDistribution(t.Context(), cons.ID, true, app.authorID()); err != nil {
+				t.Fatal(err)
+			}
+			app.setStatus(cons.ID, models.StatusClosed)
+			page := app.login(est).get("/consultations/review/positions/EST")
+			wantStatus(t, page, http.StatusOK)
+			figures := find(page.html(), func(n *htmlNode) bool { return n.Data == "figure" && hasClass(n, "shared") })
+			if len(figures) != 1 {
+				t.Fatalf("%d distribution figures, want 1", len(figures))
+			}
+			text := textContent(figures[0])
+			withheld := strings.Contains(text, "Too few answers to show without revealing positions.")
+			counts := strings.Contains(text, "2 — Point 2 of posture")
+			if withheld == tc.wantShown || counts != tc.wantShown {
+				t.Errorf("figure %q: shown %v, want %v", text, counts, tc.wantShown)
+			}
+		})
 	}
 }

@@ -58,6 +58,8 @@ func (h *Handler) Routes() []Route {
 		{"GET", "/consultations/:key/report/heatmap", Staff, "consultations", h.reportHeatmap},
 		{"GET", "/consultations/:key/report/map", Staff, "consultations", h.reportMap},
 		{"GET", "/consultations/:key/report/members/:code", Staff, "consultations", h.reportMember},
+		{"GET", "/consultations/:key/report/glossary", Staff, "consultations", h.reportGlossary},
+		{"GET", "/consultations/:key/report/print.css", Staff, "", h.printCSS},
 
 		{"GET", "/consultations/new", Facilitator, "consultations", h.newConsultation},
 		{"POST", "/consultations", Facilitator, "consultations", h.createConsultation},
