@@ -595,7 +595,9 @@ func TestClusterPointsMergesCoincidentMembers(t *testing.T) {
 func TestMemberChart(t *testing.T) {
 	rep, pos := analyze(t, scaleQuestion(), codes6, []scalePos{
 		{code: "AAA", pref: 1, lo: 1, hi: 2, importance: consensus.ImportanceRedLine},
-		{code: "BBB", pref: 3, lo: 2, hi: 4}, {code: "CCC", pref: 3}, {code: "DDD", pref: 4}})
+		{code: "BBB", pref: 3, lo: 2, hi: 4}, {code: "CCC", pref: 3}, {code: "DDD", pref: 4}, {code: "FFF", pref: 3}})
+	// Five respond; AAA alone is half the scale from the median 3: a
+	// reported outlier (fewer than a quarter of the respondents).
 	els := parseSVG(t, MemberChart(rep, "AAA", pos, "m"))
 	checkAccessible(t, els)
 	dots := find(els, "circle", "member-dot")

@@ -143,6 +143,7 @@ func (b *browserSession) audit(ctx context.Context) ([]string, error) {
 var nonPages = map[string]bool{
 	"/healthz": true, "/static/*file": true, "/audit.csv": true,
 	"/consultations/:key/report.json":          true,
+	"/consultations/:key/report/print.css":     true,
 	"/consultations/:key/exports/:file":        true,
 	"/consultations/:key/definition.json":      true,
 	"/api/v1/openapi.json":                     true,
