@@ -162,7 +162,20 @@ func TestAnonymousAccess(t *testing.T) {
 		t.Run("POST "+tc.name, func(t *testing.T) {
 			res := anon.post(tc.path, tc.form)
 			wantStatus(t, res, http.StatusUnauthorized)
-			wantText(t, res, "Please sign in first.")
+			if tc.name != "positions" {
+				wantText(t, res, "Please sign in first.")
+				return
+			}
+			// The position form posted after the session ended: nothing is
+			// saved, and signing in leads back to the form.
+			wantText(t, res, "Your session has ended, so nothing was saved.")
+			links := find(res.html(), func(n *htmlNode) bool {
+				href, _ := attr(n, "href")
+				return n.Data == "a" && href == "/login?next=%2Fconsultations%2Freview%2Fpositions%2FEST"
+			})
+			if len(links) != 1 {
+				t.Errorf("no sign-in link back to the form:\n%s", res.snippet())
+			}
 		})
 	}
 	if n := app.revisionCount(cons.ID, ""); n != 0 {

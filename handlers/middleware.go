@@ -166,9 +166,18 @@ func (h *Handler) require(roles ...string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		u := currentUser(c)
 		if u == nil {
-			if c.Request.Method == http.MethodGet {
+			switch {
+			case c.Request.Method == http.MethodGet:
 				c.Redirect(http.StatusSeeOther, loginURL(c.Request.URL.RequestURI()))
-			} else {
+			case c.FullPath() == positionFormPath:
+				// A form posted after the session ended (a delegate who
+				// drafted longer than the idle time): nothing is saved,
+				// the browser keeps the typed values, and signing in
+				// leads back to the form.
+				h.page(c, http.StatusUnauthorized, "error", "Please sign in first", gin.H{"Status": http.StatusUnauthorized,
+					"Message": "Your session has ended, so nothing was saved. Sign in again: the answers you typed are kept in this browser and come back when the form opens.",
+					"SignIn":  loginURL(c.Request.URL.Path)})
+			default:
 				h.errorPage(c, http.StatusUnauthorized, "Please sign in first.")
 			}
 			c.Abort()

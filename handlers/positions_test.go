@@ -479,7 +479,7 @@ func TestPositionsAccess(t *testing.T) {
 		{"observer posts positions", func(e *env) *client { return e.obs }, "POST", "/consultations/review/positions/LVA",
 			http.StatusForbidden, "Observers read the reports and exports"},
 		{"observer has no dashboard", func(e *env) *client { return e.obs }, "GET", "/dashboard", http.StatusForbidden, ""},
-		{"anonymous posts positions", nil, "POST", "/consultations/review/positions/LVA", http.StatusUnauthorized, "Please sign in first."},
+		{"anonymous posts positions", nil, "POST", "/consultations/review/positions/LVA", http.StatusUnauthorized, "Your session has ended, so nothing was saved."},
 		{"facilitator posts to a closed consultation", func(e *env) *client { return e.fac }, "POST", "/consultations/past/positions/LVA",
 			http.StatusConflict, ""},
 		{"facilitator posts to a draft consultation", func(e *env) *client { return e.fac }, "POST", "/consultations/plans/positions/LVA",

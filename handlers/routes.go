@@ -20,6 +20,10 @@ const (
 	MemberScope Access = "member"      // the member's delegates and facilitators
 )
 
+// positionFormPath is the delegate's position form, which posts back to
+// its own address.
+const positionFormPath = "/consultations/:key/positions/:member"
+
 // Route is one entry of the routing table.
 type Route struct {
 	Method  string
@@ -43,8 +47,8 @@ func (h *Handler) Routes() []Route {
 		{"POST", "/logout", SignedIn, "", h.logout},
 
 		{"GET", "/dashboard", Delegate, "dashboard", h.dashboard},
-		{"GET", "/consultations/:key/positions/:member", MemberScope, "positions", h.positionsForm},
-		{"POST", "/consultations/:key/positions/:member", MemberScope, "positions", h.savePositions},
+		{"GET", positionFormPath, MemberScope, "positions", h.positionsForm},
+		{"POST", positionFormPath, MemberScope, "positions", h.savePositions},
 		{"GET", "/consultations/:key/positions/:member/history", MemberScope, "positions", h.positionHistory},
 
 		{"GET", "/consultations", Staff, "consultations", h.listConsultations},
