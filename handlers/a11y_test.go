@@ -15,6 +15,8 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"concord/models"
 )
 
 // axeTags are the rule sets the accessibility test enforces: WCAG 2.0 and
@@ -207,5 +209,68 @@ func TestAccessibility(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestAccessibilityFormStates checks the position form's error states with
+// axe-core: a refused value (422), an expired form token, a save refused
+// because the consultation closed (409), and a save posted after the
+// session ended (401).
+func TestAccessibilityFormStates(t *testing.T) {
+	app := newTestApp(t)
+	cons := app.consultation("review", models.StatusOpen, scaleQ("posture", 5), choiceQ("treaty", "Keep", "Suspend", "Void"))
+	d := app.delegate("kadri", "EST")
+	srv := httptest.NewServer(app.router)
+	t.Cleanup(srv.Close)
+	b := newBrowserSession(t, srv.URL, 2*time.Minute)
+	ctx := b.tab(app.login(d).cookie("concord_session"))
+	form := srv.URL + "/consultations/review/positions/EST"
+	const save = `form.positions .actions button[type=submit]`
+
+	check := func(t *testing.T, state string, wantStatus string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", state, err)
+		}
+		text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, wantStatus) {
+			t.Fatalf("%s: the page does not say %q:\n%s", state, wantStatus, text)
+		}
+		found, err := b.audit(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range found {
+			t.Errorf("%s: %s", state, v)
+		}
+	}
+	check(t, "a refused value (422)", "Nothing was saved",
+		chromedp.Navigate(form), chromedp.WaitVisible(chromedp.CSS(save)),
+		chromedp.Click(chromedp.CSS(`input[name="preferred.posture"][value="4"]`)),
+		chromedp.SetValue(chromedp.ID("min-posture"), "5"),
+		chromedp.Click(chromedp.CSS(save)), chromedp.WaitVisible(chromedp.CSS(".field-error")))
+	check(t, "an expired form", "Your form had expired",
+		chromedp.Navigate(form), chromedp.WaitVisible(chromedp.CSS(save)),
+		chromedp.Click(chromedp.CSS(`input[name="preferred.posture"][value="2"]`)),
+		chromedp.SetValue(chromedp.CSS(`form.positions input[name="csrf_token"]`), "stale"),
+		chromedp.Click(chromedp.CSS(save)), chromedp.WaitReady("body"), chromedp.Sleep(100*time.Millisecond))
+	app.setStatus(cons.ID, models.StatusClosed)
+	check(t, "a closed consultation (409)", "Nothing was saved",
+		chromedp.Click(chromedp.CSS(`input[name="preferred.posture"][value="3"]`)),
+		chromedp.Click(chromedp.CSS(save)), chromedp.WaitVisible(chromedp.ID("unsaved-text")))
+	app.setStatus(cons.ID, models.StatusOpen)
+	check(t, "the form again", "",
+		chromedp.Navigate(form), chromedp.WaitVisible(chromedp.CSS(save)))
+	if _, err := app.store.EndSessions(context.Background(), d.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	check(t, "a save after the session ended (401)", "Your session has ended",
+		chromedp.Click(chromedp.CSS(`input[name="preferred.posture"][value="3"]`)),
+		chromedp.Click(chromedp.CSS(save)), chromedp.WaitVisible(chromedp.CSS(`a[href^="/login?next="]`)))
+	if n := app.revisionCount(cons.ID, "EST"); n != 0 {
+		t.Errorf("%d revisions saved by refused forms", n)
 	}
 }
