@@ -43,9 +43,12 @@ type Consultation struct {
 	Quorum int `gorm:"not null;default:0"`
 	// Marking is the classification marking printed on every page of the
 	// report (e.g. "Restricted"); empty for none.
-	Marking   string `gorm:"not null;default:''"`
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Marking string `gorm:"not null;default:''"`
+	// LastNumber is the highest question number given so far, so that the
+	// number of a deleted question is never given again.
+	LastNumber int `gorm:"not null;default:0"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // AcceptsPositions reports whether positions may be submitted at now.
@@ -91,9 +94,9 @@ type Question struct {
 	Kind           string `gorm:"not null"`
 	Ord            int    `gorm:"not null"`
 	// Number is the question's stable number (Q1, Q2, …): given once at
-	// creation, the next after the consultation's highest, never shifted by
-	// reordering or deleting others. (Only the number of a deleted last
-	// question, which no member had answered, can be given again.)
+	// creation, the next after the highest the consultation ever gave
+	// (Consultation.LastNumber), never shifted by reordering or deleting
+	// others, never given again.
 	Number      int    `gorm:"not null;default:0"`
 	LabelsJSON  string `gorm:"column:labels;not null;default:'[]'"`
 	OptionsJSON string `gorm:"column:options;not null;default:'[]'"`

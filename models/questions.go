@@ -185,8 +185,12 @@ func (s *Store) createQuestion(tx *gorm.DB, consultationID uint, in QuestionInpu
 		Select("COALESCE(MAX(ord), 0) AS ord, COALESCE(MAX(number), 0) AS number").Scan(&top).Error; err != nil {
 		return nil, err
 	}
+	number := max(top.Number, c.LastNumber) + 1
+	if err := tx.Model(&Consultation{}).Where("id = ?", c.ID).Update("last_number", number).Error; err != nil {
+		return nil, fmt.Errorf("number question: %w", err)
+	}
 	q := &Question{ConsultationID: consultationID, SectionID: sec.ID, Key: in.Key, Text: in.Text,
-		Help: in.Help, Kind: in.Kind, Ord: top.Ord + 1, Number: top.Number + 1, StatusQuo: in.StatusQuo}
+		Help: in.Help, Kind: in.Kind, Ord: top.Ord + 1, Number: number, StatusQuo: in.StatusQuo}
 	q.SetPoints(in.Labels)
 	q.SetChoices(in.Options)
 	if err := tx.Create(q).Error; err != nil {

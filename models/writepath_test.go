@@ -404,14 +404,13 @@ func TestQuestionNumbers(t *testing.T) {
 	if got, want := numbers(), map[string]int{"b": 2, "c": 3, "d": 4}; !maps.Equal(got, want) {
 		t.Errorf("after deleting a and adding d: %v, want %v", got, want)
 	}
-	// Numbers come from the highest number left: the number of a deleted
-	// last question (never answered, or it could not be deleted) is given
-	// again.
+	// The number of a deleted last question is not given again: a brief
+	// that cited Q4 must never find another question under that number.
 	if err := s.DeleteQuestion(ctx, ids["d"], fac.ID); err != nil {
 		t.Fatal(err)
 	}
 	create(scale("e", "1", "2", "3"))
-	if got, want := numbers(), map[string]int{"b": 2, "c": 3, "e": 4}; !maps.Equal(got, want) {
+	if got, want := numbers(), map[string]int{"b": 2, "c": 3, "e": 5}; !maps.Equal(got, want) {
 		t.Errorf("after deleting d and adding e: %v, want %v", got, want)
 	}
 }
