@@ -192,7 +192,7 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoCredential, error) {
 		if err := tx.Where("username = ?", "demo-facilitator").First(&fac).Error; err != nil {
 			return err
 		}
-		c = Consultation{Key: DemoKey, Status: StatusOpen, Round: 1,
+		c = Consultation{Key: DemoKey, Status: StatusOpen, Round: 1, Marking: "Restricted",
 			Title: "NATO–Russia strategy review (demonstration, synthetic data)",
 			Description: "A sample consultation modelled on the 2024–25 review of the Alliance's policy toward Russia. " +
 				"Every position in it is SYNTHETIC, generated for demonstration; none is the view of any government."}
@@ -229,6 +229,9 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoCredential, error) {
 					r.Rationale = fmt.Sprintf("Synthetic position for demonstration (%s leaning %+d).", m.Name, lean)
 				case KindChoice:
 					r.Choice = demoChoice(lean)
+					// Keeping and voiding the Act are far apart, but every
+					// member could live with suspending it.
+					r.AcceptOptions = FormatOptionList([]int{r.Choice, 2})
 					r.Rationale = "Synthetic position for demonstration."
 				case KindText:
 					if lean == 0 {

@@ -113,7 +113,7 @@ func TestSeedDemoPicture(t *testing.T) {
 		blockers []string // nil: the question has common ground
 		missing  []string
 	}{
-		{"founding-act", consensus.Divided, nil, nil},
+		{"founding-act", consensus.Consensus, nil, nil},
 		{"nato-russia-council", consensus.Polarized, []string{"any"}, nil},
 		{"arms-control", consensus.Consensus, nil, []string{"ISL"}},
 		{"stance", consensus.Consensus, nil, nil},
