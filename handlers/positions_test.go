@@ -1045,3 +1045,14 @@ func TestOnBehalf(t *testing.T) {
 		})
 	}
 }
+
+// TestPositionFormShowsQuestionNumbers: the form numbers its questions as
+// the report and the exports do (Q1, Q2, …).
+func TestPositionFormShowsQuestionNumbers(t *testing.T) {
+	app := newTestApp(t)
+	app.consultation("review", models.StatusOpen, scaleQ("posture", 5), choiceQ("treaty", "Keep", "Void"))
+	cl := app.login(app.delegate("kadri", "EST"))
+	res := cl.get("/consultations/review/positions/EST")
+	wantStatus(t, res, http.StatusOK)
+	wantText(t, res, "Q1 How far should we go on posture?", "Q2 What should become of treaty?")
+}
