@@ -608,6 +608,15 @@ func TestMemberChart(t *testing.T) {
 	if len(accept) != 1 || accept[0].num(t, "x2") <= accept[0].num(t, "x1") {
 		t.Errorf("acceptable range 1–2 not drawn as a bar: %v", accept)
 	}
+	// AAA's range is a red line: hard edges at both ends.
+	if edges := find(els, "line", "red-line-edge"); len(edges) != 2 ||
+		edges[0].num(t, "x1") != accept[0].num(t, "x1") || edges[1].num(t, "x1") != accept[0].num(t, "x2") {
+		t.Errorf("red-line edges %v, want one at each end of the range", edges)
+	}
+	// BBB's ordinary range has none.
+	if edges := find(parseSVG(t, MemberChart(rep, "BBB", pos, "mb")), "line", "red-line-edge"); len(edges) != 0 {
+		t.Errorf("an ordinary range drawn with red-line edges: %v", edges)
+	}
 	var flags string
 	for _, e := range find(els, "text", "") {
 		flags += e.text + "|"

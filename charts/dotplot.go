@@ -52,7 +52,11 @@ func MemberChart(r *consensus.Report, code string, positions []consensus.Positio
 	fmt.Fprintf(&desc, "Positions of %s (%s) against the alliance median. ", prof.Code, prof.Name)
 	for _, q := range questions {
 		if mp, ok := mine[q.Key]; ok {
-			fmt.Fprintf(&desc, "%s: point %d, median %s. ", q.Text, mp.Preferred, fmtPoint(mp.Median))
+			fmt.Fprintf(&desc, "%s: point %d, median %s", q.Text, mp.Preferred, fmtPoint(mp.Median))
+			if mp.RedLine {
+				desc.WriteString(", red line (the acceptable range is final)")
+			}
+			desc.WriteString(". ")
 		} else {
 			fmt.Fprintf(&desc, "%s: no answer. ", q.Text)
 		}
@@ -110,7 +114,17 @@ func MemberChart(r *consensus.Report, code string, positions []consensus.Positio
 		if in, ok := inputs[posKey{code, q.Key}]; ok {
 			acc = consensus.AcceptRange(&in, k)
 		}
-		s.line(x(float64(acc.Lo)), y, x(float64(acc.Hi)), y, fmt.Sprintf(`class="accept" stroke="%s" stroke-width="8" stroke-linecap="round"`, colNavyDim))
+		if mp.RedLine {
+			// A red line is a final range: drawn with hard edges, square
+			// ends and a bar across each end, where an ordinary range
+			// has soft, rounded ends.
+			s.line(x(float64(acc.Lo)), y, x(float64(acc.Hi)), y, fmt.Sprintf(`class="accept red-line" stroke="%s" stroke-width="8" stroke-linecap="butt"`, colNavyDim))
+			for _, end := range []int{acc.Lo, acc.Hi} {
+				s.line(x(float64(end)), y-10, x(float64(end)), y+10, fmt.Sprintf(`class="red-line-edge" stroke="%s" stroke-width="3"`, colBad))
+			}
+		} else {
+			s.line(x(float64(acc.Lo)), y, x(float64(acc.Hi)), y, fmt.Sprintf(`class="accept" stroke="%s" stroke-width="8" stroke-linecap="round"`, colNavyDim))
+		}
 		s.line(x(mp.Median), y-12, x(mp.Median), y+12, fmt.Sprintf(`class="median" stroke="%s" stroke-width="3"`, colGold))
 		stroke := colPaper
 		if mp.Outlier {
