@@ -783,6 +783,15 @@ func (h *Handler) apiDecode(c *gin.Context, v any) bool {
 		h.apiError(c, http.StatusBadRequest, "invalid_json", "The body is not valid JSON.", nil)
 		return false
 	}
+	// encoding/json would silently replace invalid UTF-8 and lone
+	// surrogates by U+FFFD: refuse them as the web forms do.
+	if path, ok := models.JSONTextProblem(data); !ok {
+		if path == "" {
+			path = "body"
+		}
+		h.apiValidation(c, map[string]string{path: models.JSONTextMessage})
+		return false
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -84,6 +84,11 @@ func ParseDefinition(data []byte) (*Definition, error) {
 	if !json.Valid(data) {
 		return nil, &DefinitionError{Problems: []Problem{{Message: jsonSyntaxMessage(data)}}}
 	}
+	// Decoding would silently replace invalid UTF-8 and lone surrogates
+	// by U+FFFD: refuse them, as the question form does.
+	if path, ok := JSONTextProblem(data); !ok {
+		return nil, &DefinitionError{Problems: []Problem{{Path: path, Message: JSONTextMessage}}}
+	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
 		return nil, &DefinitionError{Problems: []Problem{{Message: "The file must hold one JSON object with key, title, description and questions."}}}

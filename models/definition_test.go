@@ -256,6 +256,10 @@ func TestParseDefinition(t *testing.T) {
 				"questions[2]: Must be an object"}},
 		{"questions not a list", `{"key":"k","title":"T","questions":{"key":"q"}}`,
 			[]string{"questions: Must be a list of questions"}},
+		{"invalid UTF-8 in a label", "{\"key\":\"k\",\"title\":\"T\",\"questions\":[{\"key\":\"q\",\"section\":\"S\",\"text\":\"Q\",\"kind\":\"scale\",\"points\":[\"a\",\"b\xc3\",\"c\"]}]}",
+			[]string{"questions[0].points[1]: Contains bytes that are not UTF-8"}},
+		{"a lone surrogate in the title", `{"key":"k","title":"T \ud83d","questions":[]}`,
+			[]string{"title: Contains bytes that are not UTF-8 text, or a \\u escape of a lone surrogate"}},
 		{"points not a list of texts", `{"key":"k","title":"T","questions":[{"key":"q","section":"S","text":"Q","kind":"scale","points":[1,2,3]}]}`,
 			[]string{"questions[0].points: Must be a list of texts"}},
 	}
