@@ -32,6 +32,10 @@ func Analyze(in Input) *Report {
 	a.simVals, a.simCols = a.scaledMatrix()
 	a.similarity()
 	a.opinionMap()
+	if in.Previous != nil {
+		a.trends(Analyze(Input{Members: in.Members, Questions: in.Questions, Positions: in.Previous,
+			Thresholds: in.Thresholds, Quorum: in.Quorum}))
+	}
 	return a.rep
 }
 
@@ -450,21 +454,6 @@ func (a *analyzer) scale(q int, qr *QuestionReport) {
 	qr.Scale = st
 	qr.Classification = ClassifyScale(counts, st.CommonGround != nil, hold, cns, agree, a.th)
 
-	// A trend needs answers in both rounds: against a round without any,
-	// the change of Cns and median would be measured from 0.
-	if a.prev != nil && n > 0 {
-		pc := a.prev.scaleCounts(q, nm, k)
-		if pn := Total(pc); pn > 0 {
-			pcns, pmed := Cns(pc), Median(pc)
-			qr.Trend = &Trend{
-				PreviousResponses: pn,
-				PreviousCns:       pcns,
-				PreviousMedian:    pmed,
-				CnsDelta:          cns - pcns,
-				MedianDelta:       median - pmed,
-			}
-		}
-	}
 }
 
 // choice analyses choice question q. A respondent's acceptable set is the

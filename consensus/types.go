@@ -107,16 +107,20 @@ type Input struct {
 // Report is the result of Analyze. Member lists are member codes sorted
 // alphabetically unless stated otherwise.
 type Report struct {
-	Thresholds   Thresholds             `json:"thresholds"`
-	MembersTotal int                    `json:"members_total"`
-	Quorum       int                    `json:"quorum"`       // effective quorum, 1..MembersTotal
-	Provisional  int                    `json:"provisional"`  // ranked questions classified below the quorum (not insufficient)
-	Questions    []QuestionReport       `json:"questions"`    // input order
-	Ranking      []string               `json:"ranking"`      // keys of scale+choice questions, most divided first
-	ClassCounts  map[Classification]int `json:"class_counts"` // over the ranked questions
-	Members      []MemberProfile        `json:"members"`      // roster order
-	Similarity   []PairSimilarity       `json:"similarity"`
-	Map          OpinionMap             `json:"opinion_map"`
+	Thresholds   Thresholds `json:"thresholds"`
+	MembersTotal int        `json:"members_total"`
+	Quorum       int        `json:"quorum"`      // effective quorum, 1..MembersTotal
+	Provisional  int        `json:"provisional"` // ranked questions classified below the quorum (not insufficient)
+	// AllStable is true when there is a previous round and every ranked
+	// question (insufficient ones aside) is stable: further rounds are
+	// unlikely to change the picture.
+	AllStable   bool                   `json:"all_stable"`
+	Questions   []QuestionReport       `json:"questions"`    // input order
+	Ranking     []string               `json:"ranking"`      // keys of scale+choice questions, most divided first
+	ClassCounts map[Classification]int `json:"class_counts"` // over the ranked questions
+	Members     []MemberProfile        `json:"members"`      // roster order
+	Similarity  []PairSimilarity       `json:"similarity"`
+	Map         OpinionMap             `json:"opinion_map"`
 }
 
 // Question returns the report of the question with the given key.
@@ -262,27 +266,91 @@ type TextAnswer struct {
 	Answer string `json:"answer"`
 }
 
-// Trend compares a scale question with the previous round.
+// Trend compares a scale or choice question with the previous round
+// (Input.Previous). It is nil when there is no previous round or the
+// question has no response in one of the two rounds.
 type Trend struct {
-	PreviousResponses int     `json:"previous_responses"`
-	CnsDelta          float64 `json:"cns_delta"`    // now − previous
-	MedianDelta       float64 `json:"median_delta"` // now − previous
-	PreviousCns       float64 `json:"previous_cns"`
-	PreviousMedian    float64 `json:"previous_median"`
+	PreviousResponses int `json:"previous_responses"`
+	// Scale only: the previous round's figures and the changes (now −
+	// previous).
+	CnsDelta       float64 `json:"cns_delta"`
+	MedianDelta    float64 `json:"median_delta"`
+	IQRDelta       float64 `json:"iqr_delta"`
+	PreviousCns    float64 `json:"previous_cns"`
+	PreviousMedian float64 `json:"previous_median"`
+	PreviousIQR    float64 `json:"previous_iqr"`
+	// Choice only: the previous round's plurality share (0..1).
+	PreviousPluralityShare float64 `json:"previous_plurality_share"`
+
+	PreviousClassification Classification `json:"previous_classification"`
+	ClassificationChanged  bool           `json:"classification_changed"`
+	// The previous round's common ground: a range (scale) or option
+	// numbers (choice); CommonGroundChanged compares it with this round's.
+	PreviousCommonGround  *Range `json:"previous_common_ground"`
+	PreviousCommonOptions []int  `json:"previous_common_options,omitempty"`
+	CommonGroundChanged   bool   `json:"common_ground_changed"`
+
+	// Both counts the members who answered in both rounds, Unchanged those
+	// of them whose answer did not change; UnchangedPct = 100 · Unchanged /
+	// Both. Stable applies the stop rule (IsStable); Convergence names the
+	// change of agreement (ConvergenceOf).
+	Both         int     `json:"both"`
+	Unchanged    int     `json:"unchanged"`
+	UnchangedPct float64 `json:"unchanged_pct"`
+	Stable       bool    `json:"stable"`
+	Convergence  string  `json:"convergence"`
+	// Movement (scale only): every member who answered in both rounds,
+	// alphabetical.
+	Movement []Movement `json:"movement"`
+}
+
+// Movement is how one member's position on a scale question changed
+// between two rounds. Direction is relative to the previous round's median
+// (see Direction).
+type Movement struct {
+	Member       string `json:"member"`
+	Before       int    `json:"before"`
+	After        int    `json:"after"`
+	Shift        int    `json:"shift"` // After − Before
+	Direction    string `json:"direction"`
+	AcceptBefore Range  `json:"accept_before"`
+	AcceptAfter  Range  `json:"accept_after"`
+}
+
+// MemberMovement sums up how a member moved between two rounds over the
+// scale questions it answered in both.
+type MemberMovement struct {
+	Questions int     `json:"questions"`  // scale questions answered in both rounds
+	Changed   int     `json:"changed"`    // of them, with another preferred point
+	Toward    int     `json:"toward"`     // moved toward the previous median
+	Away      int     `json:"away"`       // moved away from it
+	MeanShift float64 `json:"mean_shift"` // mean |shift|/(k−1), 0..1
+}
+
+// BlocMovement sums up how the members of an opinion bloc moved between two
+// rounds (scale questions answered in both).
+type BlocMovement struct {
+	Members   int     `json:"members"`    // members of the bloc with at least one such question
+	Toward    int     `json:"toward"`     // answers that moved toward the previous median
+	Away      int     `json:"away"`       // … away from it
+	Unchanged int     `json:"unchanged"`  // … kept their distance to it
+	MeanShift float64 `json:"mean_shift"` // mean |shift|/(k−1) over those answers
 }
 
 // MemberProfile summarises one member across the consultation.
 type MemberProfile struct {
-	Code          string           `json:"code"`
-	Name          string           `json:"name"`
-	Answered      int              `json:"answered"` // all kinds
-	ScaleAnswered int              `json:"scale_answered"`
-	MeanDistance  float64          `json:"mean_distance"`  // mean |preferred − median|/(k−1); 0 if none
-	OutlierCount  int              `json:"outlier_count"`  // questions where the member is a reported outlier
-	BlockingCount int              `json:"blocking_count"` // questions where the member does not accept the best point (scale and choice)
-	HoldoutCount  int              `json:"holdout_count"`  // questions where the member is a holdout
-	Bloc          int              `json:"bloc"`           // 1..n, 0 = not placed (no scale answers)
-	Positions     []MemberPosition `json:"positions"`      // scale questions answered, question order
+	Code          string  `json:"code"`
+	Name          string  `json:"name"`
+	Answered      int     `json:"answered"` // all kinds
+	ScaleAnswered int     `json:"scale_answered"`
+	MeanDistance  float64 `json:"mean_distance"`  // mean |preferred − median|/(k−1); 0 if none
+	OutlierCount  int     `json:"outlier_count"`  // questions where the member is a reported outlier
+	BlockingCount int     `json:"blocking_count"` // questions where the member does not accept the best point (scale and choice)
+	HoldoutCount  int     `json:"holdout_count"`  // questions where the member is a holdout
+	Bloc          int     `json:"bloc"`           // 1..n, 0 = not placed (no scale answers)
+	// Movement since the previous round; nil without a previous round.
+	Movement  *MemberMovement  `json:"movement,omitempty"`
+	Positions []MemberPosition `json:"positions"` // scale questions answered, question order
 }
 
 // MemberPosition is a member's position on one scale question relative to
@@ -329,6 +397,8 @@ type Bloc struct {
 	ID          int            `json:"id"`
 	Members     []string       `json:"members"`
 	Distinctive []BlocQuestion `json:"distinctive"` // top 3 by |Diff|
+	// Movement since the previous round; nil without a previous round.
+	Movement *BlocMovement `json:"movement,omitempty"`
 }
 
 // BlocQuestion tells how a bloc differs from the other placed members on a
