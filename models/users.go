@@ -2,15 +2,9 @@ package models
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
-	"time"
 
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
@@ -64,17 +58,6 @@ func UsernameProblem(username string) string {
 		return "A username cannot start with =, +, - or @."
 	}
 	return ""
-}
-
-// SetPasswordCost sets the bcrypt cost (tests use bcrypt.MinCost).
-func (s *Store) SetPasswordCost(cost int) { s.bcryptCost = cost }
-
-func (s *Store) hash(password string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(password), s.cost())
-	if err != nil {
-		return "", fmt.Errorf("hash password: %w", err)
-	}
-	return string(h), nil
 }
 
 // NewUser describes an account created directly (command line, demo, tests).
@@ -136,27 +119,6 @@ func (s *Store) createUser(tx *gorm.DB, nu NewUser) (*User, error) {
 	return u, nil
 }
 
-// dummyHashes keeps the time of a failed login independent of whether the
-// account exists: an unknown username costs one bcrypt comparison at the
-// same cost as a real one. Hashes are made once per cost.
-var dummyHashes sync.Map // cost → []byte
-
-func dummyHash(cost int) []byte {
-	if h, ok := dummyHashes.Load(cost); ok {
-		return h.([]byte)
-	}
-	h, _ := bcrypt.GenerateFromPassword([]byte("concord-timing-equaliser"), cost) // fails only for a cost out of range
-	dummyHashes.Store(cost, h)
-	return h
-}
-
-func (s *Store) cost() int {
-	if s.bcryptCost == 0 {
-		return bcrypt.DefaultCost
-	}
-	return s.bcryptCost
-}
-
 // Authenticate checks a username and password.
 func (s *Store) Authenticate(ctx context.Context, username, password string) (*User, error) {
 	var u User
@@ -202,202 +164,6 @@ func (s *Store) FacilitatorExists(ctx context.Context) (bool, error) {
 	return n > 0, nil
 }
 
-// NewToken returns a random URL-safe token and the hash stored for it.
-func NewToken() (token, hash string) {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, HashToken(token)
-}
-
-// HashToken is the stored form of a session, invitation or API token.
-func HashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
-// SessionPolicy bounds the life of a session.
-type SessionPolicy struct {
-	Idle     time.Duration // ends after this long without a request
-	Absolute time.Duration // ends this long after login, whatever happens
-}
-
-// CreateSession starts a session and returns its cookie token.
-func (s *Store) CreateSession(ctx context.Context, userID uint, policy SessionPolicy, userAgent string) (string, *Session, error) {
-	token, hash := NewToken()
-	csrf, _ := NewToken()
-	now := s.Now()
-	if len(userAgent) > 200 {
-		// Cut at 200 bytes without leaving half a character behind.
-		userAgent = strings.ToValidUTF8(userAgent[:200], "")
-	}
-	sess := &Session{TokenHash: hash, UserID: userID, CSRFToken: csrf, CreatedAt: now, LastSeenAt: now,
-		ExpiresAt: now.Add(policy.Absolute), UserAgent: userAgent}
-	if err := s.w.WithContext(ctx).Create(sess).Error; err != nil {
-		return "", nil, fmt.Errorf("create session: %w", err)
-	}
-	return token, sess, nil
-}
-
-// SessionByToken returns the live session for a cookie token and its user.
-// A session past its idle or absolute limit, or of a revoked account, is
-// deleted and reported as ErrNotFound. Activity is recorded at most once a
-// minute to spare the writer.
-func (s *Store) SessionByToken(ctx context.Context, token string, policy SessionPolicy) (*Session, *User, error) {
-	if token == "" {
-		return nil, nil, ErrNotFound
-	}
-	var sess Session
-	if err := s.r.WithContext(ctx).Where("token_hash = ?", HashToken(token)).Limit(1).Find(&sess).Error; err != nil {
-		return nil, nil, fmt.Errorf("load session: %w", err)
-	}
-	if sess.ID == 0 {
-		return nil, nil, ErrNotFound
-	}
-	now := s.Now()
-	u, err := s.UserByID(ctx, sess.UserID)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, nil, err
-	}
-	if u == nil || !u.Active() || !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) >= policy.Idle {
-		if err := s.w.WithContext(ctx).Delete(&Session{}, sess.ID).Error; err != nil {
-			return nil, nil, fmt.Errorf("end expired session: %w", err)
-		}
-		return nil, nil, ErrNotFound
-	}
-	if now.Sub(sess.LastSeenAt) > time.Minute {
-		sess.LastSeenAt = now
-		if err := s.w.WithContext(ctx).Model(&sess).Update("last_seen_at", now).Error; err != nil {
-			return nil, nil, fmt.Errorf("touch session: %w", err)
-		}
-	}
-	return &sess, u, nil
-}
-
-// DeleteSession ends a session.
-func (s *Store) DeleteSession(ctx context.Context, token string) error {
-	if err := s.w.WithContext(ctx).Where("token_hash = ?", HashToken(token)).Delete(&Session{}).Error; err != nil {
-		return fmt.Errorf("end session: %w", err)
-	}
-	return nil
-}
-
-// CreateInvitation makes a one-time link token for a new account. Only a
-// delegate's invitation names a member.
-func (s *Store) CreateInvitation(ctx context.Context, role string, memberID *uint, by *uint, ttl time.Duration) (string, *Invitation, error) {
-	switch role {
-	case RoleDelegate:
-		if memberID == nil {
-			return "", nil, &ValidationError{Fields: map[string]string{"member": "A delegate belongs to a member."}}
-		}
-	case RoleFacilitator, RoleObserver:
-		memberID = nil
-	default:
-		// An invitation nobody could accept: refuse it now, not once its
-		// holder has chosen a password.
-		return "", nil, &ValidationError{Fields: map[string]string{"role": "Choose delegate, observer or facilitator."}}
-	}
-	token, hash := NewToken()
-	now := s.Now()
-	inv := &Invitation{TokenHash: hash, Role: role, MemberID: memberID, CreatedBy: by, CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(inv).Error; err != nil {
-			return err
-		}
-		return tx.Create(&AuditEvent{At: now, UserID: by, MemberID: memberID, Action: AuditInvitationNew,
-			Subject: fmt.Sprintf("invitation %d", inv.ID), Detail: "role " + role + ", expires " + inv.ExpiresAt.Format(time.RFC3339)}).Error
-	})
-	if err != nil {
-		return "", nil, fmt.Errorf("create invitation: %w", err)
-	}
-	return token, inv, nil
-}
-
-// CreateSetupInvitation makes the one-time link for the first facilitator,
-// printed on the console while no facilitator exists. Earlier setup links
-// that were never used are revoked in the same transaction, so only the
-// link printed last works.
-func (s *Store) CreateSetupInvitation(ctx context.Context, ttl time.Duration) (string, *Invitation, error) {
-	token, hash := NewToken()
-	now := s.Now()
-	inv := &Invitation{TokenHash: hash, Role: RoleFacilitator, CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&Invitation{}).
-			Where("role = ? AND created_by IS NULL AND used_at IS NULL AND revoked_at IS NULL", RoleFacilitator).
-			Update("revoked_at", now)
-		if res.Error != nil {
-			return res.Error
-		}
-		if err := tx.Create(inv).Error; err != nil {
-			return err
-		}
-		return tx.Create(&AuditEvent{At: now, Action: AuditInvitationNew, Subject: fmt.Sprintf("invitation %d", inv.ID),
-			Detail: fmt.Sprintf("first-facilitator setup link, expires %s; %d earlier setup link(s) revoked",
-				inv.ExpiresAt.Format(time.RFC3339), res.RowsAffected)}).Error
-	})
-	if err != nil {
-		return "", nil, fmt.Errorf("create setup invitation: %w", err)
-	}
-	return token, inv, nil
-}
-
-// InvitationByToken loads a usable invitation.
-func (s *Store) InvitationByToken(ctx context.Context, token string) (*Invitation, error) {
-	var inv Invitation
-	if err := s.r.WithContext(ctx).Preload("Member").Where("token_hash = ?", HashToken(token)).Limit(1).Find(&inv).Error; err != nil {
-		return nil, fmt.Errorf("load invitation: %w", err)
-	}
-	if inv.ID == 0 || !inv.Usable(s.Now()) {
-		return nil, ErrNotFound
-	}
-	return &inv, nil
-}
-
-// AcceptInvitation creates the invited account, once.
-func (s *Store) AcceptInvitation(ctx context.Context, token string, in AccountInput) (*User, error) {
-	if msgs := s.CheckAccount(&in); msgs != nil {
-		return nil, &ValidationError{Fields: msgs}
-	}
-	var u *User
-	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var inv Invitation
-		if err := tx.Where("token_hash = ?", HashToken(token)).Limit(1).Find(&inv).Error; err != nil {
-			return err
-		}
-		now := s.Now()
-		if inv.ID == 0 || !inv.Usable(now) {
-			return ErrNotFound
-		}
-		var err error
-		u, err = s.createUser(tx, NewUser{Username: in.Username, Name: in.Name, Role: inv.Role, Password: in.Password, MemberID: inv.MemberID})
-		if err != nil {
-			return err
-		}
-		res := tx.Model(&Invitation{}).Where("id = ? AND used_at IS NULL", inv.ID).Updates(map[string]any{"used_at": now, "used_by": u.ID})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return ErrNotFound
-		}
-		return tx.Create(&AuditEvent{At: now, UserID: &u.ID, MemberID: inv.MemberID, Action: AuditInvitationUsed,
-			Subject: fmt.Sprintf("invitation %d", inv.ID), Detail: "account " + u.Username + " created"}).Error
-	})
-	if err != nil {
-		return nil, fmt.Errorf("accept invitation: %w", err)
-	}
-	return u, nil
-}
-
-// Invitations lists invitations not yet used, newest first.
-func (s *Store) Invitations(ctx context.Context) ([]Invitation, error) {
-	var out []Invitation
-	if err := s.r.WithContext(ctx).Preload("Member").Where("used_at IS NULL AND revoked_at IS NULL").Order("id DESC").Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list invitations: %w", err)
-	}
-	return out, nil
-}
-
 // Audit actions of accounts, sessions and invitations.
 const (
 	AuditInvitationRevoked = "invitation.revoked"
@@ -408,34 +174,6 @@ const (
 	AuditLoginLocked       = "login.locked"
 	AuditExported          = "audit.exported"
 )
-
-// RevokeInvitation makes a pending invitation unusable. An invitation that
-// was used, revoked or never existed is ErrNotFound.
-func (s *Store) RevokeInvitation(ctx context.Context, id uint, by uint) error {
-	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var inv Invitation
-		if err := tx.Where("id = ? AND used_at IS NULL AND revoked_at IS NULL", id).Limit(1).Find(&inv).Error; err != nil {
-			return err
-		}
-		if inv.ID == 0 {
-			return ErrNotFound
-		}
-		now := s.Now()
-		res := tx.Model(&Invitation{}).Where("id = ? AND used_at IS NULL AND revoked_at IS NULL", id).Update("revoked_at", now)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return ErrNotFound
-		}
-		return tx.Create(&AuditEvent{At: now, UserID: &by, MemberID: inv.MemberID, Action: AuditInvitationRevoked,
-			Subject: fmt.Sprintf("invitation %d", inv.ID), Detail: "role " + inv.Role}).Error
-	})
-	if err != nil {
-		return fmt.Errorf("revoke invitation %d: %w", id, err)
-	}
-	return nil
-}
 
 // loadActiveOther loads an active account that a facilitator may act on:
 // never their own (so no facilitator locks themselves out).
@@ -638,67 +376,6 @@ func (s *Store) ChangePassword(ctx context.Context, userID uint, in PasswordChan
 		return fmt.Errorf("change password of user %d: %w", userID, err)
 	}
 	return nil
-}
-
-// UserSessions lists the live sessions of an account, most recently used
-// first. Sessions past their idle or absolute limit are left out.
-func (s *Store) UserSessions(ctx context.Context, userID uint, policy SessionPolicy) ([]Session, error) {
-	now := s.Now()
-	var out []Session
-	err := s.r.WithContext(ctx).Where("user_id = ? AND expires_at > ? AND last_seen_at > ?", userID, now, now.Add(-policy.Idle)).
-		Order("last_seen_at DESC, id DESC").Find(&out).Error
-	if err != nil {
-		return nil, fmt.Errorf("list sessions of user %d: %w", userID, err)
-	}
-	return out, nil
-}
-
-// EndSessions ends sessions of an account: all of them when only is 0
-// (and then its API tokens are revoked too), else the one session with
-// that ID (which must belong to the account).
-// It returns how many ended and records the event.
-func (s *Store) EndSessions(ctx context.Context, userID uint, only uint) (int64, error) {
-	var n int64
-	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var u User
-		if err := tx.Where("id = ?", userID).Limit(1).Find(&u).Error; err != nil {
-			return err
-		}
-		if u.ID == 0 {
-			return ErrNotFound
-		}
-		q := tx.Where("user_id = ?", userID)
-		what := "every session"
-		if only != 0 {
-			q = q.Where("id = ?", only)
-			what = fmt.Sprintf("session %d", only)
-		}
-		res := q.Delete(&Session{})
-		if res.Error != nil {
-			return res.Error
-		}
-		n = res.RowsAffected
-		if only != 0 && n == 0 {
-			return ErrNotFound
-		}
-		now := s.Now()
-		detail := fmt.Sprintf("%s: %d ended", what, n)
-		if only == 0 {
-			// Signing out everywhere is what a person does after a
-			// suspected theft: tokens made meanwhile stop too.
-			revoked, err := revokeAllAPITokens(tx, &u, u.ID, now, "signed out everywhere")
-			if err != nil {
-				return err
-			}
-			detail += fmt.Sprintf("; %d API token(s) revoked", revoked)
-		}
-		return tx.Create(&AuditEvent{At: now, UserID: &u.ID, MemberID: u.MemberID, Action: AuditSessionsEnded,
-			Subject: "user " + u.Username, Detail: detail}).Error
-	})
-	if err != nil {
-		return 0, fmt.Errorf("end sessions of user %d: %w", userID, err)
-	}
-	return n, nil
 }
 
 // VerifyPassword checks the password of an active account; it returns
