@@ -377,13 +377,13 @@ type setup struct {
 func TestVerifyAudit(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
-		name    string
-		tamper  func(t *testing.T, f setup)
-		expect  func(f setup) AuditHead
-		ok      bool
-		problem uint // the entry named
+		name     string
+		tamper   func(t *testing.T, f setup)
+		expect   func(f setup) AuditHead
+		ok       bool
+		problem  uint // the entry named
 		verified int
-		head    uint
+		head     uint
 	}{
 		{name: "intact", tamper: func(*testing.T, setup) {}, ok: true, verified: 5, head: 5},
 		{name: "intact, expected head matches", tamper: func(*testing.T, setup) {},
