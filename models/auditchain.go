@@ -255,7 +255,7 @@ type AuditVerification struct {
 	// Head is the last entry verified (ID 0 when none).
 	Head AuditHead
 	// Unlinked counts the entries after the last link, not linked yet
-	// (not covered by the verification).
+	// (not covered by the verification), whatever the outcome.
 	Unlinked int64
 	// ProblemID is the first entry that does not match (0 when none);
 	// Problem says how, in a sentence.
@@ -290,8 +290,19 @@ func (s *Store) VerifyAudit(ctx context.Context, expect AuditHead) (AuditVerific
 			if err := tx.Model(&AuditEvent{}).Count(&v.Unlinked).Error; err != nil {
 				return fmt.Errorf("count audit events: %w", err)
 			}
-		} else if err := verifyChain(tx, expect, &v); err != nil {
-			return err
+		} else {
+			if err := verifyChain(tx, expect, &v); err != nil {
+				return err
+			}
+			// Counted after the last link, whether or not the chain
+			// verified up to it.
+			last, err := lastLink(tx)
+			if err != nil {
+				return err
+			}
+			if err := tx.Model(&AuditEvent{}).Where("id > ?", last.EventID).Count(&v.Unlinked).Error; err != nil {
+				return fmt.Errorf("count unlinked audit events: %w", err)
+			}
 		}
 		if expect.ID != 0 && v.Problem == "" && !v.ExpectChecked {
 			v.ProblemID = expect.ID
@@ -363,9 +374,6 @@ func verifyChain(tx *gorm.DB, expect AuditHead, v *AuditVerification) error {
 			v.Head = AuditHead{ID: l.EventID, Hash: hash}
 			prevID, prevHash = l.EventID, hash
 		}
-	}
-	if err := tx.Model(&AuditEvent{}).Where("id > ?", prevID).Count(&v.Unlinked).Error; err != nil {
-		return fmt.Errorf("count unlinked audit events: %w", err)
 	}
 	return nil
 }

@@ -65,7 +65,11 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Verified %d %s.\n", v.Verified, plural(v.Verified, "entry", "entries"))
+	before := ""
+	if !v.OK() {
+		before = " before the first mismatch"
+	}
+	fmt.Fprintf(stdout, "Verified %d %s%s.\n", v.Verified, plural(v.Verified, "entry", "entries"), before)
 	if v.Head.ID != 0 {
 		fmt.Fprintf(stdout, "Head: %s\n", v.Head)
 	} else {
@@ -74,7 +78,7 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	fmt.Fprintf(stdout, "Not yet linked: %d %s.\n", v.Unlinked, plural(int(v.Unlinked), "entry", "entries"))
 	if !v.OK() {
 		fmt.Fprintf(stdout, "MISMATCH at entry %d: %s\n", v.ProblemID, v.Problem)
-		return errors.New("the audit log does not verify: " + v.Problem)
+		return fmt.Errorf("the audit log does not verify: first mismatch at entry %d", v.ProblemID)
 	}
 	if v.ExpectChecked {
 		fmt.Fprintf(stdout, "Entry %d has the expected hash.\n", expect.ID)

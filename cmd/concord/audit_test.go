@@ -99,12 +99,13 @@ func TestAuditVerifyCommand(t *testing.T) {
 			stdout: []string{"Verified 5 entries.", "Entry 5 has the expected hash.", "The audit chain is intact."}},
 		{name: "edited entry", tamper: func(t *testing.T, path string) {
 			tamperDB(t, path, "UPDATE audit_events SET detail = 'nothing happened' WHERE id = 2")
-		}, stdout: []string{"Verified 1 entry.", "Head: 1:", "MISMATCH at entry 2: entry 2 does not match its recorded hash"},
-			err: "the audit log does not verify: entry 2 does not match"},
+		}, stdout: []string{"Verified 1 entry before the first mismatch.", "Head: 1:", "Not yet linked: 1 entry.",
+			"MISMATCH at entry 2: entry 2 does not match its recorded hash"},
+			err: "the audit log does not verify: first mismatch at entry 2"},
 		{name: "deleted entry", tamper: func(t *testing.T, path string) {
 			tamperDB(t, path, "DELETE FROM audit_events WHERE id = 3", "DELETE FROM audit_links WHERE event_id = 3")
-		}, stdout: []string{"Verified 2 entries.", "MISMATCH at entry 4: entry 4 was linked after entry 3, but the entry before it is 2: entry 3 was deleted"},
-			err: "does not verify"},
+		}, stdout: []string{"Verified 2 entries before the first mismatch.", "MISMATCH at entry 4: entry 4 was linked after entry 3, but the entry before it is 2: entry 3 was deleted"},
+			err: "first mismatch at entry 4"},
 		{name: "edit and full recomputation pass plain verification", tamper: func(t *testing.T, path string) {
 			tamperDB(t, path, "UPDATE audit_events SET subject = 'forged' WHERE id = 3")
 			relinkFrom(t, path, 3)
@@ -112,8 +113,9 @@ func TestAuditVerifyCommand(t *testing.T) {
 		{name: "edit and full recomputation, caught by -expect", expect: true, tamper: func(t *testing.T, path string) {
 			tamperDB(t, path, "UPDATE audit_events SET subject = 'forged' WHERE id = 3")
 			relinkFrom(t, path, 3)
-		}, stdout: []string{"Verified 4 entries.", "MISMATCH at entry 5: entry 5's hash is"},
-			err: "not the "},
+		}, stdout: []string{"Verified 4 entries before the first mismatch.", "Not yet linked: 0 entries.",
+			"MISMATCH at entry 5: entry 5's hash is", "recorded earlier: the log was changed at or before entry 5"},
+			err: "first mismatch at entry 5"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
