@@ -171,8 +171,14 @@ func (h *Handler) auditLog(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	head, err := h.store.AuditChainHead(ctx)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
 	v := q.values()
 	d["Records"], d["Total"], d["Page"], d["Pages"] = records, int(total), page, pages
+	d["Head"], d["HeadPending"] = head, int(head.Pending)
 	d["CSV"] = auditURL("/audit.csv", v, 0)
 	if page > 1 {
 		d["Prev"] = auditURL("/audit", v, page-1)
@@ -186,6 +192,12 @@ func (h *Handler) auditLog(c *gin.Context) {
 // auditCSV exports the filtered audit log as CSV, every matching event,
 // newest first. Text cells are protected against spreadsheet formula
 // injection (export.Escape). The export itself is recorded in the log.
+//
+// The last column, chain_hash, is each entry's hash in the audit chain
+// (empty while not linked yet); columns are only ever appended. The
+// header X-Concord-Audit-Head carries the chain head (ID:HASH) read
+// before the rows, to record elsewhere and check later with
+// `concord audit verify -expect`.
 func (h *Handler) auditCSV(c *gin.Context) {
 	q, f, errs, ok := h.bindAuditFilter(c)
 	if !ok {
@@ -200,9 +212,14 @@ func (h *Handler) auditCSV(c *gin.Context) {
 		h.errorPage(c, http.StatusUnprocessableEntity, "The export filter is not valid: "+strings.Join(msgs, " "))
 		return
 	}
+	head, err := h.store.AuditChainHead(ctx)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	_ = w.Write([]string{"id", "time_utc", "action", "username", "member", "subject", "detail"}) // writes to memory
+	_ = w.Write([]string{"id", "time_utc", "action", "username", "member", "subject", "detail", "chain_hash"}) // writes to memory
 	n := 0
 	f.Limit = 1000
 	for {
@@ -213,7 +230,7 @@ func (h *Handler) auditCSV(c *gin.Context) {
 		}
 		for _, r := range batch {
 			_ = w.Write([]string{strconv.FormatUint(uint64(r.ID), 10), r.At.UTC().Format(time.RFC3339),
-				export.Escape(r.Action), export.Escape(r.Username), export.Escape(r.MemberCode), export.Escape(r.Subject), export.Escape(r.Detail)})
+				export.Escape(r.Action), export.Escape(r.Username), export.Escape(r.MemberCode), export.Escape(r.Subject), export.Escape(r.Detail), r.ChainHash})
 		}
 		n += len(batch)
 		if len(batch) < f.Limit {
@@ -231,5 +248,8 @@ func (h *Handler) auditCSV(c *gin.Context) {
 		Detail: fmt.Sprintf("%d event(s); filter %s", n, q.values().Encode())})
 	name := "concord-audit-" + h.store.Now().Format("20060102-1504") + ".csv"
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
+	if head.ID != 0 {
+		c.Header("X-Concord-Audit-Head", head.String())
+	}
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }

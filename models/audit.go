@@ -21,7 +21,7 @@ const (
 )
 
 // Record appends an event to the audit log. The log has no update or
-// delete path.
+// delete path. The event is linked into the hash chain later, by LinkAudit.
 func (s *Store) Record(ctx context.Context, ev AuditEvent) error {
 	if ev.At.IsZero() {
 		ev.At = s.Now()
@@ -49,13 +49,17 @@ type AuditRecord struct {
 	AuditEvent
 	Username   string
 	MemberCode string
+	// ChainHash is the entry's hash in the audit chain, "" while it is not
+	// linked yet (see AuditLink).
+	ChainHash string
 }
 
 // Audit lists audit events, newest first.
 func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]AuditRecord, error) {
 	q := s.r.WithContext(ctx).Table("audit_events a").
-		Select("a.*, COALESCE(u.username, '') AS username, COALESCE(m.code, '') AS member_code").
+		Select("a.*, COALESCE(u.username, '') AS username, COALESCE(m.code, '') AS member_code, COALESCE(l.hash, '') AS chain_hash").
 		Joins("LEFT JOIN users u ON u.id = a.user_id").
+		Joins("LEFT JOIN audit_links l ON l.event_id = a.id").
 		Joins("LEFT JOIN members m ON m.id = a.member_id")
 	q = f.where(q)
 	if f.Limit <= 0 {

@@ -156,7 +156,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := numberQuestions(s.w.WithContext(ctx)); err != nil {
 		return err
 	}
-	return protectAudit(s.w.WithContext(ctx))
+	return migrateAudit(s.w.WithContext(ctx))
 }
 
 // numberQuestions gives the questions created before questions had stable

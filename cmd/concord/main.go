@@ -51,6 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return consultationCmd(ctx, args, stdout, stderr)
 	case "import":
 		return importCmd(ctx, args, stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, args, stdout, stderr)
 	case "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -68,6 +70,8 @@ const usage = `usage:
                             create a consultation from a definition file
   concord import -consultation KEY [-user NAME] [-db FILE] positions.csv
                             import positions from a CSV file, all or nothing
+  concord audit verify [-db FILE] [-expect ID:HASH]
+                            check the audit log's hash chain (read-only)
 Run "concord serve -h" (or export, import, consultation import …) for the flags of a command.`
 
 // config is the server configuration: flags with CONCORD_* fallbacks.
@@ -285,6 +289,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 		return err
 	}
 	defer closeStore(store, &err)
+	stopLinker := startAuditLinker(ctx, store, log)
+	defer stopLinker() // before closeStore: deferred calls run last first
 
 	if cfg.demo {
 		creds, err := store.SeedDemo(ctx)
