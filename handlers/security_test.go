@@ -1234,7 +1234,7 @@ func TestAuditCSVExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(rows[0], ",") != "id,time_utc,action,username,member,subject,detail" {
+	if strings.Join(rows[0], ",") != "id,time_utc,action,username,member,subject,detail,chain_hash" {
 		t.Fatalf("header %v", rows[0])
 	}
 	got := map[string]bool{}
