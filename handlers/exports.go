@@ -50,11 +50,15 @@ func exportHref(key, file string, round int, bom bool) string {
 func (h *Handler) exportRound(c *gin.Context, cons *models.Consultation) (int, bool) {
 	round, err := export.ParseRound(c.Query("round"), cons.Round)
 	var rerr *export.RoundError
-	if errors.As(err, &rerr) {
+	switch {
+	case errors.As(err, &rerr):
 		h.errorPage(c, http.StatusNotFound, rerr.Sentence()+" Choose a round on the exports page.")
 		return 0, false
+	case err != nil:
+		h.fail(c, err)
+		return 0, false
 	}
-	return round, err == nil
+	return round, true
 }
 
 // exportsPage lists the files of the export pack of a round (the current
