@@ -380,7 +380,7 @@ func TestPositionsCSV(t *testing.T) {
 			"member_code": "BGR", "member_name": "България", "question_key": "flank", "preferred": "2", "preferred_label": "2",
 			"acceptable_min": "2", "acceptable_max": "2", "importance": "medium", "choice": "", "answer_text": "",
 			"rationale": "'\tTabbed", "revision": "1", "submitted_by": "anna", "submitted_at": "2026-03-01T13:30:00Z",
-			"acceptable_options": "", "question_number": "2"}},
+			"acceptable_options": "", "question_number": "2", "round": "1"}},
 		// Stored before acceptable options were recorded: the chosen one.
 		{"choice by option text with payloads", 1, map[string]string{
 			"preferred": "", "preferred_label": "", "acceptable_min": "", "importance": "", "choice": "'-Void",
@@ -541,7 +541,7 @@ func TestZIP(t *testing.T) {
 		}
 	}
 	want := []string{"review-2026-questions.csv", "review-2026-positions.csv", "review-2026-matrix.csv",
-		"review-2026-members.csv", "review-2026-history.csv"}
+		"review-2026-members.csv", "review-2026-history.csv", "review-2026-rounds.csv", "review-2026-movement.csv"}
 	if !slices.Equal(names, want) {
 		t.Errorf("archive holds %v, want %v", names, want)
 	}
@@ -558,7 +558,7 @@ func TestXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got, want := f.GetSheetList(), []string{"questions", "positions", "matrix", "members", "history"}; !slices.Equal(got, want) {
+	if got, want := f.GetSheetList(), []string{"questions", "positions", "matrix", "members", "history", "rounds", "movement"}; !slices.Equal(got, want) {
 		t.Fatalf("sheets = %v, want %v", got, want)
 	}
 	for _, sheet := range f.GetSheetList() {
@@ -615,6 +615,10 @@ func TestXLSX(t *testing.T) {
 		{"question number of a position", "positions", "P3", number, "3"},
 		{"holdout count is a number", "members", "H2", number, "1"},
 		{"withdrawn", "history", "Q11", text, "yes"},
+		{"round of a position is a number", "positions", "Q2", number, "1"},
+		{"round of a question is a number", "rounds", "C2", number, "1"},
+		{"median of a round is a number", "rounds", "E2", number, "3.5000"},
+		{"common ground of a round is text", "rounds", "J2", text, "3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

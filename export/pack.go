@@ -5,7 +5,8 @@
 // The column order of every table is a stable contract (README, "Exports"):
 // new columns are appended, never reordered. Every text cell is protected
 // against spreadsheet formula injection by [Escape]; numbers are written as
-// numbers. The package only writes: it reads no database and knows no HTTP.
+// numbers. The package writes; it reads only through [Source] (see [Load])
+// and knows no HTTP.
 package export
 
 import (
@@ -39,15 +40,33 @@ var Files = []File{
 	{Name: "members.csv", Title: "Members",
 		Description: "One row per member: questions answered, mean distance from the medians, outlier and blocking counts, opinion bloc and holdout count."},
 	{Name: "history.csv", Title: "History",
-		Description: "Every revision ever saved, oldest first, with who saved it, when and how, including withdrawals."},
+		Description: "Every revision ever saved, in every round, oldest first, with who saved it, when and how, including withdrawals."},
+	{Name: "rounds.csv", Title: "Rounds",
+		Description: "Every round of every question: responses, median, spread, consensus, classification, common ground and holdouts, and from round 2 the share of members who kept their answer and whether the question is stable."},
+	{Name: "movement.csv", Title: "Movement",
+		Description: "For every pair of consecutive rounds and every scale question: each member who answered both rounds, the preferred point before and after, the shift, whether it moved toward or away from the earlier median, and the acceptable ranges."},
 }
 
 // Pack is everything the export of one round of a consultation is made of.
+// The per-round tables (questions, positions, matrix, members) describe
+// Analysis.Round; history, rounds and movement cover every round.
 type Pack struct {
 	Analysis *models.Analysis
 	Report   *consensus.Report
 	// History is every revision of the consultation, oldest first.
 	History []models.RevisionRecord
+	// Rounds is the report of every round, 1 … current, oldest first (see
+	// [Load]); without it, rounds.csv and movement.csv hold Report's round
+	// alone.
+	Rounds []RoundReport
+}
+
+// RoundReport is the analysis of one round; a round after the first is
+// analysed with the previous round's positions, so its questions carry
+// their trend.
+type RoundReport struct {
+	Round  int
+	Report *consensus.Report
 }
 
 // New analyses a round and returns its export pack.
@@ -74,7 +93,7 @@ func (t Table) Sheet() string { return strings.TrimSuffix(t.Name, ".csv") }
 
 // Tables returns every table of the pack, in the order of [Files].
 func (p *Pack) Tables() []Table {
-	return []Table{p.Questions(), p.Positions(), p.Matrix(), p.Members(), p.HistoryTable()}
+	return []Table{p.Questions(), p.Positions(), p.Matrix(), p.Members(), p.HistoryTable(), p.RoundsTable(), p.MovementTable()}
 }
 
 // Table returns the table of the named file.
@@ -90,6 +109,10 @@ func (p *Pack) Table(name string) (Table, bool) {
 		return p.Members(), true
 	case "history.csv":
 		return p.HistoryTable(), true
+	case "rounds.csv":
+		return p.RoundsTable(), true
+	case "movement.csv":
+		return p.MovementTable(), true
 	}
 	return Table{}, false
 }
@@ -242,7 +265,7 @@ func yesNo(b bool) Cell {
 // PositionColumns is the header of positions.csv.
 var PositionColumns = []string{"member_code", "member_name", "question_key", "preferred", "preferred_label",
 	"acceptable_min", "acceptable_max", "importance", "choice", "answer_text", "rationale", "revision",
-	"submitted_by", "submitted_at", "acceptable_options", "question_number"}
+	"submitted_by", "submitted_at", "acceptable_options", "question_number", "round"}
 
 // questionIndex maps question IDs to their questions and questionnaire order.
 func (p *Pack) questionIndex() (map[uint]*models.Question, map[uint]int) {
@@ -313,7 +336,8 @@ func timestamp(t time.Time) Cell {
 }
 
 // Positions is positions.csv: the current positions of the round, by
-// member code, then in questionnaire order.
+// member code, then in questionnaire order; the last column is the round
+// they belong to.
 func (p *Pack) Positions() Table {
 	byID, order := p.questionIndex()
 	list := slices.Clone(p.Analysis.Positions)
@@ -331,7 +355,7 @@ func (p *Pack) Positions() Table {
 		row = append(row, rest...)
 		row = append(row, Int(r.Seq), Text(r.SubmitterUser), timestamp(r.SubmittedAt))
 		q := byID[r.QuestionID]
-		row = append(row, acceptableOptions(&r.Revision, q), questionNumber(q))
+		row = append(row, acceptableOptions(&r.Revision, q), questionNumber(q), Int(r.Round))
 		t.Rows = append(t.Rows, row)
 	}
 	return t

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -34,37 +35,65 @@ type exportLink struct {
 	Download string // the file name it is saved under
 }
 
-func exportHref(key, file string, bom bool) string {
-	href := "/consultations/" + key + "/exports/" + file
+// exportHref is the link to a file of the export pack of a round.
+func exportHref(key, file string, round int, bom bool) string {
+	href := "/consultations/" + key + "/exports/" + file + "?round=" + strconv.Itoa(round)
 	if bom {
-		href += "?bom=1"
+		href += "&bom=1"
 	}
 	return href
 }
 
-// exportsPage lists the files of the export pack with their download links.
+// exportRound reads the round of the per-round tables from ?round=N (the
+// current round when absent). A round the consultation does not have is
+// answered with 404 and a sentence saying which rounds exist.
+func (h *Handler) exportRound(c *gin.Context, cons *models.Consultation) (int, bool) {
+	round, err := export.ParseRound(c.Query("round"), cons.Round)
+	var rerr *export.RoundError
+	switch {
+	case errors.As(err, &rerr):
+		h.errorPage(c, http.StatusNotFound, rerr.Sentence()+" Choose a round on the exports page.")
+		return 0, false
+	case err != nil:
+		h.fail(c, err)
+		return 0, false
+	}
+	return round, true
+}
+
+// exportsPage lists the files of the export pack of a round (the current
+// one unless ?round=N) with their download links, and a form to choose the
+// round and the byte-order mark.
 func (h *Handler) exportsPage(c *gin.Context) {
 	cons, ok := h.consultation(c)
+	if !ok {
+		return
+	}
+	round, ok := h.exportRound(c, cons)
 	if !ok {
 		return
 	}
 	bom := c.Query("bom") == "1"
 	var files []exportLink
 	for _, f := range export.Files {
-		files = append(files, exportLink{File: f, Href: exportHref(cons.Key, f.Name, bom), Download: export.FileName(cons.Key, f.Name)})
+		files = append(files, exportLink{File: f, Href: exportHref(cons.Key, f.Name, round, bom), Download: export.FileName(cons.Key, f.Name)})
+	}
+	rounds := make([]int, cons.Round)
+	for i := range rounds {
+		rounds[i] = i + 1
 	}
 	h.page(c, http.StatusOK, "export_files", "Exports — "+cons.Title, gin.H{
-		"Consultation": cons, "Files": files, "BOM": bom,
-		"ZIP":           exportLink{Href: exportHref(cons.Key, packZIP, bom), Download: export.FileName(cons.Key, packZIP)},
-		"XLSX":          exportLink{Href: exportHref(cons.Key, packXLSX, false), Download: export.FileName(cons.Key, packXLSX)},
+		"Consultation": cons, "Files": files, "BOM": bom, "Round": round, "Rounds": rounds,
+		"ZIP":           exportLink{Href: exportHref(cons.Key, packZIP, round, bom), Download: export.FileName(cons.Key, packZIP)},
+		"XLSX":          exportLink{Href: exportHref(cons.Key, packXLSX, round, false), Download: export.FileName(cons.Key, packXLSX)},
 		"Definition":    "/consultations/" + cons.Key + "/definition.json",
 		"AcceptsImport": cons.AcceptsImport(h.store.Now()),
 	})
 }
 
-// exportFile sends one file of the export pack of the current round: a CSV
-// table, all of them as a ZIP, or the XLSX workbook. Every download is
-// recorded in the audit log.
+// exportFile sends one file of the export pack of a round (the current one
+// unless ?round=N): a CSV table, all of them as a ZIP, or the XLSX
+// workbook. Every download is recorded in the audit log with its round.
 func (h *Handler) exportFile(c *gin.Context) {
 	cons, ok := h.consultation(c)
 	if !ok {
@@ -76,8 +105,12 @@ func (h *Handler) exportFile(c *gin.Context) {
 		h.errorPage(c, http.StatusNotFound, "There is no export file with this name. The exports page lists them all.")
 		return
 	}
+	round, ok := h.exportRound(c, cons)
+	if !ok {
+		return
+	}
 	bom := c.Query("bom") == "1"
-	pack, err := h.exportPack(c.Request.Context(), cons)
+	pack, err := h.exportPackRound(c.Request.Context(), cons, round)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -99,26 +132,33 @@ func (h *Handler) exportFile(c *gin.Context) {
 		h.fail(c, fmt.Errorf("export %s of %s: %w", name, cons.Key, err))
 		return
 	}
-	h.recordDownload(c, cons, name, bom)
+	h.recordRoundDownload(c, cons, name, round, bom)
 	sendAttachment(c, export.FileName(cons.Key, name), contentType, buf.Bytes())
 }
 
-// exportPack loads the export pack of the consultation's current round:
-// its analysis and the history of every revision.
+// exportPack loads the export pack of the consultation's current round.
 func (h *Handler) exportPack(ctx context.Context, cons *models.Consultation) (*export.Pack, error) {
-	a, err := h.store.LoadAnalysis(ctx, cons, cons.Round)
-	if err != nil {
-		return nil, err
-	}
-	history, err := h.store.History(ctx, cons.ID, 0)
-	if err != nil {
-		return nil, err
-	}
-	return export.New(a, history), nil
+	return h.exportPackRound(ctx, cons, cons.Round)
 }
 
+// exportPackRound loads the export pack of a round: its analysis, the
+// analysis of every round (rounds.csv, movement.csv) and the history of
+// every revision.
+func (h *Handler) exportPackRound(ctx context.Context, cons *models.Consultation, round int) (*export.Pack, error) {
+	pack, err := export.Load(ctx, h.store, cons, round)
+	if err != nil {
+		return nil, fmt.Errorf("export pack of %s, round %d: %w", cons.Key, round, err)
+	}
+	return pack, nil
+}
+
+// recordDownload records a download of the current round's files.
 func (h *Handler) recordDownload(c *gin.Context, cons *models.Consultation, name string, bom bool) {
-	detail := fmt.Sprintf("%s, round %d", name, cons.Round)
+	h.recordRoundDownload(c, cons, name, cons.Round, bom)
+}
+
+func (h *Handler) recordRoundDownload(c *gin.Context, cons *models.Consultation, name string, round int, bom bool) {
+	detail := fmt.Sprintf("%s, round %d", name, round)
 	if bom {
 		detail += ", with byte-order mark"
 	}

@@ -16,6 +16,9 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/net/html"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"concord/export"
 	"concord/models"
@@ -226,7 +229,8 @@ func TestExportDownloads(t *testing.T) {
 		for _, f := range zr.File {
 			names = append(names, f.Name)
 		}
-		want := []string{"review-questions.csv", "review-positions.csv", "review-matrix.csv", "review-members.csv", "review-history.csv"}
+		want := []string{"review-questions.csv", "review-positions.csv", "review-matrix.csv", "review-members.csv", "review-history.csv",
+			"review-rounds.csv", "review-movement.csv"}
 		if !slices.Equal(names, want) {
 			t.Errorf("entries = %v, want %v", names, want)
 		}
@@ -238,7 +242,7 @@ func TestExportDownloads(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		if got := f.GetSheetList(); !slices.Equal(got, []string{"questions", "positions", "matrix", "members", "history"}) {
+		if got := f.GetSheetList(); !slices.Equal(got, []string{"questions", "positions", "matrix", "members", "history", "rounds", "movement"}) {
 			t.Errorf("sheets = %v", got)
 		}
 		typ, err := f.GetCellType("positions", "D2")
@@ -262,13 +266,15 @@ func TestExportsPage(t *testing.T) {
 		phrases []string
 	}{
 		{"facilitator without BOM", s.facilitator, "",
-			[]string{"/consultations/review/exports/questions.csv", "/consultations/review/exports/pack.zip",
-				"/consultations/review/exports/pack.xlsx", "/consultations/review/definition.json",
+			[]string{"/consultations/review/exports/questions.csv?round=1", "/consultations/review/exports/pack.zip?round=1",
+				"/consultations/review/exports/rounds.csv?round=1", "/consultations/review/exports/movement.csv?round=1",
+				"/consultations/review/exports/pack.xlsx?round=1", "/consultations/review/definition.json",
 				"/consultations/review/positions/import", "/consultations/import"},
-			[]string{"?bom=1"}, []string{"questions.csv", "history.csv", "Every download is recorded"}},
+			[]string{"bom=1"}, []string{"questions.csv", "history.csv", "rounds.csv", "movement.csv", "Every download is recorded",
+				"Round 1, the current round"}},
 		{"observer with BOM, no import links", s.observer, "?bom=1",
-			[]string{"/consultations/review/exports/members.csv?bom=1", "/consultations/review/exports/pack.zip?bom=1",
-				"/consultations/review/exports/pack.xlsx"},
+			[]string{"/consultations/review/exports/members.csv?round=1&bom=1", "/consultations/review/exports/pack.zip?round=1&bom=1",
+				"/consultations/review/exports/pack.xlsx?round=1"},
 			[]string{"/consultations/review/positions/import", "/consultations/import\""}, []string{"add a byte-order mark"}},
 	}
 	for _, tt := range tests {
@@ -540,4 +546,147 @@ func TestPositionsUpload(t *testing.T) {
 			}
 		})
 	}
+}
+
+// expSetRound moves a consultation to another round by writing its round
+// column directly, through a connection of its own on the database file:
+// the test stands in for the facilitator's "open the next round" action.
+func expSetRound(t *testing.T, app *testApp, consultationID uint, round int) {
+	t.Helper()
+	db, err := gorm.Open(sqlite.Open("file:"+app.dbPath+"?_busy_timeout=10000"), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqlDB.Close()
+	res := db.Exec("UPDATE consultations SET round = ? WHERE id = ?", round, consultationID)
+	if res.Error != nil || res.RowsAffected != 1 {
+		t.Fatalf("set round %d: %v (%d rows)", round, res.Error, res.RowsAffected)
+	}
+}
+
+// TestExportRounds moves the setup's consultation to round 2, where EST
+// answers posture again (4 in round 1, now 3 accepting 3-4; the round-1
+// median of EST 4 and TUR 2 is 3, so EST moved toward it), and checks the
+// round chosen on the exports page and in the downloads.
+func TestExportRounds(t *testing.T) {
+	s := newExpSetup(t)
+	expSetRound(t, s.app, s.cons.ID, 2)
+	s.app.submitPositions(s.cons.ID, "EST", s.app.authorID(),
+		models.PositionInput{QuestionKey: "posture", Preferred: 3, AcceptMin: 3, AcceptMax: 4, Importance: "high"})
+	const base = "/consultations/review/exports"
+
+	pages := []struct {
+		name    string
+		query   string
+		round   string // selected in the round selector
+		links   []string
+		phrases []string
+	}{
+		{"the current round by default", "", "2",
+			[]string{base + "/positions.csv?round=2", base + "/pack.zip?round=2", base + "/pack.xlsx?round=2"},
+			[]string{"Round 2, the current round", "describe round 2"}},
+		{"an earlier round", "?round=1&bom=1", "1",
+			[]string{base + "/positions.csv?round=1&bom=1", base + "/rounds.csv?round=1&bom=1", base + "/pack.xlsx?round=1"},
+			[]string{"Round 1 of 2", "describe round 1"}},
+	}
+	for _, tt := range pages {
+		t.Run("page: "+tt.name, func(t *testing.T) {
+			res := s.observer.get(base + tt.query)
+			wantStatus(t, res, http.StatusOK)
+			if got := res.selected("round"); got != tt.round {
+				t.Errorf("round selected = %q, want %q", got, tt.round)
+			}
+			var hrefs []string
+			for _, a := range find(res.html(), func(n *html.Node) bool { return n.Data == "a" }) {
+				v, _ := attr(a, "href")
+				hrefs = append(hrefs, v)
+			}
+			for _, l := range tt.links {
+				if !slices.Contains(hrefs, l) {
+					t.Errorf("no link to %s; links: %v", l, hrefs)
+				}
+			}
+			wantText(t, res, tt.phrases...)
+		})
+	}
+
+	refused := []struct {
+		name, path string
+	}{
+		{"page of a round not yet opened", base + "?round=3"},
+		{"page of round 0", base + "?round=0"},
+		{"file of a round not yet opened", base + "/positions.csv?round=3"},
+		{"file of a round that is not a number", base + "/pack.zip?round=last"},
+	}
+	for _, tt := range refused {
+		t.Run("refused: "+tt.name, func(t *testing.T) {
+			before := len(s.app.auditEvents(models.AuditExportDownload))
+			res := s.observer.get(tt.path)
+			wantStatus(t, res, http.StatusNotFound)
+			wantText(t, res, "its rounds are 1 to 2")
+			if n := len(s.app.auditEvents(models.AuditExportDownload)); n != before {
+				t.Errorf("%d downloads recorded for a refused request", n-before)
+			}
+		})
+	}
+
+	readFile := func(t *testing.T, path string) [][]string {
+		t.Helper()
+		res := s.observer.get(path)
+		wantStatus(t, res, http.StatusOK)
+		recs, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs
+	}
+	files := []struct {
+		name, path string
+		rows       []string // member/question/round of each row of positions.csv
+		audit      string   // detail of the download's audit event
+	}{
+		{"positions of the current round", base + "/positions.csv", []string{"EST/posture/2"}, "positions.csv, round 2"},
+		{"positions of round 1", base + "/positions.csv?round=1",
+			[]string{"EST/posture/1", "EST/act/1", "EST/notes/1", "TUR/posture/1"}, "positions.csv, round 1"},
+	}
+	for _, tt := range files {
+		t.Run(tt.name, func(t *testing.T) {
+			recs := readFile(t, tt.path)
+			col := slices.Index(recs[0], "round")
+			var got []string
+			for _, r := range recs[1:] {
+				got = append(got, r[0]+"/"+r[2]+"/"+r[col])
+			}
+			if !slices.Equal(got, tt.rows) {
+				t.Errorf("rows = %v, want %v", got, tt.rows)
+			}
+			if ev := s.app.auditEvents(models.AuditExportDownload)[0]; ev.Detail != tt.audit {
+				t.Errorf("audit detail = %q, want %q", ev.Detail, tt.audit)
+			}
+		})
+	}
+	t.Run("movement of every round, whatever the round chosen", func(t *testing.T) {
+		want := [][]string{export.MovementColumns, {"EST", "posture", "1", "2", "4", "3", "-1", "toward", "3-5", "3-4"}}
+		for _, q := range []string{"", "?round=1"} {
+			if got := readFile(t, base+"/movement.csv"+q); !slices.EqualFunc(got, want, slices.Equal) {
+				t.Errorf("movement.csv%s = %q, want %q", q, got, want)
+			}
+		}
+	})
+	t.Run("rounds of every question", func(t *testing.T) {
+		var got []string
+		for _, r := range readFile(t, base+"/rounds.csv?round=1")[1:] {
+			got = append(got, r[1]+"/"+r[2]+"/"+r[3])
+		}
+		// act and notes were answered in round 1 only, but round 2 is
+		// the current round: each question has its row.
+		want := []string{"posture/1/2", "posture/2/1", "act/1/1", "act/2/0", "notes/1/1", "notes/2/0"}
+		if !slices.Equal(got, want) {
+			t.Errorf("question/round/responses = %v, want %v", got, want)
+		}
+	})
 }

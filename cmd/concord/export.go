@@ -164,12 +164,16 @@ func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 	return nil
 }
 
-const exportUsage = `usage: concord export -consultation KEY [-out DIR] [-format csv|zip|xlsx] [-bom] [-db FILE]
+const exportUsage = `usage: concord export -consultation KEY [-round N] [-out DIR] [-format csv|zip|xlsx] [-bom] [-db FILE]
 
-Writes the export pack of the consultation's current round into DIR:
-  csv   KEY-questions.csv, KEY-positions.csv, KEY-matrix.csv, KEY-members.csv, KEY-history.csv
-  zip   KEY-pack.zip holding those five files
+Writes the export pack of a round of the consultation (the current round
+unless -round N) into DIR:
+  csv   KEY-questions.csv, KEY-positions.csv, KEY-matrix.csv, KEY-members.csv,
+        KEY-history.csv, KEY-rounds.csv, KEY-movement.csv
+  zip   KEY-pack.zip holding those seven files
   xlsx  KEY-pack.xlsx, one sheet per file
+Questions, positions, matrix and members describe the round chosen; history,
+rounds and movement cover every round.
 Flags:`
 
 // exportCmd is "concord export".
@@ -181,6 +185,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	out := fs.String("out", ".", "folder to write the files into (created if missing)")
 	format := fs.String("format", "csv", "csv (one file per table), zip (one archive) or xlsx (one workbook)")
 	bom := fs.Bool("bom", false, "start CSV files with a UTF-8 byte-order mark, for Microsoft Excel")
+	round := fs.Int("round", 0, "round of the per-round tables, 1 up to the current round (default the current round)")
 	db := dbFlag(fs)
 	rest, err := parseArgs(fs, args)
 	if err != nil {
@@ -195,6 +200,8 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 		return fmt.Errorf("-format must be csv, zip or xlsx, not %q", *format)
 	case *bom && *format == "xlsx":
 		return errors.New("-bom applies to CSV files (csv and zip formats), not to the xlsx workbook")
+	case *round < 0:
+		return fmt.Errorf("-round must be a round number from 1, not %d", *round)
 	}
 	store, err := openExisting(ctx, *db)
 	if err != nil {
@@ -205,15 +212,11 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	if err != nil {
 		return err
 	}
-	a, err := store.LoadAnalysis(ctx, cons, cons.Round)
+	pack, err := export.Load(ctx, store, cons, *round)
 	if err != nil {
 		return err
 	}
-	history, err := store.History(ctx, cons.ID, 0)
-	if err != nil {
-		return err
-	}
-	pack := export.New(a, history)
+	chosen := pack.Analysis.Round
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("create folder %s: %w", *out, err)
 	}
@@ -245,7 +248,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 		if err := writeFileAtomic(path, func(w io.Writer) error { _, err := buf.WriteTo(w); return err }); err != nil {
 			return err
 		}
-		detail := fmt.Sprintf("%s, round %d, command line", f.name, cons.Round)
+		detail := fmt.Sprintf("%s, round %d, command line", f.name, chosen)
 		if *bom {
 			detail += ", with byte-order mark"
 		}

@@ -62,8 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 const usage = `usage:
   concord [serve] [flags]   serve the web application (default)
-  concord export -consultation KEY [-out DIR] [-format csv|zip|xlsx] [-bom] [-db FILE]
-                            write the export pack of the current round
+  concord export -consultation KEY [-round N] [-out DIR] [-format csv|zip|xlsx] [-bom] [-db FILE]
+                            write the export pack of a round (default the current one)
   concord consultation export -consultation KEY [-db FILE] > def.json
                             print a consultation's definition as JSON
   concord consultation import [-open] [-user NAME] [-db FILE] def.json

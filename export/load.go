@@ -1,0 +1,91 @@
+package export
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"concord/consensus"
+	"concord/models"
+)
+
+// Source is what the pack is read from: the Store satisfies it. The
+// package reaches the database only through these two reads.
+type Source interface {
+	LoadAnalysis(ctx context.Context, c *models.Consultation, round int) (*models.Analysis, error)
+	History(ctx context.Context, consultationID uint, memberID uint) ([]models.RevisionRecord, error)
+}
+
+// RoundError is a round that the consultation does not have (or a round
+// given as something else than a whole number). Its message is a plain
+// sentence for the user.
+type RoundError struct {
+	Given   string // as given, e.g. "3" or "two"
+	Current int    // the consultation's current round
+}
+
+func (e *RoundError) Error() string {
+	span := "it has only round 1"
+	if e.Current > 1 {
+		span = fmt.Sprintf("its rounds are 1 to %d", e.Current)
+	}
+	return fmt.Sprintf("there is no round %s in this consultation: %s", e.Given, span)
+}
+
+// Sentence is the error as a sentence for a page: capitalised, with a full
+// stop.
+func (e *RoundError) Sentence() string {
+	s := e.Error()
+	return strings.ToUpper(s[:1]) + s[1:] + "."
+}
+
+// ParseRound reads the round asked for (the web's ?round=N): empty means
+// the current round; anything but a whole number from 1 to current is a
+// *RoundError.
+func ParseRound(s string, current int) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return current, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > current {
+		if r := []rune(s); len(r) > 12 {
+			s = string(r[:12]) + "…"
+		}
+		return 0, &RoundError{Given: s, Current: current}
+	}
+	return n, nil
+}
+
+// Load reads the export pack of round `round` of a consultation (0 means
+// the current round): that round's analysis for the per-round tables, the
+// analysis of every round 1 … current for rounds.csv and movement.csv (each
+// round compared with the one before it), and the whole history. A round
+// outside 1 … current is a *RoundError.
+func Load(ctx context.Context, src Source, c *models.Consultation, round int) (*Pack, error) {
+	if round == 0 {
+		round = c.Round
+	}
+	if round < 1 || round > c.Round {
+		return nil, &RoundError{Given: strconv.Itoa(round), Current: c.Round}
+	}
+	p := &Pack{}
+	for r := 1; r <= c.Round; r++ {
+		a, err := src.LoadAnalysis(ctx, c, r)
+		if err != nil {
+			return nil, fmt.Errorf("load round %d of %s: %w", r, c.Key, err)
+		}
+		rep := consensus.Analyze(a.Input)
+		p.Rounds = append(p.Rounds, RoundReport{Round: r, Report: rep})
+		if r == round {
+			p.Analysis, p.Report = a, rep
+		}
+	}
+	history, err := src.History(ctx, c.ID, 0)
+	if err != nil {
+		return nil, fmt.Errorf("load history of %s: %w", c.Key, err)
+	}
+	p.History = history
+	return p, nil
+}
