@@ -16,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"concord/access"
 	"concord/consensus"
 	"concord/export"
 	"concord/models"
@@ -123,9 +124,9 @@ func bearerToken(header string) (string, bool) {
 	return token, token != ""
 }
 
-// apiAuth authenticates the bearer token and, with roles given, lets only
-// those roles through. The account is checked on every request.
-func (h *Handler) apiAuth(roles ...string) gin.HandlerFunc {
+// apiAuth authenticates the bearer token and lets through only accounts
+// the access policy's rule allows. The account is checked on every request.
+func (h *Handler) apiAuth(allowed func(*models.User) bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, ok := bearerToken(c.GetHeader("Authorization"))
 		if !ok {
@@ -145,7 +146,7 @@ func (h *Handler) apiAuth(roles ...string) gin.HandlerFunc {
 		}
 		c.Set(userKey, u)
 		c.Set(apiTokenKey, tok)
-		if len(roles) > 0 && !slices.Contains(roles, u.Role) {
+		if !allowed(u) {
 			h.apiError(c, http.StatusForbidden, "", "Your account does not give access to this endpoint.", nil)
 			return
 		}
@@ -230,11 +231,12 @@ func apiQuestionOf(q *models.Question, section string) apiQuestion {
 	return out
 }
 
-// apiVisible loads the consultation of the URL; a delegate cannot see a
-// draft, which is reported as not found.
+// apiVisible loads the consultation of the URL; one the account may not see
+// (access.CanSeeConsultation: a draft, for a delegate) is reported as not
+// found.
 func (h *Handler) apiVisible(c *gin.Context, u *models.User) (*models.Consultation, bool) {
 	cons, err := h.store.ConsultationByKey(c.Request.Context(), c.Param("key"))
-	if err == nil && cons.Status == models.StatusDraft && u.Role == models.RoleDelegate {
+	if err == nil && !access.CanSeeConsultation(u, cons) {
 		err = models.ErrNotFound
 	}
 	if errors.Is(err, models.ErrNotFound) {
@@ -254,15 +256,12 @@ func (h *Handler) apiListConsultations(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var statuses []string
-	if u.Role == models.RoleDelegate {
-		statuses = []string{models.StatusOpen, models.StatusClosed}
-	}
-	list, err := h.store.Consultations(c.Request.Context(), statuses...)
+	all, err := h.store.Consultations(c.Request.Context())
 	if err != nil {
 		h.apiFail(c, err)
 		return
 	}
+	list := slices.DeleteFunc(all, func(cons models.Consultation) bool { return !access.CanSeeConsultation(u, &cons) })
 	members, err := h.store.Members(c.Request.Context())
 	if err != nil {
 		h.apiFail(c, err)
@@ -365,8 +364,8 @@ func (h *Handler) apiGetPositions(c *gin.Context) {
 	ctx := c.Request.Context()
 	code := strings.TrimSpace(c.Query("member"))
 	var member *models.Member
-	switch u.Role {
-	case models.RoleDelegate:
+	switch {
+	case !access.CanReadAttributed(u): // a delegate: their own member's
 		if u.Member == nil {
 			h.apiError(c, http.StatusForbidden, "", "Your account is not attached to a member.", nil)
 			return
@@ -376,7 +375,7 @@ func (h *Handler) apiGetPositions(c *gin.Context) {
 			return
 		}
 		member = u.Member
-	default:
+	default: // staff: one member's, or every member's
 		if code != "" {
 			m, err := h.store.MemberByCode(ctx, code)
 			if errors.Is(err, models.ErrNotFound) {
@@ -389,6 +388,10 @@ func (h *Handler) apiGetPositions(c *gin.Context) {
 			}
 			member = m
 		}
+	}
+	if member != nil && !access.CanReadPositions(u, member.ID) {
+		h.apiError(c, http.StatusForbidden, "", "Your account does not give access to these positions.", nil)
+		return
 	}
 	qn, err := h.store.Questionnaire(ctx, cons.ID)
 	if err != nil {
@@ -492,7 +495,7 @@ func (h *Handler) apiPutPositions(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if u.Role == models.RoleObserver {
+	if !access.CanWritePositions(u) {
 		h.apiError(c, http.StatusForbidden, "", "Observers can read positions but not change them.", nil)
 		return
 	}
@@ -584,7 +587,7 @@ func (h *Handler) apiPutPositions(c *gin.Context) {
 	}
 	// A facilitator's token enters positions on the member's behalf.
 	res, err := h.store.SubmitPositions(ctx, models.Submission{ConsultationID: cons.ID, MemberID: member.ID,
-		UserID: u.ID, Source: models.SourceAPI, OnBehalf: u.Role == models.RoleFacilitator, Inputs: inputs})
+		UserID: u.ID, Source: models.SourceAPI, OnBehalf: access.OnBehalf(u, member.ID), Inputs: inputs})
 	var serr *models.SubmissionError
 	if errors.As(err, &serr) {
 		// The questionnaire changed between the check and the save.
@@ -622,27 +625,20 @@ func (h *Handler) apiValidation(c *gin.Context, fields map[string]string) {
 	h.apiError(c, http.StatusUnprocessableEntity, "", msg, fields)
 }
 
-// apiTargetMember resolves whose positions a PUT changes: a delegate's own
-// member (naming it is optional), or the member a facilitator names.
+// apiTargetMember resolves whose positions a PUT changes: the member a
+// facilitator names, or a delegate's own member (naming it is optional).
+// Either way the access policy must let the account act for it.
 func (h *Handler) apiTargetMember(c *gin.Context, u *models.User, code string) (*models.Member, bool) {
 	code = strings.TrimSpace(code)
-	switch u.Role {
-	case models.RoleDelegate:
-		if u.Member == nil {
-			h.apiError(c, http.StatusForbidden, "", "Your account is not attached to a member.", nil)
-			return nil, false
-		}
-		if code != "" && !strings.EqualFold(code, u.Member.Code) {
-			h.apiError(c, http.StatusForbidden, "", fmt.Sprintf("You can only submit the positions of your own member (%s).", u.Member.Code), nil)
-			return nil, false
-		}
-		return u.Member, true
-	case models.RoleFacilitator:
+	var m *models.Member
+	switch {
+	case access.CanActForAnyMember(u):
 		if code == "" {
 			h.apiValidation(c, map[string]string{"member": "Give the code of the member whose positions these are, such as EST."})
 			return nil, false
 		}
-		m, err := h.store.MemberByCode(c.Request.Context(), code)
+		var err error
+		m, err = h.store.MemberByCode(c.Request.Context(), code)
 		if errors.Is(err, models.ErrNotFound) {
 			h.apiValidation(c, map[string]string{"member": fmt.Sprintf("There is no member with the code %q.", code)})
 			return nil, false
@@ -651,10 +647,20 @@ func (h *Handler) apiTargetMember(c *gin.Context, u *models.User, code string) (
 			h.apiFail(c, err)
 			return nil, false
 		}
-		return m, true
+	case u.Member == nil:
+		h.apiError(c, http.StatusForbidden, "", "Your account is not attached to a member.", nil)
+		return nil, false
+	case code != "" && !strings.EqualFold(code, u.Member.Code):
+		h.apiError(c, http.StatusForbidden, "", fmt.Sprintf("You can only submit the positions of your own member (%s).", u.Member.Code), nil)
+		return nil, false
+	default:
+		m = u.Member
 	}
-	h.apiError(c, http.StatusForbidden, "", "Your account cannot change positions.", nil)
-	return nil, false
+	if !access.CanActForMember(u, m.ID) {
+		h.apiError(c, http.StatusForbidden, "", "Your account cannot change positions.", nil)
+		return nil, false
+	}
+	return m, true
 }
 
 // toPositionInput converts an API position for its question: the choice

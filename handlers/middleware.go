@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"slices"
 	"strings"
 	"time"
 
@@ -160,9 +159,9 @@ func formTokenExpired(c *gin.Context) bool {
 	return c.GetBool(formExpiredKey)
 }
 
-// require lets through only users with one of the roles; anonymous users
-// are sent to the login page.
-func (h *Handler) require(roles ...string) gin.HandlerFunc {
+// require lets through only users the access policy's rule allows;
+// anonymous users are sent to the login page.
+func (h *Handler) require(allowed func(*models.User) bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		u := currentUser(c)
 		if u == nil {
@@ -183,7 +182,7 @@ func (h *Handler) require(roles ...string) gin.HandlerFunc {
 			c.Abort()
 			return
 		}
-		if len(roles) > 0 && !slices.Contains(roles, u.Role) {
+		if !allowed(u) {
 			h.forbidden(c)
 			return
 		}

@@ -5,10 +5,15 @@ import (
 	"net/url"
 
 	"github.com/gin-gonic/gin"
+
+	"concord/access"
+	"concord/models"
 )
 
-// Access says who may call a route. Member-scoped routes are further
-// checked in the handler: a delegate reaches only their own member.
+// Access says who may call a route; each level is a rule of the access
+// policy (package access, see levelRule). Member-scoped routes are further
+// checked in the handler with access.CanActForMember: a delegate reaches
+// only their own member.
 type Access string
 
 const (
@@ -19,6 +24,22 @@ const (
 	Delegate    Access = "delegate"    // delegates only
 	MemberScope Access = "member"      // the member's delegates and facilitators
 )
+
+// levelRule is the access policy's rule of each level that needs an
+// account; the router lets a request through only when it holds.
+func levelRule(a Access) func(*models.User) bool {
+	switch a {
+	case SignedIn, MemberScope:
+		return access.SignedIn
+	case Staff:
+		return access.CanReadAttributed
+	case Facilitator:
+		return access.CanManage
+	case Delegate:
+		return access.IsDelegate
+	}
+	return nil
+}
 
 // positionFormPath is the delegate's position form, which posts back to
 // its own address.
@@ -151,18 +172,12 @@ func NewRouter(h *Handler) *gin.Engine {
 			chain = append(chain, nav(rt.Nav))
 		}
 		switch rt.Access {
-		case SignedIn, MemberScope:
-			chain = append(chain, h.require())
-		case Staff:
-			chain = append(chain, h.require("facilitator", "observer"))
-		case Facilitator:
-			chain = append(chain, h.require("facilitator"))
-		case Delegate:
-			chain = append(chain, h.require("delegate"))
+		case SignedIn, MemberScope, Staff, Facilitator, Delegate:
+			chain = append(chain, h.require(levelRule(rt.Access)))
 		case Bearer:
-			chain = append(chain, h.apiAuth())
+			chain = append(chain, h.apiAuth(access.SignedIn))
 		case BearerStaff:
-			chain = append(chain, h.apiAuth("facilitator", "observer"))
+			chain = append(chain, h.apiAuth(access.CanReadAttributed))
 		}
 		r.Handle(rt.Method, rt.Path, append(chain, rt.Handler)...)
 	}
