@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"concord/handlers/api"
 	"concord/models"
 )
 
@@ -190,16 +191,31 @@ func (h *Handler) require(allowed func(*models.User) bool) gin.HandlerFunc {
 	}
 }
 
+// withoutAPI runs a middleware on every request except those to the API,
+// which authenticate with bearer tokens only.
+func withoutAPI(mw gin.HandlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if api.IsPath(c.Request.URL.Path) {
+			c.Next()
+			return
+		}
+		mw(c)
+	}
+}
+
 // nav marks the active navigation entry.
 func nav(name string) gin.HandlerFunc {
 	return func(c *gin.Context) { c.Set(navKey, name); c.Next() }
 }
 
+// currentUser is the account making the request: the session's on a page,
+// the token's on an API request (which shared code such as the request log
+// and the download audit also read).
 func currentUser(c *gin.Context) *models.User {
 	if v, ok := c.Get(userKey); ok {
 		return v.(*models.User)
 	}
-	return nil
+	return api.User(c)
 }
 
 func currentSession(c *gin.Context) *models.Session {

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"concord/access"
+	"concord/handlers/api"
 	"concord/models"
 )
 
@@ -54,8 +55,8 @@ type Route struct {
 	Handler gin.HandlerFunc
 }
 
-// Routes is every route of the application, in one table.
-func (h *Handler) Routes() []Route {
+// WebRoutes is every route of the web pages, in one table.
+func (h *Handler) WebRoutes() []Route {
 	return []Route{
 		{"GET", "/healthz", Public, "", h.healthz},
 		{"GET", "/static/*file", Public, "", h.assets.serve},
@@ -125,22 +126,30 @@ func (h *Handler) Routes() []Route {
 		{"GET", "/account/password", SignedIn, "account", h.passwordForm},
 		{"POST", "/account/password", SignedIn, "account", h.changePassword},
 
-		// API tokens and the JSON API (bearer tokens only; see api.go).
+		// API tokens (the JSON API itself is in package api, with its
+		// own table: handlers/api/routes.go).
 		{"GET", "/account/tokens", SignedIn, "tokens", h.listTokens},
 		{"POST", "/account/tokens", SignedIn, "tokens", h.createToken},
 		{"POST", "/account/tokens/:id/revoke", SignedIn, "tokens", h.revokeToken},
-		{"GET", "/api/v1/openapi.json", Public, "", h.openAPI},
-		{"GET", "/api/v1/consultations", Bearer, "", h.apiListConsultations},
-		{"GET", "/api/v1/consultations/:key", Bearer, "", h.apiGetConsultation},
-		{"GET", "/api/v1/consultations/:key/positions", Bearer, "", h.apiGetPositions},
-		{"PUT", "/api/v1/consultations/:key/positions", Bearer, "", h.apiPutPositions},
-		{"GET", "/api/v1/consultations/:key/report", BearerStaff, "", h.apiReport},
-		{"GET", "/api/v1/consultations/:key/exports/:file", BearerStaff, "", h.apiExport},
 	}
 }
 
-// NewRouter returns the engine serving every route of the table, with the
-// middleware every request passes through.
+// API is the JSON API the router mounts.
+func (h *Handler) API() *api.API { return h.api }
+
+// Routes is every route the router serves: the web table (WebRoutes), then
+// the API's (api.Routes), with the API's access levels under their own
+// names.
+func (h *Handler) Routes() []Route {
+	out := h.WebRoutes()
+	for _, rt := range h.api.Routes() {
+		out = append(out, Route{Method: rt.Method, Path: rt.Path, Access: Access(rt.Access), Handler: rt.Handler})
+	}
+	return out
+}
+
+// NewRouter returns the engine serving every route of the web table and
+// of the API's, with the middleware every request passes through.
 func NewRouter(h *Handler) *gin.Engine {
 	r := gin.New()
 	// The client address (sign-in throttling, audit) comes from
@@ -157,8 +166,8 @@ func NewRouter(h *Handler) *gin.Engine {
 		c.AbortWithStatus(http.StatusInternalServerError)
 	}), h.renderErrors, h.securityHeaders, h.limitBody, withoutAPI(h.loadSession), h.csrf)
 	r.NoRoute(func(c *gin.Context) {
-		if isAPIPath(c.Request.URL.Path) {
-			h.apiNoRoute(c)
+		if api.IsPath(c.Request.URL.Path) {
+			api.NoRoute(c)
 			return
 		}
 		h.errorPage(c, http.StatusNotFound, "There is no page at this address.")
@@ -166,7 +175,7 @@ func NewRouter(h *Handler) *gin.Engine {
 	r.NoMethod(func(c *gin.Context) {
 		h.errorPage(c, http.StatusMethodNotAllowed, "This address does not accept that kind of request.")
 	})
-	for _, rt := range h.Routes() {
+	for _, rt := range h.WebRoutes() {
 		chain := []gin.HandlerFunc{}
 		if rt.Nav != "" {
 			chain = append(chain, nav(rt.Nav))
@@ -174,13 +183,10 @@ func NewRouter(h *Handler) *gin.Engine {
 		switch rt.Access {
 		case SignedIn, MemberScope, Staff, Facilitator, Delegate:
 			chain = append(chain, h.require(levelRule(rt.Access)))
-		case Bearer:
-			chain = append(chain, h.apiAuth(access.SignedIn))
-		case BearerStaff:
-			chain = append(chain, h.apiAuth(access.CanReadAttributed))
 		}
 		r.Handle(rt.Method, rt.Path, append(chain, rt.Handler)...)
 	}
+	h.api.Register(r)
 	return r
 }
 
