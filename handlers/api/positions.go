@@ -170,7 +170,8 @@ type putBody struct {
 	Positions []json.RawMessage `json:"positions"`
 }
 
-// fieldsByKind lists, per question kind, the answer fields that apply.
+// fieldsByKind lists, per question kind, the JSON fields a position may
+// carry besides question_key and withdrawn.
 var fieldsByKind = map[string][]string{
 	models.KindScale:  {models.FieldPreferred, models.FieldAcceptMin, models.FieldAcceptMax, models.FieldImportance, models.FieldRationale},
 	models.KindChoice: {models.FieldOption, "choice", models.FieldAcceptOpts, models.FieldRationale},
@@ -266,56 +267,48 @@ func (a *API) putPositions(c *gin.Context) {
 		}
 		index[key] = i
 		pin, msgs := toPositionInput(in, q)
-		if msgs == nil {
-			pin = pin.Normalize(q)
-			msgs = a.store.Check(pin, q)
-			// A default derived from an invalid preferred point is not
-			// the caller's mistake: report only the fields they gave.
-			given := in.given()
-			for _, f := range []string{models.FieldAcceptMin, models.FieldAcceptMax, models.FieldImportance} {
-				if !slices.Contains(given, f) {
-					delete(msgs, f)
-				}
+		if msgs != nil { // the JSON does not make a position: nothing for the Store to judge
+			for f, msg := range msgs {
+				fields[fieldPath(prefix, f)] = msg
 			}
+			continue
 		}
-		if in.Choice != "" && in.Option == 0 {
-			usedChoice[key] = true
-			if m, ok := msgs[models.FieldOption]; ok {
-				delete(msgs, models.FieldOption)
-				msgs["choice"] = m
-			}
-		}
-		for f, msg := range msgs {
-			fields[fieldPath(prefix, f)] = msg
-		}
+		usedChoice[key] = in.Choice != "" && in.Option == 0
 		inputs = append(inputs, pin)
 	}
-	if len(fields) > 0 {
-		validation(c, fields)
-		return
+	// The Store is the one validator of the values: it saves all or
+	// nothing, and its messages are placed at the JSON path of the
+	// position that answered each question. When the request is refused
+	// anyway, the Store still checks the well-formed positions, so that
+	// every problem is reported at once.
+	if len(fields) == 0 {
+		// A facilitator's token enters positions on the member's behalf.
+		var res models.SubmitResult
+		res, err = a.store.SubmitPositions(ctx, models.Submission{ConsultationID: cons.ID, MemberID: member.ID,
+			UserID: u.ID, Source: models.SourceAPI, OnBehalf: access.OnBehalf(u, member.ID), Inputs: inputs})
+		if err == nil {
+			c.JSON(http.StatusOK, gin.H{"changed": res.Changed, "unchanged": res.Unchanged})
+			return
+		}
+	} else {
+		err = a.store.CheckPositions(qn.Questions, inputs)
 	}
-	// A facilitator's token enters positions on the member's behalf.
-	res, err := a.store.SubmitPositions(ctx, models.Submission{ConsultationID: cons.ID, MemberID: member.ID,
-		UserID: u.ID, Source: models.SourceAPI, OnBehalf: access.OnBehalf(u, member.ID), Inputs: inputs})
 	var serr *models.SubmissionError
-	if errors.As(err, &serr) {
-		// The questionnaire changed between the check and the save.
+	switch {
+	case errors.As(err, &serr):
 		for key, msgs := range serr.Questions {
 			for f, msg := range msgs {
 				if f == models.FieldOption && usedChoice[key] {
-					f = "choice"
+					f = "choice" // the option was given by its text
 				}
 				fields[fieldPath(fmt.Sprintf("positions[%d]", index[key]), f)] = msg
 			}
 		}
-		validation(c, fields)
-		return
-	}
-	if err != nil {
+	case err != nil:
 		a.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"changed": res.Changed, "unchanged": res.Unchanged})
+	validation(c, fields)
 }
 
 func fieldPath(prefix, field string) string {
@@ -363,9 +356,11 @@ func (a *API) targetMember(c *gin.Context, u *models.User, code string) (*models
 	return m, true
 }
 
-// toPositionInput converts an API position for its question: the choice
-// may be given by its text, and fields that do not belong to the kind of
-// question are refused rather than silently dropped.
+// toPositionInput translates an API position for its question; it checks
+// the shape of the JSON only, never the values (the Store's to validate):
+// the choice may be given by its text, which must name an option; fields
+// that do not belong to the kind of question are refused rather than
+// silently dropped; a withdrawal carries no other field.
 func toPositionInput(in positionInput, q *models.Question) (models.PositionInput, map[string]string) {
 	msgs := map[string]string{}
 	allowed := fieldsByKind[q.Kind]
@@ -385,14 +380,6 @@ func toPositionInput(in positionInput, q *models.Question) (models.PositionInput
 	out := models.PositionInput{QuestionKey: q.Key, Preferred: in.Preferred, AcceptMin: in.AcceptMin,
 		AcceptMax: in.AcceptMax, Importance: strings.TrimSpace(in.Importance), Option: in.Option,
 		AcceptOptions: in.AcceptOptions, Answer: cleanText(in.Answer), Rationale: cleanText(in.Rationale)}
-	if q.Kind == models.KindChoice {
-		// Zero would be dropped silently by Normalize: every number given
-		// must name an option.
-		n := len(q.Choices())
-		if slices.ContainsFunc(in.AcceptOptions, func(o int) bool { return o < 1 || o > n }) {
-			msgs[models.FieldAcceptOpts] = fmt.Sprintf("Acceptable options are numbered 1 to %d.", n)
-		}
-	}
 	if q.Kind == models.KindChoice && in.Choice != "" {
 		idx := 0
 		for i, opt := range q.Choices() {
