@@ -15,6 +15,7 @@ import (
 
 	"concord/consensus"
 	"concord/handlers"
+	"concord/handlers/api"
 	"concord/models"
 )
 
@@ -238,13 +239,14 @@ func TestAPICrossSiteRefused(t *testing.T) {
 	}
 }
 
-// apiRoutes lists the API routes of the table, with their paths filled.
-func apiRoutes(t *testing.T, h *handlers.Handler) []handlers.Route {
+// apiRoutes lists the routes of the API's table, which must all be under
+// /api/v1.
+func apiRoutes(t *testing.T, h *handlers.Handler) []api.Route {
 	t.Helper()
-	var out []handlers.Route
-	for _, rt := range h.Routes() {
-		if strings.HasPrefix(rt.Path, "/api/v1") {
-			out = append(out, rt)
+	out := h.API().Routes()
+	for _, rt := range out {
+		if !strings.HasPrefix(rt.Path, "/api/v1/") {
+			t.Errorf("API route %s %s is not under /api/v1/", rt.Method, rt.Path)
 		}
 	}
 	if len(out) < 6 {
@@ -280,7 +282,7 @@ func TestAPIEveryRouteNeedsAToken(t *testing.T) {
 				wantStatus(t, res, http.StatusOK)
 				return
 			}
-			if rt.Access != handlers.Bearer && rt.Access != handlers.BearerStaff {
+			if rt.Access != api.Bearer && rt.Access != api.BearerStaff {
 				t.Errorf("access %q, want a bearer level", rt.Access)
 			}
 			apiWantError(t, res, http.StatusUnauthorized, "unauthorized")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"concord/handlers/api"
 	"concord/models"
 	"concord/static"
 	"concord/templates"
@@ -56,6 +57,7 @@ type Handler struct {
 	log    *slog.Logger
 	cfg    Config
 	cop    *http.CrossOriginProtection
+	api    *api.API // the JSON API, mounted by NewRouter
 }
 
 // New builds a Handler, parsing every template; a broken template is an
@@ -76,7 +78,10 @@ func New(store *models.Store, log *slog.Logger, cfg Config) (*Handler, error) {
 	if cfg.BaseURL == "" {
 		return nil, errors.New("no base URL: links would have to come from requests")
 	}
-	return &Handler{store: store, render: r, assets: a, log: log, cfg: cfg, cop: http.NewCrossOriginProtection()}, nil
+	h := &Handler{store: store, render: r, assets: a, log: log, cfg: cfg, cop: http.NewCrossOriginProtection()}
+	h.api = api.New(api.Deps{Store: store, Log: log, Audit: h.audit, ExportPack: h.exportPack,
+		Downloaded: func(c *gin.Context, cons *models.Consultation, file string) { h.recordDownload(c, cons, file, false) }})
+	return h, nil
 }
 
 // view is what every page template receives.
@@ -122,8 +127,8 @@ var errorTitles = map[int]string{
 
 // errorPage answers with a plain-language error page.
 func (h *Handler) errorPage(c *gin.Context, status int, message string) {
-	if isAPIPath(c.Request.URL.Path) { // the API answers in JSON, even from shared middleware
-		h.apiError(c, status, "", message, nil)
+	if api.IsPath(c.Request.URL.Path) { // the API answers in JSON, even from shared middleware
+		api.Error(c, status, "", message, nil)
 		return
 	}
 	title, ok := errorTitles[status]

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"concord/access"
 	"concord/consensus"
 	"concord/models"
 )
@@ -51,8 +52,9 @@ type sectionRows struct {
 }
 
 // memberScope loads the consultation and member of a member-scoped URL and
-// checks that the user may act for that member: a delegate only for their
-// own member, a facilitator for any.
+// checks, by the access policy, that the user may act for that member (a
+// delegate only for their own member, a facilitator for any) and see the
+// consultation (a delegate never sees a draft: not found).
 func (h *Handler) memberScope(c *gin.Context) (*models.Consultation, *models.Member, bool) {
 	u := currentUser(c)
 	ctx := c.Request.Context()
@@ -61,14 +63,12 @@ func (h *Handler) memberScope(c *gin.Context) (*models.Consultation, *models.Mem
 		h.fail(c, err)
 		return nil, nil, false
 	}
-	switch {
-	case u.Role == models.RoleFacilitator:
-	case u.Role == models.RoleDelegate && u.MemberID != nil && *u.MemberID == m.ID:
-	case u.Role == models.RoleObserver:
-		h.errorPage(c, http.StatusForbidden, "Observers read the reports and exports; position forms are for the members' delegates and the facilitators.")
-		return nil, nil, false
-	default:
-		h.errorPage(c, http.StatusForbidden, "You can only see and edit the positions of your own member.")
+	if !access.CanActForMember(u, m.ID) {
+		if access.CanReadAttributed(u) { // an observer
+			h.errorPage(c, http.StatusForbidden, "Observers read the reports and exports; position forms are for the members' delegates and the facilitators.")
+		} else {
+			h.errorPage(c, http.StatusForbidden, "You can only see and edit the positions of your own member.")
+		}
 		return nil, nil, false
 	}
 	cons, err := h.store.ConsultationByKey(ctx, c.Param("key"))
@@ -76,7 +76,7 @@ func (h *Handler) memberScope(c *gin.Context) (*models.Consultation, *models.Mem
 		h.fail(c, err)
 		return nil, nil, false
 	}
-	if cons.Status == models.StatusDraft && u.Role != models.RoleFacilitator {
+	if !access.CanSeeConsultation(u, cons) {
 		h.errorPage(c, http.StatusNotFound, "We could not find what you asked for. It may have been removed, or the address may be mistyped.")
 		return nil, nil, false
 	}
@@ -127,7 +127,7 @@ func (h *Handler) renderPositions(c *gin.Context, status int, cons *models.Consu
 	// Once a consultation is closed, the facilitators may share the
 	// anonymised distribution with the delegates.
 	var shared *consensus.Report
-	if cons.Status == models.StatusClosed && cons.ShareDistribution {
+	if access.CanSeeSharedDistribution(currentUser(c), cons) {
 		a, err := h.store.LoadAnalysis(ctx, cons, cons.Round)
 		if err != nil {
 			h.fail(c, err)
@@ -183,15 +183,8 @@ func (h *Handler) renderPositions(c *gin.Context, status int, cons *models.Consu
 		"Consultation": cons, "Member": m, "Sections": sections, "Answered": answered, "Total": len(qn.Questions),
 		"Open": open, "DeadlinePassed": cons.DeadlinePassed(now), "Importances": models.Importances,
 		"NeedAttention": needAttention, "Outcome": st.outcome, "Notice": st.notice, "Unsaved": unsaved,
-		"OnBehalf": onBehalf(u, m), "DraftKey": "concord.draft." + cons.Key + "." + m.Code,
+		"OnBehalf": access.OnBehalf(u, m.ID), "DraftKey": "concord.draft." + cons.Key + "." + m.Code,
 	}, formErr)
-}
-
-// onBehalf reports whether u enters positions for m without being one of
-// its delegates: a facilitator. Such revisions are marked, and the form
-// says so in a banner.
-func onBehalf(u *models.User, m *models.Member) bool {
-	return u != nil && (u.MemberID == nil || *u.MemberID != m.ID)
 }
 
 // unsavedText writes the typed answers of a form that could not be saved
@@ -334,7 +327,7 @@ func (h *Handler) savePositions(c *gin.Context) {
 	if len(errs) == 0 {
 		var res models.SubmitResult
 		res, err = h.store.SubmitPositions(ctx, models.Submission{ConsultationID: cons.ID, MemberID: m.ID,
-			UserID: currentUser(c).ID, Source: models.SourceForm, OnBehalf: onBehalf(currentUser(c), m), Inputs: inputs})
+			UserID: currentUser(c).ID, Source: models.SourceForm, OnBehalf: access.OnBehalf(currentUser(c), m.ID), Inputs: inputs})
 		var serr *models.SubmissionError
 		switch {
 		case errors.Is(err, models.ErrClosed): // closed between the check above and the write
@@ -386,7 +379,7 @@ func (h *Handler) withdrawPosition(c *gin.Context, cons *models.Consultation, m 
 	}
 	u := currentUser(c)
 	res, err := h.store.SubmitPositions(c.Request.Context(), models.Submission{ConsultationID: cons.ID, MemberID: m.ID,
-		UserID: u.ID, Source: models.SourceForm, OnBehalf: onBehalf(u, m),
+		UserID: u.ID, Source: models.SourceForm, OnBehalf: access.OnBehalf(u, m.ID),
 		Inputs: []models.PositionInput{{QuestionKey: key, Withdrawn: true}}})
 	switch {
 	case errors.Is(err, models.ErrClosed):
@@ -538,7 +531,7 @@ func describe(r *models.Revision, q *models.Question) string {
 
 func (h *Handler) dashboard(c *gin.Context) {
 	u := currentUser(c)
-	list, err := h.store.MemberProgress(c.Request.Context(), *u.MemberID, models.StatusOpen, models.StatusClosed)
+	list, err := h.store.MemberProgress(c.Request.Context(), *u.MemberID, access.VisibleStatuses(u)...)
 	if err != nil {
 		h.fail(c, err)
 		return

@@ -5,10 +5,16 @@ import (
 	"net/url"
 
 	"github.com/gin-gonic/gin"
+
+	"concord/access"
+	"concord/handlers/api"
+	"concord/models"
 )
 
-// Access says who may call a route. Member-scoped routes are further
-// checked in the handler: a delegate reaches only their own member.
+// Access says who may call a route; each level is a rule of the access
+// policy (package access, see levelRule). Member-scoped routes are further
+// checked in the handler with access.CanActForMember: a delegate reaches
+// only their own member.
 type Access string
 
 const (
@@ -19,6 +25,22 @@ const (
 	Delegate    Access = "delegate"    // delegates only
 	MemberScope Access = "member"      // the member's delegates and facilitators
 )
+
+// levelRule is the access policy's rule of each level that needs an
+// account; the router lets a request through only when it holds.
+func levelRule(a Access) func(*models.User) bool {
+	switch a {
+	case SignedIn, MemberScope:
+		return access.SignedIn
+	case Staff:
+		return access.CanReadAttributed
+	case Facilitator:
+		return access.CanManage
+	case Delegate:
+		return access.IsDelegate
+	}
+	return nil
+}
 
 // positionFormPath is the delegate's position form, which posts back to
 // its own address.
@@ -33,8 +55,8 @@ type Route struct {
 	Handler gin.HandlerFunc
 }
 
-// Routes is every route of the application, in one table.
-func (h *Handler) Routes() []Route {
+// WebRoutes is every route of the web pages, in one table.
+func (h *Handler) WebRoutes() []Route {
 	return []Route{
 		{"GET", "/healthz", Public, "", h.healthz},
 		{"GET", "/static/*file", Public, "", h.assets.serve},
@@ -104,22 +126,30 @@ func (h *Handler) Routes() []Route {
 		{"GET", "/account/password", SignedIn, "account", h.passwordForm},
 		{"POST", "/account/password", SignedIn, "account", h.changePassword},
 
-		// API tokens and the JSON API (bearer tokens only; see api.go).
+		// API tokens (the JSON API itself is in package api, with its
+		// own table: handlers/api/routes.go).
 		{"GET", "/account/tokens", SignedIn, "tokens", h.listTokens},
 		{"POST", "/account/tokens", SignedIn, "tokens", h.createToken},
 		{"POST", "/account/tokens/:id/revoke", SignedIn, "tokens", h.revokeToken},
-		{"GET", "/api/v1/openapi.json", Public, "", h.openAPI},
-		{"GET", "/api/v1/consultations", Bearer, "", h.apiListConsultations},
-		{"GET", "/api/v1/consultations/:key", Bearer, "", h.apiGetConsultation},
-		{"GET", "/api/v1/consultations/:key/positions", Bearer, "", h.apiGetPositions},
-		{"PUT", "/api/v1/consultations/:key/positions", Bearer, "", h.apiPutPositions},
-		{"GET", "/api/v1/consultations/:key/report", BearerStaff, "", h.apiReport},
-		{"GET", "/api/v1/consultations/:key/exports/:file", BearerStaff, "", h.apiExport},
 	}
 }
 
-// NewRouter returns the engine serving every route of the table, with the
-// middleware every request passes through.
+// API is the JSON API the router mounts.
+func (h *Handler) API() *api.API { return h.api }
+
+// Routes is every route the router serves: the web table (WebRoutes), then
+// the API's (api.Routes), with the API's access levels under their own
+// names.
+func (h *Handler) Routes() []Route {
+	out := h.WebRoutes()
+	for _, rt := range h.api.Routes() {
+		out = append(out, Route{Method: rt.Method, Path: rt.Path, Access: Access(rt.Access), Handler: rt.Handler})
+	}
+	return out
+}
+
+// NewRouter returns the engine serving every route of the web table and
+// of the API's, with the middleware every request passes through.
 func NewRouter(h *Handler) *gin.Engine {
 	r := gin.New()
 	// The client address (sign-in throttling, audit) comes from
@@ -136,8 +166,8 @@ func NewRouter(h *Handler) *gin.Engine {
 		c.AbortWithStatus(http.StatusInternalServerError)
 	}), h.renderErrors, h.securityHeaders, h.limitBody, withoutAPI(h.loadSession), h.csrf)
 	r.NoRoute(func(c *gin.Context) {
-		if isAPIPath(c.Request.URL.Path) {
-			h.apiNoRoute(c)
+		if api.IsPath(c.Request.URL.Path) {
+			api.NoRoute(c)
 			return
 		}
 		h.errorPage(c, http.StatusNotFound, "There is no page at this address.")
@@ -145,27 +175,18 @@ func NewRouter(h *Handler) *gin.Engine {
 	r.NoMethod(func(c *gin.Context) {
 		h.errorPage(c, http.StatusMethodNotAllowed, "This address does not accept that kind of request.")
 	})
-	for _, rt := range h.Routes() {
+	for _, rt := range h.WebRoutes() {
 		chain := []gin.HandlerFunc{}
 		if rt.Nav != "" {
 			chain = append(chain, nav(rt.Nav))
 		}
 		switch rt.Access {
-		case SignedIn, MemberScope:
-			chain = append(chain, h.require())
-		case Staff:
-			chain = append(chain, h.require("facilitator", "observer"))
-		case Facilitator:
-			chain = append(chain, h.require("facilitator"))
-		case Delegate:
-			chain = append(chain, h.require("delegate"))
-		case Bearer:
-			chain = append(chain, h.apiAuth())
-		case BearerStaff:
-			chain = append(chain, h.apiAuth("facilitator", "observer"))
+		case SignedIn, MemberScope, Staff, Facilitator, Delegate:
+			chain = append(chain, h.require(levelRule(rt.Access)))
 		}
 		r.Handle(rt.Method, rt.Path, append(chain, rt.Handler)...)
 	}
+	h.api.Register(r)
 	return r
 }
 

@@ -37,11 +37,12 @@ func (in PositionInput) Empty() bool {
 		len(in.AcceptOptions) == 0 && in.Answer == "" && in.Rationale == "" && !in.Withdrawn
 }
 
-// hasAnswer reports whether any answer value is given (besides Withdrawn).
+// hasAnswer reports whether any answer value is given (besides Withdrawn),
+// an importance included: a withdrawal gives no value at all.
 func (in PositionInput) hasAnswer() bool {
 	w := in
 	w.Withdrawn = false
-	return !w.Empty()
+	return !w.Empty() || in.Importance != ""
 }
 
 // Field names used as keys of position validation messages.
@@ -80,13 +81,19 @@ type textAnswer struct {
 // Normalize fills the defaults of an answer: on a scale the acceptable
 // range defaults to the preferred point alone and importance to medium; on
 // a choice the chosen option is added to the acceptable options, which are
-// sorted without repeats. A withdrawal is left as it is.
+// sorted without repeats (a number that names no option, zero included, is
+// kept for Check to refuse). A withdrawal is left as it is.
 func (in PositionInput) Normalize(q *Question) PositionInput {
 	if in.Withdrawn {
 		return in
 	}
 	if q.Kind == KindChoice && (in.Option != 0 || len(in.AcceptOptions) > 0) {
-		in.AcceptOptions = normalizeOptionList(append(slices.Clone(in.AcceptOptions), in.Option))
+		list := slices.Clone(in.AcceptOptions)
+		if in.Option != 0 {
+			list = append(list, in.Option)
+		}
+		slices.Sort(list)
+		in.AcceptOptions = slices.Compact(list)
 	}
 	if q.Kind == KindScale {
 		if in.AcceptMin == 0 {
@@ -214,7 +221,10 @@ type Submission struct {
 	IgnoreWindow bool
 }
 
-// SubmissionError lists, per question key, the invalid fields.
+// SubmissionError lists, per question key, the invalid fields: field name
+// (the Field constants, "" for the answer as a whole) → message. Callers
+// place the messages themselves: the form beside each question's fields,
+// the API at the JSON path of the position that answered the question.
 type SubmissionError struct {
 	Questions map[string]map[string]string
 }
@@ -248,28 +258,16 @@ func (s *Store) SubmitPositions(ctx context.Context, sub Submission) (SubmitResu
 		if err != nil {
 			return err
 		}
-		problems := map[string]map[string]string{}
-		var revs []Revision
-		seen := map[string]bool{}
-		for _, in := range sub.Inputs {
-			q, ok := byKey[in.QuestionKey]
-			if !ok {
-				return fmt.Errorf("question %q of consultation %s: %w", in.QuestionKey, c.Key, ErrNotFound)
-			}
-			if seen[q.Key] {
-				problems[q.Key] = map[string]string{"": "This question is answered twice."}
-				continue
-			}
-			seen[q.Key] = true
-			in = in.Normalize(q)
-			if msgs := s.Check(in, q); msgs != nil {
-				problems[q.Key] = msgs
-				continue
-			}
-			revs = append(revs, revisionFrom(in, q, c, sub, now))
+		inputs, err := s.checkInputs(byKey, sub.Inputs)
+		if errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("consultation %s: %w", c.Key, err)
 		}
-		if len(problems) > 0 {
-			return &SubmissionError{Questions: problems}
+		if err != nil {
+			return err // a *SubmissionError
+		}
+		revs := make([]Revision, 0, len(inputs))
+		for _, in := range inputs {
+			revs = append(revs, revisionFrom(in, byKey[in.QuestionKey], c, sub, now))
 		}
 		res, err = appendRevisions(tx, revs, byID)
 		return err
@@ -282,6 +280,52 @@ func (s *Store) SubmitPositions(ctx context.Context, sub Submission) (SubmitResu
 		return SubmitResult{}, fmt.Errorf("submit positions: %w", err)
 	}
 	return res, nil
+}
+
+// CheckPositions validates answers to the questions as SubmitPositions
+// does, and writes nothing: nil when all are valid, a *SubmissionError
+// listing the invalid ones, or ErrNotFound for a question key the
+// questions do not have. It lets a caller that refuses a request for its
+// own reasons (the API, for a malformed position) still report what the
+// Store finds wrong with the rest.
+func (s *Store) CheckPositions(questions []Question, inputs []PositionInput) error {
+	byKey := make(map[string]*Question, len(questions))
+	for i := range questions {
+		byKey[questions[i].Key] = &questions[i]
+	}
+	_, err := s.checkInputs(byKey, inputs)
+	return err
+}
+
+// checkInputs is the validation of a submission, the one for every
+// channel (form, API, import): each input must answer a known question,
+// once, with valid values (Check, after Normalize). It returns the
+// normalized inputs, or a *SubmissionError.
+func (s *Store) checkInputs(byKey map[string]*Question, inputs []PositionInput) ([]PositionInput, error) {
+	problems := map[string]map[string]string{}
+	out := make([]PositionInput, 0, len(inputs))
+	seen := map[string]bool{}
+	for _, in := range inputs {
+		q, ok := byKey[in.QuestionKey]
+		if !ok {
+			return nil, fmt.Errorf("question %q: %w", in.QuestionKey, ErrNotFound)
+		}
+		if seen[q.Key] {
+			problems[q.Key] = map[string]string{"": "This question is answered twice."}
+			continue
+		}
+		seen[q.Key] = true
+		in = in.Normalize(q)
+		if msgs := s.Check(in, q); msgs != nil {
+			problems[q.Key] = msgs
+			continue
+		}
+		out = append(out, in)
+	}
+	if len(problems) > 0 {
+		return nil, &SubmissionError{Questions: problems}
+	}
+	return out, nil
 }
 
 // questionIndex loads, inside tx, the questions of a consultation by key

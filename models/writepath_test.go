@@ -480,3 +480,57 @@ func TestConsultationQuorumValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckPositions: the Store's validation without a write gives the
+// same verdicts SubmitPositions gives, for every channel's inputs.
+func TestCheckPositions(t *testing.T) {
+	s, _, c, _ := submitEnv(t)
+	qn, err := s.Questionnaire(context.Background(), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		inputs  []models.PositionInput
+		wantBad map[string]map[string]string // nil: valid
+		wantErr error
+	}{
+		{"valid answers", []models.PositionInput{{QuestionKey: "posture", Preferred: 3}, {QuestionKey: "treaty", Option: 1, AcceptOptions: []int{2}}}, nil, nil},
+		{"preferred beyond the scale", []models.PositionInput{{QuestionKey: "posture", Preferred: 9}},
+			map[string]map[string]string{"posture": {models.FieldPreferred: "Choose a point between 1 and 5."}}, nil},
+		{"acceptable option zero", []models.PositionInput{{QuestionKey: "treaty", Option: 1, AcceptOptions: []int{0}}},
+			map[string]map[string]string{"treaty": {models.FieldAcceptOpts: "Acceptable options are numbered 1 to 2."}}, nil},
+		{"acceptable option beyond the options", []models.PositionInput{{QuestionKey: "treaty", Option: 1, AcceptOptions: []int{3}}},
+			map[string]map[string]string{"treaty": {models.FieldAcceptOpts: "Acceptable options are numbered 1 to 2."}}, nil},
+		{"withdrawal with an importance", []models.PositionInput{{QuestionKey: "posture", Importance: "high", Withdrawn: true}},
+			map[string]map[string]string{"posture": {models.FieldWithdrawn: "Withdraw the answer or give one, not both."}}, nil},
+		{"answered twice", []models.PositionInput{{QuestionKey: "notes", Answer: "a"}, {QuestionKey: "notes", Answer: "b"}},
+			map[string]map[string]string{"notes": {"": "This question is answered twice."}}, nil},
+		{"unknown question", []models.PositionInput{{QuestionKey: "nope", Answer: "a"}}, nil, models.ErrNotFound},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := s.CheckPositions(qn.Questions, tc.inputs)
+			var serr *models.SubmissionError
+			switch {
+			case tc.wantErr != nil:
+				if !errors.Is(err, tc.wantErr) {
+					t.Errorf("err = %v, want %v", err, tc.wantErr)
+				}
+			case tc.wantBad == nil:
+				if err != nil {
+					t.Errorf("err = %v, want none", err)
+				}
+			case !errors.As(err, &serr):
+				t.Errorf("err = %v, want a SubmissionError", err)
+			default:
+				if !maps.EqualFunc(serr.Questions, tc.wantBad, maps.Equal) {
+					t.Errorf("problems %q, want %q", serr.Questions, tc.wantBad)
+				}
+			}
+		})
+	}
+	if n := countRevisions(t, s, c.ID); n != 0 {
+		t.Errorf("%d revisions stored by checks, want 0", n)
+	}
+}
