@@ -930,6 +930,10 @@ func TestAPIExport(t *testing.T) {
 		{"history for an observer", func(f *apiFixture) string { return f.obsT }, "history.csv", http.StatusOK, "", ""},
 		{"delegate", func(f *apiFixture) string { return f.estT }, "questions.csv", http.StatusForbidden, "forbidden", ""},
 		{"unknown file", func(f *apiFixture) string { return f.facT }, "secrets.csv", http.StatusNotFound, "not_found", ""},
+		{"rounds for a facilitator", func(f *apiFixture) string { return f.facT }, "rounds.csv", http.StatusOK, "", "unchanged_pct"},
+		{"movement header only in round 1", func(f *apiFixture) string { return f.facT }, "movement.csv", http.StatusOK, "", ""},
+		{"round 1 asked for", func(f *apiFixture) string { return f.facT }, "positions.csv?round=1", http.StatusOK, "", "round"},
+		{"a round that does not exist", func(f *apiFixture) string { return f.facT }, "positions.csv?round=2", http.StatusUnprocessableEntity, "validation_failed", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -944,14 +948,14 @@ func TestAPIExport(t *testing.T) {
 			if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
 				t.Errorf("Content-Type %q", ct)
 			}
-			if cd := res.Header.Get("Content-Disposition"); !strings.Contains(cd, "review-"+tc.file) {
+			if cd := res.Header.Get("Content-Disposition"); !strings.Contains(cd, "review-"+strings.Split(tc.file, "?")[0]) {
 				t.Errorf("Content-Disposition %q", cd)
 			}
 			if strings.HasPrefix(res.Body, "\xEF\xBB\xBF") {
 				t.Error("API CSV starts with a byte-order mark")
 			}
 			rows, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
-			if err != nil || len(rows) < 2 {
+			if err != nil || len(rows) < 1 || (len(rows) < 2 && tc.file != "movement.csv") {
 				t.Fatalf("CSV: %v, %d rows\n%s", err, len(rows), res.snippet())
 			}
 			if tc.column != "" && !strings.Contains(strings.Join(rows[0], ","), tc.column) {
@@ -1187,6 +1191,10 @@ func TestOpenAPIReportSchema(t *testing.T) {
 		{"option count", "QuestionReport", []string{"choice", "options", "[]"}, consensus.OptionCount{}},
 		{"member profile", "Report", []string{"members", "[]"}, consensus.MemberProfile{}},
 		{"member position", "Report", []string{"members", "[]", "positions", "[]"}, consensus.MemberPosition{}},
+		{"trend", "QuestionReport", []string{"trend"}, consensus.Trend{}},
+		{"movement", "QuestionReport", []string{"trend", "movement", "[]"}, consensus.Movement{}},
+		{"member movement", "Report", []string{"members", "[]", "movement"}, consensus.MemberMovement{}},
+		{"bloc movement", "Report", []string{"opinion_map", "blocs", "[]", "movement"}, consensus.BlocMovement{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -136,11 +136,6 @@ func (h *Handler) exportFile(c *gin.Context) {
 	sendAttachment(c, export.FileName(cons.Key, name), contentType, buf.Bytes())
 }
 
-// exportPack loads the export pack of the consultation's current round.
-func (h *Handler) exportPack(ctx context.Context, cons *models.Consultation) (*export.Pack, error) {
-	return h.exportPackRound(ctx, cons, cons.Round)
-}
-
 // exportPackRound loads the export pack of a round: its analysis, the
 // analysis of every round (rounds.csv, movement.csv) and the history of
 // every revision.

@@ -79,8 +79,10 @@ func New(store *models.Store, log *slog.Logger, cfg Config) (*Handler, error) {
 		return nil, errors.New("no base URL: links would have to come from requests")
 	}
 	h := &Handler{store: store, render: r, assets: a, log: log, cfg: cfg, cop: http.NewCrossOriginProtection()}
-	h.api = api.New(api.Deps{Store: store, Log: log, Audit: h.audit, ExportPack: h.exportPack,
-		Downloaded: func(c *gin.Context, cons *models.Consultation, file string) { h.recordDownload(c, cons, file, false) }})
+	h.api = api.New(api.Deps{Store: store, Log: log, Audit: h.audit, ExportPack: h.exportPackRound,
+		Downloaded: func(c *gin.Context, cons *models.Consultation, file string, round int) {
+			h.recordRoundDownload(c, cons, file, round, false)
+		}})
 	return h, nil
 }
 

@@ -45,12 +45,12 @@ type Deps struct {
 	// Audit records an event of the audit log; a failure to record is
 	// logged by it and not answered.
 	Audit func(*gin.Context, models.AuditEvent)
-	// ExportPack builds the export pack of a consultation's current round,
-	// the same as the web exports page offers.
-	ExportPack func(context.Context, *models.Consultation) (*export.Pack, error)
-	// Downloaded audits the download of one export file by the request's
-	// account, as a download from the exports page is.
-	Downloaded func(c *gin.Context, cons *models.Consultation, file string)
+	// ExportPack builds the export pack of a round of a consultation, the
+	// same as the web exports page offers.
+	ExportPack func(ctx context.Context, cons *models.Consultation, round int) (*export.Pack, error)
+	// Downloaded audits the download of one export file of a round by the
+	// request's account, as a download from the exports page is.
+	Downloaded func(c *gin.Context, cons *models.Consultation, file string, round int)
 }
 
 // API serves the JSON API.

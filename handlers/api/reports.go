@@ -42,8 +42,9 @@ func (a *API) report(c *gin.Context) {
 }
 
 // exportFile: GET /api/v1/consultations/:key/exports/:file — one CSV table
-// of the export pack of the current round, as on the exports page but
-// without a byte-order mark. The download is audited like a page download.
+// of the export pack of the current round, or of ?round=N, as on the
+// exports page but without a byte-order mark. The download is audited like
+// a page download.
 func (a *API) exportFile(c *gin.Context) {
 	u, ok := a.user(c)
 	if !ok {
@@ -62,7 +63,11 @@ func (a *API) exportFile(c *gin.Context) {
 		Error(c, http.StatusNotFound, "", fmt.Sprintf("There is no export file %q; the files are %s.", name, strings.Join(names, ", ")), nil)
 		return
 	}
-	pack, err := a.deps.ExportPack(c.Request.Context(), cons)
+	round, ok := roundParam(c, cons)
+	if !ok {
+		return
+	}
+	pack, err := a.deps.ExportPack(c.Request.Context(), cons, round)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -73,7 +78,7 @@ func (a *API) exportFile(c *gin.Context) {
 		a.fail(c, fmt.Errorf("export %s of %s: %w", name, cons.Key, err))
 		return
 	}
-	a.deps.Downloaded(c, cons, name)
+	a.deps.Downloaded(c, cons, name, round)
 	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": export.FileName(cons.Key, name)}))
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
