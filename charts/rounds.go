@@ -155,6 +155,9 @@ func stableText(q *consensus.QuestionReport, t *consensus.Trend) string {
 		return "Not stable: no member answered both rounds."
 	}
 	kept := fmt.Sprintf("%d of the %s who answered both rounds (%s) kept their %s", t.Unchanged, plural(t.Both, "member"), fmtPct(t.UnchangedPct), keptWhat(q))
+	if t.Both == 1 {
+		kept = fmt.Sprintf("%d of the 1 member who answered both rounds (%s) kept its %s", t.Unchanged, fmtPct(t.UnchangedPct), keptWhat(q))
+	}
 	scale := q.Kind == consensus.KindScale
 	cns := math.Abs(t.CnsDelta)
 	if t.Stable {
@@ -165,10 +168,10 @@ func stableText(q *consensus.QuestionReport, t *consensus.Trend) string {
 	}
 	var why []string
 	if t.UnchangedPct < consensus.StableUnchangedPct-1e-9 {
-		why = append(why, fmt.Sprintf("only %s; stability needs %s", kept, fmtPct(consensus.StableUnchangedPct)))
+		why = append(why, fmt.Sprintf("only %s (stability needs %s)", kept, fmtPct(consensus.StableUnchangedPct)))
 	}
 	if scale && cns >= consensus.StableMaxCnsDelta-1e-9 {
-		why = append(why, fmt.Sprintf("the consensus score moved by %.2f; stability needs less than %.2f", cns, consensus.StableMaxCnsDelta))
+		why = append(why, fmt.Sprintf("the consensus score moved by %.2f (stability needs less than %.2f)", cns, consensus.StableMaxCnsDelta))
 	}
 	if len(why) == 0 { // cannot happen with the report's own figures
 		return "Not yet stable."
@@ -394,11 +397,12 @@ func abs(n int) int {
 
 // Geometry of the movement chart.
 const (
-	moveW     = 820.0
-	moveLeft  = 64.0
-	moveRight = 16.0
-	moveTop   = 40.0
+	moveW     = 560.0
+	moveLeft  = 48.0
+	moveRight = 8.0
+	moveTop   = 30.0
 	moveRowH  = 24.0
+	moveFoot  = 26.0 // room under the rows for the median's label
 )
 
 // MovementChart draws, for every member whose preferred point changed,
@@ -422,7 +426,8 @@ func MovementChart(q *consensus.QuestionReport, rows []MoveRow, id string) templ
 	k := q.Scale.K
 	band := (moveW - moveLeft - moveRight) / float64(max(k, 1))
 	x := func(p float64) float64 { return moveLeft + (p-0.5)*band }
-	h := moveTop + float64(len(moved))*moveRowH + 12
+	rowsEnd := moveTop + float64(len(moved))*moveRowH
+	h := rowsEnd + moveFoot
 	var desc strings.Builder
 	fmt.Fprintf(&desc, "Previous median %s. ", fmtPoint(q.Trend.PreviousMedian))
 	for _, m := range moved {
@@ -430,12 +435,12 @@ func MovementChart(q *consensus.QuestionReport, rows []MoveRow, id string) templ
 	}
 	s := newSVG(id, moveW, h, "chart-movement", fmt.Sprintf("How %s moved since the previous round", plural(len(moved), "member")), strings.TrimSpace(desc.String()))
 	for p := 1; p <= k; p++ {
-		s.line(x(float64(p)), moveTop-8, x(float64(p)), h-8, fmt.Sprintf(`stroke="%s" stroke-width="1"`, colGrid))
+		s.line(x(float64(p)), moveTop-6, x(float64(p)), rowsEnd, fmt.Sprintf(`stroke="%s" stroke-width="1"`, colGrid))
 		s.text(x(float64(p)), 16, fmt.Sprintf("%d", p), fmt.Sprintf(`text-anchor="middle" font-size="12" font-weight="700" fill="%s"`, colMuted))
 	}
 	mx := x(q.Trend.PreviousMedian)
-	s.line(mx, moveTop-14, mx, h-8, fmt.Sprintf(`stroke="%s" stroke-width="2" stroke-dasharray="5 3"`, colGold))
-	s.text(mx, moveTop-18, "previous median", fmt.Sprintf(`text-anchor="middle" font-size="11" fill="%s"%s`, colGoldText, halo))
+	s.line(mx, moveTop-6, mx, rowsEnd+6, fmt.Sprintf(`stroke="%s" stroke-width="2" stroke-dasharray="5 3"`, colGold))
+	s.text(mx, rowsEnd+20, "previous median", fmt.Sprintf(`text-anchor="middle" font-size="12" fill="%s"%s`, colGoldText, halo))
 	for i, m := range moved {
 		y := moveTop + float64(i)*moveRowH + moveRowH/2
 		x1, x2 := x(float64(m.Before)), x(float64(m.After))

@@ -221,7 +221,7 @@ func TestReportTrendBetweenRounds(t *testing.T) {
 	}{
 		{"question in round 2", "/consultations/review/report/questions/council", []string{
 			"Since round 1", "Round 1", "Round 2", "Median", "0.0", "Unchanged", "2 of 5 who answered both rounds", "40%",
-			"not yet stable", "only 2 of the 5 members who answered both rounds (40%) kept their preferred point; stability needs 80%",
+			"not yet stable", "only 2 of the 5 members who answered both rounds (40%) kept their preferred point (stability needs 80%)",
 			"Movement of the members", "3 of 5 changed their preferred point",
 			"points 1–2 → points 1–3", "points 3–5 → points 2–4"}, nil},
 		{"stable question", "/consultations/review/report/questions/stance", []string{
@@ -242,7 +242,7 @@ func TestReportTrendBetweenRounds(t *testing.T) {
 			"SVK answered 2 scale questions in both rounds and changed its preferred point on 1", "1 toward", "0 away", "1 at the same distance",
 			"Mean shift 25% of the scale", "4 → 2", "(−2)"}, nil},
 		{"member in round 1", "/consultations/review/report/members/SVK?round=1", nil, []string{"Since round", "4 → 2"}},
-		{"map in round 2", "/consultations/review/report/map", []string{"Since round 1", "kept their distance", "mean shift"}, nil},
+		{"map in round 2", "/consultations/review/report/map", []string{"Since round 1", "2 answers toward", "1 away", "5 kept their distance", "mean shift 12% of the scale · 4 members answered both rounds"}, nil},
 		{"glossary", "/consultations/review/report/glossary", []string{"Trend", "Movement", "Toward, away, unchanged", "Unchanged (%)",
 			"at least 80% of the members who answered both rounds kept their answer and its consensus score moved by less than 0.05", "Converging, diverging, steady"}, nil},
 	}
@@ -378,12 +378,23 @@ func TestReportRoundsAccessibility(t *testing.T) {
 					t.Errorf("%s at %dpx: %s", p.path, width, v)
 				}
 				if shots != "" {
-					buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+					// The whole page, and the panel of the change since
+					// the previous round on its own (where there is one).
+					buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 					if err != nil {
 						t.Fatal(err)
 					}
-					name := filepath.Join(shots, fmt.Sprintf("%s-%d.jpg", p.name, width))
-					if err := os.WriteFile(name, buf, 0o644); err != nil {
+					if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%d.png", p.name, width)), buf, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("section.since").length`)); err != nil || n == 0 {
+						continue
+					}
+					buf, err = chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS("section.since")))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%d-since.png", p.name, width)), buf, 0o644); err != nil {
 						t.Fatal(err)
 					}
 				}
