@@ -402,3 +402,34 @@ func TestReportRoundsAccessibility(t *testing.T) {
 		})
 	}
 }
+
+// TestReportAllStable: when every member gives the same answers again,
+// every question is stable and the overview says further rounds are
+// unlikely to change the picture.
+func TestReportAllStable(t *testing.T) {
+	f := newReportFixture(t)
+	f.app.setRound(f.cons, 2)
+	by := f.app.authorID()
+	for code, council := range map[string]models.PositionInput{
+		"EST": {QuestionKey: "council", Preferred: 1, AcceptMin: 1, AcceptMax: 2},
+		"POL": {QuestionKey: "council", Preferred: 1, AcceptMin: 1, AcceptMax: 2},
+		"USA": {QuestionKey: "council", Preferred: 2, AcceptMin: 1, AcceptMax: 3},
+		"HUN": {QuestionKey: "council", Preferred: 5, AcceptMin: 4, AcceptMax: 5},
+		"SVK": {QuestionKey: "council", Preferred: 4, AcceptMin: 3, AcceptMax: 5},
+	} {
+		option := 1
+		if code == "EST" || code == "POL" {
+			option = 3
+		}
+		f.app.submitPositions(f.cons.ID, code, by, council,
+			models.PositionInput{QuestionKey: "stance", Preferred: 3, AcceptMin: 2, AcceptMax: 4},
+			models.PositionInput{QuestionKey: "act", Option: option})
+	}
+	res := f.fac.get("/consultations/review/report")
+	wantStatus(t, res, http.StatusOK)
+	wantText(t, res, "Since round 1", "Every question is stable: further rounds are unlikely to change the picture.",
+		"Steady (3)", "No member changed a preferred point since round 1.")
+	if strings.Contains(res.text(), "not yet stable") {
+		t.Error("the overview says a question is not yet stable")
+	}
+}
