@@ -75,6 +75,20 @@ func Glossary(th consensus.Thresholds, quorum, members int) []Term {
 			"members far apart answered differently. The two directions of the map summarise the main differences between the answers and have no units."},
 		Term{Anchor: "blocs", Term: "Blocs", Meaning: "Groups of members who answered alike, found on the opinion map. Each bloc is listed with the questions on which it differs most from the others."},
 		Term{Anchor: "silhouette", Term: "Silhouette", Meaning: "How clearly the blocs stand apart, from −1 to 1: above 0.5 they are clearly separated, below 0.25 there is no real bloc structure."},
+		Term{Anchor: "trend", Term: "Trend", Meaning: "From the second round on: how a question changed since the previous round — the change of the median, " +
+			"the interquartile range and the consensus score (Δ, this round minus the previous one), of its classification and of its common ground. " +
+			"Only questions answered in both rounds have a trend."},
+		Term{Anchor: "movement", Term: "Movement", Meaning: "For every member who answered a scale question in both rounds: its preferred point before and after, " +
+			"the shift (after minus before, in points) and its acceptable range before and after. A member's mean shift is its average shift as a share of the scale."},
+		Term{Anchor: "toward-away", Term: "Toward, away, unchanged", Meaning: "The direction of a member's movement, measured against the previous round's median: " +
+			"toward when its new point is closer to that median than its old one, away when it is further, unchanged when the distance is the same " +
+			"(the same point, or the mirror point on the other side)."},
+		Term{Anchor: "unchanged-pct", Term: "Unchanged (%)", Meaning: "The share of the members who answered a question in both rounds whose preferred point (or chosen option) did not change."},
+		Term{Anchor: "stable", Term: "Stable", Meaning: fmt.Sprintf("A question is stable when at least %.0f%% of the members who answered both rounds kept their answer "+
+			"and its consensus score moved by less than %.2f (choice questions: the unchanged share alone). When every question is stable, "+
+			"further rounds are unlikely to change the picture: the usual point to stop and draft.", consensus.StableUnchangedPct, consensus.StableMaxCnsDelta)},
+		Term{Anchor: "converging", Term: "Converging, diverging, steady", Meaning: fmt.Sprintf("How agreement changed since the previous round: converging when the consensus score "+
+			"rose by %.2f or more (choice questions: the share of the most chosen option), diverging when it fell by as much, steady otherwise.", consensus.StableMaxCnsDelta)},
 	)
 	return terms
 }

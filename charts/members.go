@@ -30,6 +30,7 @@ type BlocRow struct {
 	Swatch      template.HTML
 	Members     []MemberRef
 	Distinctive []Distinct
+	Movement    *BlocMoveView // since the previous round; nil in the first round
 }
 
 // MapPointRow is a member's place on the map, for the table that stands
@@ -69,7 +70,8 @@ func NewMapView(r *consensus.Report) MapView {
 	}
 	for _, b := range m.Blocs {
 		_, cname, shape := blocStyle(b.ID)
-		row := BlocRow{ID: b.ID, Label: fmt.Sprintf("Bloc %d (%s %s)", b.ID, cname, shapeName(shape)), Swatch: BlocSwatch(b.ID)}
+		row := BlocRow{ID: b.ID, Label: fmt.Sprintf("Bloc %d (%s %s)", b.ID, cname, shapeName(shape)), Swatch: BlocSwatch(b.ID),
+			Movement: blocMove(b.Movement)}
 		for _, code := range b.Members {
 			row.Members = append(row.Members, MemberRef{code, names[code]})
 		}
@@ -119,6 +121,9 @@ type MemberRow struct {
 	Importance                string
 	Rationale                 string
 	CommonGround              string
+	// Move is the member's movement on the question since the previous
+	// round; nil when it did not answer both rounds.
+	Move *MoveRow
 }
 
 // MemberChoice is a member's answer to a choice question.
@@ -159,6 +164,9 @@ type MemberView struct {
 	Similar         []Peer
 	Dissimilar      []Peer
 	Prev, Next      *MemberRef
+	// Movement sums up how the member moved since the previous round;
+	// nil in the first round.
+	Movement *MemberMoveView
 }
 
 // peersShown is how many most and least similar members a page lists.
@@ -174,7 +182,7 @@ func NewMemberView(r *consensus.Report, code string, positions []consensus.Posit
 	names := memberNames(r)
 	idx := positionIndex(positions)
 	v := &MemberView{Profile: prof, Member: MemberRef{prof.Code, prof.Name}, Total: r.MembersTotal, MeanDistancePct: 100 * prof.MeanDistance,
-		Chart: MemberChart(r, code, positions, "member-chart")}
+		Chart: MemberChart(r, code, positions, "member-chart"), Movement: memberMove(prof.Movement)}
 	sorted := sortedMembers(r)
 	for i, m := range sorted {
 		if m.Code != code {
@@ -215,6 +223,14 @@ func NewMemberView(r *consensus.Report, code string, positions []consensus.Posit
 			row := MemberRow{Number: QuestionNumber(r, i), Key: q.Key, Text: q.Text}
 			if q.Scale.CommonGround != nil {
 				row.CommonGround = rangeText(*q.Scale.CommonGround)
+			}
+			if q.Trend != nil {
+				for _, m := range q.Trend.Movement {
+					if m.Member == code {
+						mr := moveRow(q, m, names)
+						row.Move = &mr
+					}
+				}
 			}
 			if p, ok := mine[q.Key]; ok {
 				acc := consensus.Range{Lo: p.Preferred, Hi: p.Preferred}

@@ -113,6 +113,7 @@ type RankRow struct {
 	PluralitySharePct  float64
 	OutlierCount       int
 	RedLineCount       int
+	Trend              *RankTrend // nil without a previous round to compare with
 }
 
 // TextRow is a text question of the overview.
@@ -139,6 +140,9 @@ type Overview struct {
 	Quorum, Provisional int
 	// PolarizedPct is Thresholds.PolarizedShare as a percentage ("33%").
 	PolarizedPct string
+	// Since sums up the change since the previous round; nil in the
+	// first round.
+	Since *SinceView
 }
 
 // CnsHint explains the consensus score in one line (hover text).
@@ -207,6 +211,7 @@ func NewOverview(r *consensus.Report) Overview {
 		o.Classes = append(o.Classes, ClassCount{Badge: BadgeOf(c), Count: r.ClassCounts[c]})
 	}
 	o.ClassChart = ClassChart(r, "class-chart")
+	o.Since = NewSinceView(r)
 	number := map[string]int{}
 	for i := range r.Questions {
 		number[r.Questions[i].Key] = QuestionNumber(r, i)
@@ -234,7 +239,8 @@ func NewOverview(r *consensus.Report) Overview {
 func rankRow(rank, number int, q *consensus.QuestionReport, names map[string]string) RankRow {
 	row := RankRow{Rank: rank, Number: number, Key: q.Key, Text: q.Text, Section: q.Section, Kind: q.Kind,
 		Badge: BadgeFor(q), Verdict: q.Verdict, Responses: q.Coverage.Responses, Total: q.Coverage.MembersTotal,
-		BestPoint: bestText(q), Accepting: q.Accepting, NotAccepting: len(q.NotAccepting), Holdouts: refs(q.Holdouts, names)}
+		BestPoint: bestText(q), Accepting: q.Accepting, NotAccepting: len(q.NotAccepting), Holdouts: refs(q.Holdouts, names),
+		Trend: rankTrend(q)}
 	switch {
 	case q.Scale != nil:
 		st := q.Scale

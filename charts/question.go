@@ -89,13 +89,15 @@ type QuestionView struct {
 	NotAccepting int
 	Split        bool
 	StatusQuo    int // scale point marked as the status quo; 0 for none
-	Trend        string
-	Points       []PointRow
-	Options      []OptionRow
-	Highlighted  []Voice // holdouts, outliers and red lines (choice: minorities), with their rationales
-	Others       []Voice // every other answer that gives a rationale
-	Answers      []Voice // text questions
-	Missing      []MemberRef
+	// Since compares the question with the previous round: nil in the
+	// first round or when it was unanswered in one of the two rounds.
+	Since       *TrendView
+	Points      []PointRow
+	Options     []OptionRow
+	Highlighted []Voice // holdouts, outliers and red lines (choice: minorities), with their rationales
+	Others      []Voice // every other answer that gives a rationale
+	Answers     []Voice // text questions
+	Missing     []MemberRef
 }
 
 // NewQuestionView builds the page of the question with the given key;
@@ -129,6 +131,7 @@ func NewQuestionView(r *consensus.Report, key string, positions []consensus.Posi
 	for _, code := range q.Coverage.Missing {
 		v.Missing = append(v.Missing, MemberRef{code, names[code]})
 	}
+	v.Since = NewTrendView(q, names)
 	chartID := "chart-" + q.Key
 	switch {
 	case q.Scale != nil:
@@ -178,11 +181,6 @@ func (v *QuestionView) scale(q *consensus.QuestionReport, names map[string]strin
 			Stat{Label: "Mean", Value: fmt.Sprintf("%.2f", st.Mean), Hint: "the average point"},
 			Stat{Label: "Most chosen", Value: strings.Join(modes, ", "), Hint: "the mode(s)"},
 		)
-	}
-	if t := q.Trend; t != nil {
-		v.Trend = fmt.Sprintf("Since the previous round (%s): Cns %.2f → %.2f (%+.2f); median %s → %s (%+.1f).",
-			plural(t.PreviousResponses, "response"), t.PreviousCns, st.Cns, t.CnsDelta, fmtPoint(t.PreviousMedian), fmtPoint(st.Median), t.MedianDelta)
-		v.Stats = append(v.Stats, Stat{Label: "Trend", Value: fmt.Sprintf("Cns %+.2f, median %+.1f", t.CnsDelta, t.MedianDelta), Hint: "change since the previous round"})
 	}
 	if st.CommonGround != nil {
 		v.CommonGround = commonGroundText(q, *st.CommonGround)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -13,40 +14,112 @@ import (
 	"concord/models"
 )
 
-// The divergence report: where the members agree and diverge on the
-// current round of a consultation. Facilitators and observers only (the
-// pages carry attributed positions and rationales). Every figure comes
-// from consensus.Analyze; the charts package lays it out.
+// The divergence report: where the members agree and diverge on one
+// round of a consultation — the current one, or the one named by
+// ?round=N. Facilitators and observers only (the pages carry attributed
+// positions and rationales). Every figure comes from consensus.Analyze;
+// the charts package lays it out. From the second round on, the analysis
+// compares the round with the one before it (the trend and movement).
 
-// report is a consultation with its analysed current round.
+// report is a consultation with one analysed round.
 type report struct {
 	cons     *models.Consultation
+	round    int
+	picked   bool // the round was named in the address (?round=N)
 	analysis *models.Analysis
 	rep      *consensus.Report
 }
 
-// loadReport loads and analyses the current round of the consultation
+// reportRound reads the optional ?round=N of a report: 1 up to the
+// consultation's current round, which is the default. picked tells
+// whether the address named a round. An unreadable or unknown round is
+// an error message for a 404 page.
+func reportRound(c *gin.Context, cons *models.Consultation) (round int, picked bool, msg string) {
+	v, ok := c.GetQuery("round")
+	if !ok {
+		return cons.Round, false, ""
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 1 || n > cons.Round {
+		if cons.Round <= 1 {
+			return 0, true, "This consultation is in its first round; there is no other round to show. Leave out ?round= to see the report."
+		}
+		if len(v) > 12 {
+			v = v[:12] + "…"
+		}
+		return 0, true, fmt.Sprintf("This consultation has rounds 1 to %d; there is no round %q. Choose a round from the report's round selector.", cons.Round, v)
+	}
+	return n, true, ""
+}
+
+// loadReport loads and analyses the selected round of the consultation
 // named in the URL, answering 404 or 500 itself when it cannot.
 func (h *Handler) loadReport(c *gin.Context) (*report, bool) {
 	cons, ok := h.consultation(c)
 	if !ok {
 		return nil, false
 	}
-	a, err := h.store.LoadAnalysis(c.Request.Context(), cons, cons.Round)
-	if err != nil {
-		h.fail(c, fmt.Errorf("load analysis of consultation %s round %d: %w", cons.Key, cons.Round, err))
+	round, picked, msg := reportRound(c, cons)
+	if msg != "" {
+		h.errorPage(c, http.StatusNotFound, msg)
 		return nil, false
 	}
-	return &report{cons: cons, analysis: a, rep: consensus.Analyze(a.Input)}, true
+	a, err := h.store.LoadAnalysis(c.Request.Context(), cons, round)
+	if err != nil {
+		h.fail(c, fmt.Errorf("load analysis of consultation %s round %d: %w", cons.Key, round, err))
+		return nil, false
+	}
+	return &report{cons: cons, round: round, picked: picked, analysis: a, rep: consensus.Analyze(a.Input)}, true
+}
+
+// roundLink is one entry of a report page's round selector.
+type roundLink struct {
+	Round    int
+	Href     string // this page in that round
+	Current  bool   // the consultation's current round
+	Selected bool   // the round this page shows
+}
+
+// roundLinks lists every round of the consultation for the round
+// selector: the same page (with the same other query parameters) in each
+// round.
+func roundLinks(c *gin.Context, r *report) []roundLink {
+	links := make([]roundLink, 0, r.cons.Round)
+	for n := 1; n <= r.cons.Round; n++ {
+		q := c.Request.URL.Query()
+		q.Set("round", strconv.Itoa(n))
+		links = append(links, roundLink{Round: n, Href: c.Request.URL.Path + "?" + q.Encode(), Current: n == r.cons.Round, Selected: n == r.round})
+	}
+	return links
 }
 
 // reportPage renders one report page; tab marks the sub-navigation entry,
-// kicker (may be empty) is shown above the heading.
+// kicker (may be empty) is shown above the heading. Round is the round
+// shown; RQ ("?round=N", or "" when the address named no round) keeps
+// the round in every link between report pages.
 func (h *Handler) reportPage(c *gin.Context, r *report, page, tab, title, kicker string, v any) {
-	h.page(c, http.StatusOK, page, title+" — "+r.cons.Title, gin.H{
+	rq := ""
+	if r.picked {
+		rq = "?round=" + strconv.Itoa(r.round)
+	}
+	docTitle := title + " — " + r.cons.Title
+	if r.round != r.cons.Round {
+		docTitle = fmt.Sprintf("%s — round %d — %s", title, r.round, r.cons.Title)
+	}
+	h.page(c, http.StatusOK, page, docTitle, gin.H{
 		"Consultation": r.cons, "Tab": tab, "Heading": title, "Kicker": kicker, "Now": h.store.Now(),
 		"Responding": charts.Responding(r.rep), "Total": r.rep.MembersTotal, "V": v,
+		"Round": r.round, "PrevRound": r.round - 1, "Rounds": roundLinks(c, r), "RQ": rq, "RoundParam": roundParam(r),
 	})
+}
+
+// roundParam is the round to carry in links that have other query
+// parameters (0 when the address named no round).
+func roundParam(r *report) int {
+	if r.picked {
+		return r.round
+	}
+	return 0
 }
 
 func (h *Handler) reportOverview(c *gin.Context) {
@@ -165,7 +238,8 @@ func cssString(s string) string {
 	return b.String()
 }
 
-// reportJSON answers the full report as JSON, for further analysis. Like
+// reportJSON answers the full report of the current round, or of
+// ?round=N, as JSON, for further analysis. Like
 // the export files, every download is recorded in the audit log.
 func (h *Handler) reportJSON(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
@@ -180,12 +254,20 @@ func (h *Handler) reportJSON(c *gin.Context) {
 		c.JSON(http.StatusInternalServerError, gin.H{"error": "Something went wrong on our side; please try again."})
 		return
 	}
-	a, err := h.store.LoadAnalysis(ctx, cons, cons.Round)
+	round, _, msg := reportRound(c, cons)
+	if msg != "" {
+		c.JSON(http.StatusNotFound, gin.H{"error": msg})
+		return
+	}
+	a, err := h.store.LoadAnalysis(ctx, cons, round)
 	if err != nil {
-		h.log.Error("request failed", "route", c.FullPath(), "err", fmt.Errorf("load analysis of consultation %s: %w", cons.Key, err))
+		h.log.Error("request failed", "route", c.FullPath(), "err", fmt.Errorf("load analysis of consultation %s round %d: %w", cons.Key, round, err))
 		c.JSON(http.StatusInternalServerError, gin.H{"error": "Something went wrong on our side; please try again."})
 		return
 	}
-	h.recordDownload(c, cons, "report.json", false)
+	// The audit names the round downloaded, which may be an earlier one.
+	shown := *cons
+	shown.Round = round
+	h.recordDownload(c, &shown, "report.json", false)
 	c.JSON(http.StatusOK, consensus.Analyze(a.Input))
 }
