@@ -266,8 +266,6 @@ func (h *Handler) reportJSON(c *gin.Context) {
 		return
 	}
 	// The audit names the round downloaded, which may be an earlier one.
-	shown := *cons
-	shown.Round = round
-	h.recordDownload(c, &shown, "report.json", false)
+	h.recordRoundDownload(c, cons, "report.json", round, false)
 	c.JSON(http.StatusOK, consensus.Analyze(a.Input))
 }
