@@ -24,11 +24,12 @@ const (
 )
 
 // ImportColumns are the columns of a positions file that the import reads
-// (the same names as in the positions.csv export, plus withdrawn).
+// (the same names as in the positions.csv export, plus withdrawn and
+// conditions).
 // member_code and question_key are required; the others may be left out;
 // any other column is ignored.
 var ImportColumns = []string{"member_code", "question_key", "preferred", "acceptable_min", "acceptable_max",
-	"importance", "choice", "answer_text", "rationale", "acceptable_options", "withdrawn"}
+	"importance", "choice", "answer_text", "rationale", "acceptable_options", "withdrawn", "conditions"}
 
 // ImportRow is one line of a positions file, as text. Line is the line of
 // the file the row starts on (for messages).
@@ -49,6 +50,9 @@ type ImportRow struct {
 	// Withdrawn is "yes" to withdraw the member's answer; empty leaves the
 	// position as the other columns say.
 	Withdrawn string
+	// Conditions (scale, choice) are the conditions of the member's
+	// acceptance.
+	Conditions string
 }
 
 // ImportError lists every problem of a positions file, by line; nothing was
@@ -189,7 +193,8 @@ func ParsePositions(r io.Reader) ([]ImportRow, error) {
 			Preferred: strings.TrimSpace(get("preferred")), AcceptMin: strings.TrimSpace(get("acceptable_min")),
 			AcceptMax: strings.TrimSpace(get("acceptable_max")), Importance: strings.TrimSpace(get("importance")),
 			Choice: strings.TrimSpace(get("choice")), Answer: long("answer_text"), Rationale: long("rationale"),
-			AcceptOptions: strings.TrimSpace(get("acceptable_options")), Withdrawn: strings.TrimSpace(get("withdrawn"))}
+			AcceptOptions: strings.TrimSpace(get("acceptable_options")), Withdrawn: strings.TrimSpace(get("withdrawn")),
+			Conditions: long("conditions")}
 		rows = append(rows, row)
 	}
 	if len(probs) > 0 {
@@ -237,7 +242,7 @@ func (row ImportRow) empty() bool {
 // answerEmpty reports whether the row's answer columns are all empty.
 func (row ImportRow) answerEmpty() bool {
 	return row.Preferred == "" && row.AcceptMin == "" && row.AcceptMax == "" && row.Importance == "" &&
-		row.Choice == "" && row.Answer == "" && row.Rationale == "" && row.AcceptOptions == ""
+		row.Choice == "" && row.Answer == "" && row.Rationale == "" && row.AcceptOptions == "" && row.Conditions == ""
 }
 
 // input converts a row's values for question q. Values that are not
@@ -245,7 +250,8 @@ func (row ImportRow) answerEmpty() bool {
 // question's kind does not have are reported per column.
 func (row ImportRow) input(q *Question) (PositionInput, map[string]string) {
 	bad := map[string]string{}
-	in := PositionInput{QuestionKey: q.Key, Importance: strings.ToLower(row.Importance), Answer: row.Answer, Rationale: row.Rationale}
+	in := PositionInput{QuestionKey: q.Key, Importance: strings.ToLower(row.Importance), Answer: row.Answer, Rationale: row.Rationale,
+		Conditions: row.Conditions}
 	kindName := map[string]string{KindScale: "a scale", KindChoice: "a choice", KindText: "a text"}[q.Kind]
 	notHere := func(field, value string, kinds ...string) {
 		if value == "" {
@@ -265,6 +271,7 @@ func (row ImportRow) input(q *Question) (PositionInput, map[string]string) {
 	notHere("choice", row.Choice, KindChoice)
 	notHere(FieldAcceptOpts, row.AcceptOptions, KindChoice)
 	notHere(FieldAnswer, row.Answer, KindText)
+	notHere(FieldConditions, row.Conditions, KindScale, KindChoice)
 	// withdrawn: "yes" (any case) withdraws the answer, and then the line
 	// must give no answer value; empty changes nothing.
 	switch w := strings.ToLower(row.Withdrawn); {
@@ -332,7 +339,7 @@ func nilIfEmpty(m map[string]string) map[string]string {
 // importFieldOrder is the order the problems of one row are listed in;
 // position fields are named as the file's columns.
 var importFieldOrder = []string{"", FieldPreferred, FieldAcceptMin, FieldAcceptMax, FieldImportance, "choice",
-	FieldAcceptOpts, FieldAnswer, FieldRationale, FieldWithdrawn}
+	FieldAcceptOpts, FieldAnswer, FieldRationale, FieldConditions, FieldWithdrawn}
 
 func columnOf(field string) string {
 	if field == FieldOption {
@@ -351,7 +358,8 @@ func columnOf(field string) string {
 // revision is appended only where the answer differs from the member's
 // current position; imported revisions have source "import", are recorded
 // as submitted by the importing facilitator and marked as entered on the
-// member's behalf. Imports are
+// member's behalf (approved, when the consultation requires approval).
+// Imports are
 // accepted only while the consultation is a draft or open, before its
 // deadline (otherwise a *ConflictError).
 func (s *Store) ImportPositions(ctx context.Context, consultationID uint, rows []ImportRow, by uint) (ImportResult, error) {
@@ -435,7 +443,11 @@ func (s *Store) ImportPositions(ctx context.Context, consultationID uint, rows [
 			}
 			// An import is always a facilitator entering answers for members.
 			sub := Submission{ConsultationID: c.ID, MemberID: m.ID, UserID: by, Source: SourceImport, OnBehalf: true}
-			perMember[m.ID] = append(perMember[m.ID], revisionFrom(in, q, c, sub, now))
+			r := revisionFrom(in, q, c, sub, now)
+			if c.RequireApproval { // a facilitator's answers need no further approval
+				r.State = StateApproved
+			}
+			perMember[m.ID] = append(perMember[m.ID], r)
 			res.Rows++
 		}
 		if len(probs) > 0 {
