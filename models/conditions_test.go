@@ -103,6 +103,28 @@ func TestImportConditions(t *testing.T) {
 	if len(got) != len(want) || got["EST/stance"] != want["EST/stance"] || got["LVA/act"] != want["LVA/act"] {
 		t.Errorf("conditions %q, want %q", got, want)
 	}
+	// A file without the conditions column keeps each member's conditions;
+	// an empty cell of the column clears them.
+	steps := []struct {
+		name, file, want string
+	}{
+		{"no conditions column", "member_code,question_key,preferred\nEST,stance,3\n", "Provided, firmly,\nthat…"},
+		{"empty conditions cell", header + "EST,stance,3,,,\n", ""},
+	}
+	for _, st := range steps {
+		if _, err := s.ImportPositions(ctx, c.ID, dxParse(t, st.file), fac.ID); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		cur, err := s.MemberPositions(ctx, c.ID, c.Round, mustMember(t, s, "EST").ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range cur {
+			if r.QuestionKey == "stance" && (r.Conditions != st.want || r.Preferred != 3) {
+				t.Errorf("%s: preferred %d, conditions %q; want 3, %q", st.name, r.Preferred, r.Conditions, st.want)
+			}
+		}
+	}
 	var ierr *models.ImportError
 	if _, err := s.ImportPositions(ctx, c.ID, dxParse(t, header+"EST,stance,,,,Only conditions.\n"), fac.ID); !errors.As(err, &ierr) {
 		t.Errorf("conditions without a preferred point: err = %v, want the preferred point asked for", err)

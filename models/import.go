@@ -51,8 +51,13 @@ type ImportRow struct {
 	// position as the other columns say.
 	Withdrawn string
 	// Conditions (scale, choice) are the conditions of the member's
-	// acceptance.
-	Conditions string
+	// acceptance. ConditionsGiven tells that the file has a conditions
+	// column: without it (and without Conditions), an answer keeps the
+	// conditions of the member's current position, so that a file made
+	// before conditions existed does not erase them (an empty cell of the
+	// column does).
+	Conditions      string
+	ConditionsGiven bool
 }
 
 // ImportError lists every problem of a positions file, by line; nothing was
@@ -158,6 +163,7 @@ func ParsePositions(r io.Reader) ([]ImportRow, error) {
 	if notUTF8(1, header) {
 		return nil, &ImportError{Problems: probs}
 	}
+	_, hasConditions := col["conditions"]
 	var rows []ImportRow
 	encodingReported := false
 	for {
@@ -194,7 +200,7 @@ func ParsePositions(r io.Reader) ([]ImportRow, error) {
 			AcceptMax: strings.TrimSpace(get("acceptable_max")), Importance: strings.TrimSpace(get("importance")),
 			Choice: strings.TrimSpace(get("choice")), Answer: long("answer_text"), Rationale: long("rationale"),
 			AcceptOptions: strings.TrimSpace(get("acceptable_options")), Withdrawn: strings.TrimSpace(get("withdrawn")),
-			Conditions: long("conditions")}
+			Conditions: long("conditions"), ConditionsGiven: hasConditions}
 		rows = append(rows, row)
 	}
 	if len(probs) > 0 {
@@ -391,6 +397,7 @@ func (s *Store) ImportPositions(ctx context.Context, consultationID uint, rows [
 		type cell struct{ member, question uint }
 		firstLine := map[cell]int{}
 		perMember := map[uint][]Revision{}
+		current := map[uint]map[uint]Revision{} // per member, read when a file has no conditions column
 		var memberOrder []uint
 		for _, row := range rows {
 			add := func(field, msg string) { probs = append(probs, Problem{Line: row.Line, Path: field, Message: msg}) }
@@ -446,6 +453,14 @@ func (s *Store) ImportPositions(ctx context.Context, consultationID uint, rows [
 			r := revisionFrom(in, q, c, sub, now)
 			if c.RequireApproval { // a facilitator's answers need no further approval
 				r.State = StateApproved
+			}
+			if !row.ConditionsGiven && row.Conditions == "" && !r.Withdrawn && q.Kind != KindText {
+				if _, ok := current[m.ID]; !ok {
+					if current[m.ID], err = currentRevisions(tx, c.ID, c.Round, m.ID); err != nil {
+						return err
+					}
+				}
+				r.Conditions = current[m.ID][q.ID].Conditions
 			}
 			perMember[m.ID] = append(perMember[m.ID], r)
 			res.Rows++
