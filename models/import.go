@@ -365,9 +365,8 @@ func columnOf(field string) string {
 // current position; imported revisions have source "import", are recorded
 // as submitted by the importing facilitator and marked as entered on the
 // member's behalf (approved, when the consultation requires approval).
-// Imports are
-// accepted only while the consultation is a draft or open, before its
-// deadline (otherwise a *ConflictError).
+// Imports are accepted only while the consultation is a draft or open,
+// before its deadline (otherwise a *ConflictError).
 func (s *Store) ImportPositions(ctx context.Context, consultationID uint, rows []ImportRow, by uint) (ImportResult, error) {
 	var res ImportResult
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
