@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -401,5 +402,24 @@ func TestInvitationApprover(t *testing.T) {
 				t.Errorf("account approver %t, want %t", u.Approver, tc.want)
 			}
 		})
+	}
+}
+
+// TestImportWithApproval: a facilitator's import needs no further approval.
+func TestImportWithApproval(t *testing.T) {
+	f := newApprovalFixture(t)
+	f.requireApproval(t, true)
+	rows, err := models.ParsePositions(strings.NewReader("member_code,question_key,preferred\nEST,q1,4\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.ImportPositions(context.Background(), f.c.ID, rows, f.fac.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.latest(t, "q1"); r.State != models.StateApproved || !r.OnBehalf {
+		t.Errorf("imported revision state %q on behalf %t, want approved on behalf", r.State, r.OnBehalf)
+	}
+	if got := preferredOf(t, f.s, f.c, 1, "q1"); got["EST"] != 4 {
+		t.Errorf("current %v, want EST at 4", got)
 	}
 }
