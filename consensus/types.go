@@ -73,6 +73,7 @@ type Position struct {
 	AcceptOptions []string `json:"accept_options,omitempty"`
 	Answer        string   `json:"answer"` // text
 	Rationale     string   `json:"rationale"`
+	Conditions    string   `json:"conditions,omitempty"` // the conditions of the member's acceptance; not analysed
 }
 
 // Thresholds tune the classification of questions.

@@ -72,7 +72,7 @@ func toPositions(revs []RevisionRecord, questions map[uint]*Question) []consensu
 		if q == nil {
 			continue
 		}
-		p := consensus.Position{MemberCode: r.MemberCode, QuestionKey: q.Key, Rationale: r.Rationale}
+		p := consensus.Position{MemberCode: r.MemberCode, QuestionKey: q.Key, Rationale: r.Rationale, Conditions: r.Conditions}
 		switch q.Kind {
 		case KindScale:
 			p.Preferred, p.AcceptMin, p.AcceptMax = r.Preferred, r.AcceptMin, r.AcceptMax

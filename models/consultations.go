@@ -143,6 +143,9 @@ func (s *Store) CreateConsultation(ctx context.Context, in ConsultationInput, by
 			}
 			return err
 		}
+		if err := recordFirstRound(tx, c, &by, s.Now()); err != nil {
+			return err
+		}
 		return tx.Create(&AuditEvent{At: s.Now(), UserID: &by, Action: AuditConsultationEdit,
 			Subject: "consultation " + c.Key, Detail: "created"}).Error
 	})

@@ -359,6 +359,9 @@ func (s *Store) ImportDefinition(ctx context.Context, def *Definition, open bool
 			}
 			return err
 		}
+		if err := recordFirstRound(tx, c, &by, s.Now()); err != nil {
+			return err
+		}
 		if err := tx.Create(&AuditEvent{At: s.Now(), UserID: &by, Action: AuditConsultationEdit,
 			Subject: "consultation " + c.Key, Detail: fmt.Sprintf("created from a definition file with %d question(s)", len(def.Questions))}).Error; err != nil {
 			return err

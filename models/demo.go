@@ -5,6 +5,9 @@ import (
 	"crypto/rand"
 	"fmt"
 	"hash/fnv"
+	"math"
+	"slices"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -200,6 +203,9 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoCredential, error) {
 			return err
 		}
 		now := s.Now()
+		if err := recordFirstRound(tx, &c, &fac.ID, now); err != nil {
+			return err
+		}
 		if err := tx.Create(&AuditEvent{At: now, UserID: &fac.ID, Action: AuditConsultationEdit,
 			Subject: "consultation " + c.Key, Detail: "created with synthetic demonstration data"}).Error; err != nil {
 			return err
@@ -243,13 +249,86 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoCredential, error) {
 			}
 		}
 		// As any other position: a revision and its audit event.
-		_, err := appendRevisions(tx, revs, byID)
+		if _, err := appendRevisions(tx, revs, byID); err != nil {
+			return err
+		}
+		// Round 2: the allies have seen round 1 and some move.
+		if err := s.openNextRound(tx, &c, nil, fac.ID, now); err != nil {
+			return err
+		}
+		_, err := appendRevisions(tx, demoSecondRound(revs, qs, members, c.Round, now), byID)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("seed demo: %w", err)
 	}
 	return usable, nil
+}
+
+// demoSecondRound derives round-2 positions from round 1's: HUN, SVK and
+// the allies at either end of the spectrum (leaning ±2) hold their
+// positions; the others who stood apart from a scale question's round-1
+// median move one point toward it and widen what they can accept to reach
+// it; the conciliatory-to-central allies who chose to keep the Founding Act
+// (half of them, deterministically) now choose to suspend it, on a
+// condition. Text answers are kept; whoever was silent stays silent (ISL
+// still has no answer on arms control).
+func demoSecondRound(first []Revision, qs []*Question, members []Member, round int, now time.Time) []Revision {
+	byID := map[uint]Member{}
+	for _, m := range members {
+		byID[m.ID] = m
+	}
+	median := map[uint]float64{}
+	for _, q := range qs {
+		var prefs []int
+		for _, r := range first {
+			if r.QuestionID == q.ID && q.Kind == KindScale {
+				prefs = append(prefs, r.Preferred)
+			}
+		}
+		if len(prefs) == 0 {
+			continue
+		}
+		slices.Sort(prefs)
+		median[q.ID] = float64(prefs[(len(prefs)-1)/2]+prefs[len(prefs)/2]) / 2
+	}
+	kind := map[uint]string{}
+	for _, q := range qs {
+		kind[q.ID] = q.Kind
+	}
+	out := make([]Revision, 0, len(first))
+	for _, r := range first {
+		code := byID[r.MemberID].Code
+		lean := demoProfile[code]
+		r.ID, r.Seq, r.Round, r.SubmittedAt = 0, 0, round, now
+		holds := code == "HUN" || code == "SVK" || lean > 1 || lean < -1
+		switch kind[r.QuestionID] {
+		case KindScale:
+			m := median[r.QuestionID]
+			if holds || math.Abs(float64(r.Preferred)-m) < 1 {
+				break
+			}
+			step := 1
+			if float64(r.Preferred) > m {
+				step = -1
+			}
+			r.Preferred += step
+			target := int(math.Round(m))
+			r.AcceptMin, r.AcceptMax = min(r.AcceptMin, r.Preferred, target), max(r.AcceptMax, r.Preferred, target)
+			r.Rationale = fmt.Sprintf("Synthetic position for demonstration (%s, moved toward the round-1 median).", byID[r.MemberID].Name)
+		case KindChoice:
+			h := fnv.New32a()
+			h.Write([]byte(code))
+			if !holds && r.Choice == 1 && h.Sum32()%2 == 0 {
+				r.Choice = 2
+				r.AcceptOptions = FormatOptionList([]int{1, 2})
+				r.Conditions = "Can accept suspension provided the Act is suspended, not terminated."
+				r.Rationale = "Synthetic position for demonstration (moved after round 1)."
+			}
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // demoPassword returns a random password of four groups of letters.

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -91,7 +92,8 @@ func TestSeedDemoIdempotent(t *testing.T) {
 
 // TestSeedDemoPicture checks that the demonstration shows what the report
 // is for: a question of each kind of outcome, members who block, a gap in
-// coverage, and an audit event for every position.
+// coverage, and an audit event for every position; and, in round 2, that
+// some allies moved toward the median while HUN and SVK held.
 func TestSeedDemoPicture(t *testing.T) {
 	s, _ := freshStore(t)
 	ctx := context.Background()
@@ -102,27 +104,50 @@ func TestSeedDemoPicture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := s.LoadAnalysis(ctx, demo, demo.Round)
+	if demo.Round != 2 || demo.Status != models.StatusOpen {
+		t.Fatalf("demo in round %d, %s; want round 2, open", demo.Round, demo.Status)
+	}
+	rounds, err := s.Rounds(ctx, demo.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	report := consensus.Analyze(a.Input)
+	if len(rounds) != 2 || rounds[0].ClosedAt == nil || rounds[1].ClosedAt != nil {
+		t.Errorf("rounds %+v, want round 1 closed and round 2 open", rounds)
+	}
+	reports := map[int]*consensus.Report{}
+	for round := 1; round <= 2; round++ {
+		a, err := s.LoadAnalysis(ctx, demo, round)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reports[round] = consensus.Analyze(a.Input)
+	}
 	tests := []struct {
+		round    int
 		key      string
 		class    consensus.Classification
 		blockers []string // nil: the question has common ground
 		missing  []string
 	}{
-		{"founding-act", consensus.Consensus, nil, nil},
-		{"nato-russia-council", consensus.Polarized, []string{"any"}, nil},
-		{"arms-control", consensus.Consensus, nil, []string{"ISL"}},
-		{"stance", consensus.Consensus, nil, nil},
-		{"eastern-flank", consensus.Divided, []string{"any"}, nil},
-		{"kremlin-contacts", consensus.NearConsensus, []string{"HUN", "SVK"}, nil},
+		{1, "founding-act", consensus.Consensus, nil, nil},
+		{1, "nato-russia-council", consensus.Polarized, []string{"any"}, nil},
+		{1, "arms-control", consensus.Consensus, nil, []string{"ISL"}},
+		{1, "stance", consensus.Consensus, nil, nil},
+		{1, "eastern-flank", consensus.Divided, []string{"any"}, nil},
+		{1, "kremlin-contacts", consensus.NearConsensus, []string{"HUN", "SVK"}, nil},
+		// Round 2: the council moves from polarized to divided (the
+		// eastern allies and HUN, SVK still outside), the eastern flank
+		// from divided to broad agreement; the rest keep their class.
+		{2, "founding-act", consensus.Consensus, nil, nil},
+		{2, "nato-russia-council", consensus.Divided, []string{"EST", "FIN", "HUN", "LTU", "LVA", "POL", "SVK"}, nil},
+		{2, "arms-control", consensus.Consensus, nil, []string{"ISL"}},
+		{2, "stance", consensus.Consensus, nil, nil},
+		{2, "eastern-flank", consensus.BroadAgreement, []string{"EST", "HUN", "LTU", "LVA", "POL", "SVK"}, nil},
+		{2, "kremlin-contacts", consensus.NearConsensus, []string{"HUN", "SVK"}, nil},
 	}
 	for _, tc := range tests {
-		t.Run(tc.key, func(t *testing.T) {
-			q, ok := report.Question(tc.key)
+		t.Run(fmt.Sprintf("round %d %s", tc.round, tc.key), func(t *testing.T) {
+			q, ok := reports[tc.round].Question(tc.key)
 			if !ok {
 				t.Fatalf("no question %s in the demo", tc.key)
 			}
@@ -152,6 +177,37 @@ func TestSeedDemoPicture(t *testing.T) {
 				t.Errorf("holdouts %v, want none", q.Holdouts)
 			}
 		})
+	}
+
+	// Movement in round 2: HUN, SVK and the allies leaning ±2 hold; the
+	// others move one point toward the round-1 median when at least one
+	// point from it. Counted from demoPreferred's round 1:
+	//   council (median 3): 8 allies leaning +1 at 2, 11 leaning 0 and TUR at 4 → 20
+	//   arms control (median 3): everyone who may move is at 3 → 0
+	//   stance (median 4): 10 allies leaning 0 and TUR at 3 → 11
+	//   eastern flank (median 4): 1 at 3, 1 at 5 and 3 of the 4 at 6 (leaning +1) → 5
+	//   Kremlin contacts (median 3): 3 leaning +1 at 2, 1 at 4 → 4
+	wantMoved := map[string]int{"nato-russia-council": 20, "arms-control": 0, "stance": 11, "eastern-flank": 5, "kremlin-contacts": 4}
+	for key, want := range wantMoved {
+		q, _ := reports[2].Question(key)
+		if q == nil || q.Trend == nil {
+			t.Errorf("%s: no trend in round 2", key)
+			continue
+		}
+		moved := 0
+		for _, m := range q.Trend.Movement {
+			switch {
+			case (m.Member == "HUN" || m.Member == "SVK") && m.Shift != 0:
+				t.Errorf("%s: %s moved %d, want it to hold", key, m.Member, m.Shift)
+			case m.Shift != 0 && m.Direction != "toward":
+				t.Errorf("%s: %s moved %s the median", key, m.Member, m.Direction)
+			case m.Shift != 0:
+				moved++
+			}
+		}
+		if moved != want {
+			t.Errorf("%s: %d members moved, want %d", key, moved, want)
+		}
 	}
 
 	revisions := countRevisions(t, s, demo.ID)

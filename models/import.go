@@ -24,11 +24,12 @@ const (
 )
 
 // ImportColumns are the columns of a positions file that the import reads
-// (the same names as in the positions.csv export, plus withdrawn).
+// (the same names as in the positions.csv export, plus withdrawn and
+// conditions).
 // member_code and question_key are required; the others may be left out;
 // any other column is ignored.
 var ImportColumns = []string{"member_code", "question_key", "preferred", "acceptable_min", "acceptable_max",
-	"importance", "choice", "answer_text", "rationale", "acceptable_options", "withdrawn"}
+	"importance", "choice", "answer_text", "rationale", "acceptable_options", "withdrawn", "conditions"}
 
 // ImportRow is one line of a positions file, as text. Line is the line of
 // the file the row starts on (for messages).
@@ -49,6 +50,14 @@ type ImportRow struct {
 	// Withdrawn is "yes" to withdraw the member's answer; empty leaves the
 	// position as the other columns say.
 	Withdrawn string
+	// Conditions (scale, choice) are the conditions of the member's
+	// acceptance. ConditionsGiven tells that the file has a conditions
+	// column: without it (and without Conditions), an answer keeps the
+	// conditions of the member's current position, so that a file made
+	// before conditions existed does not erase them (an empty cell of the
+	// column does).
+	Conditions      string
+	ConditionsGiven bool
 }
 
 // ImportError lists every problem of a positions file, by line; nothing was
@@ -154,6 +163,7 @@ func ParsePositions(r io.Reader) ([]ImportRow, error) {
 	if notUTF8(1, header) {
 		return nil, &ImportError{Problems: probs}
 	}
+	_, hasConditions := col["conditions"]
 	var rows []ImportRow
 	encodingReported := false
 	for {
@@ -189,7 +199,8 @@ func ParsePositions(r io.Reader) ([]ImportRow, error) {
 			Preferred: strings.TrimSpace(get("preferred")), AcceptMin: strings.TrimSpace(get("acceptable_min")),
 			AcceptMax: strings.TrimSpace(get("acceptable_max")), Importance: strings.TrimSpace(get("importance")),
 			Choice: strings.TrimSpace(get("choice")), Answer: long("answer_text"), Rationale: long("rationale"),
-			AcceptOptions: strings.TrimSpace(get("acceptable_options")), Withdrawn: strings.TrimSpace(get("withdrawn"))}
+			AcceptOptions: strings.TrimSpace(get("acceptable_options")), Withdrawn: strings.TrimSpace(get("withdrawn")),
+			Conditions: long("conditions"), ConditionsGiven: hasConditions}
 		rows = append(rows, row)
 	}
 	if len(probs) > 0 {
@@ -237,7 +248,7 @@ func (row ImportRow) empty() bool {
 // answerEmpty reports whether the row's answer columns are all empty.
 func (row ImportRow) answerEmpty() bool {
 	return row.Preferred == "" && row.AcceptMin == "" && row.AcceptMax == "" && row.Importance == "" &&
-		row.Choice == "" && row.Answer == "" && row.Rationale == "" && row.AcceptOptions == ""
+		row.Choice == "" && row.Answer == "" && row.Rationale == "" && row.AcceptOptions == "" && row.Conditions == ""
 }
 
 // input converts a row's values for question q. Values that are not
@@ -245,7 +256,8 @@ func (row ImportRow) answerEmpty() bool {
 // question's kind does not have are reported per column.
 func (row ImportRow) input(q *Question) (PositionInput, map[string]string) {
 	bad := map[string]string{}
-	in := PositionInput{QuestionKey: q.Key, Importance: strings.ToLower(row.Importance), Answer: row.Answer, Rationale: row.Rationale}
+	in := PositionInput{QuestionKey: q.Key, Importance: strings.ToLower(row.Importance), Answer: row.Answer, Rationale: row.Rationale,
+		Conditions: row.Conditions}
 	kindName := map[string]string{KindScale: "a scale", KindChoice: "a choice", KindText: "a text"}[q.Kind]
 	notHere := func(field, value string, kinds ...string) {
 		if value == "" {
@@ -265,6 +277,7 @@ func (row ImportRow) input(q *Question) (PositionInput, map[string]string) {
 	notHere("choice", row.Choice, KindChoice)
 	notHere(FieldAcceptOpts, row.AcceptOptions, KindChoice)
 	notHere(FieldAnswer, row.Answer, KindText)
+	notHere(FieldConditions, row.Conditions, KindScale, KindChoice)
 	// withdrawn: "yes" (any case) withdraws the answer, and then the line
 	// must give no answer value; empty changes nothing.
 	switch w := strings.ToLower(row.Withdrawn); {
@@ -332,7 +345,7 @@ func nilIfEmpty(m map[string]string) map[string]string {
 // importFieldOrder is the order the problems of one row are listed in;
 // position fields are named as the file's columns.
 var importFieldOrder = []string{"", FieldPreferred, FieldAcceptMin, FieldAcceptMax, FieldImportance, "choice",
-	FieldAcceptOpts, FieldAnswer, FieldRationale, FieldWithdrawn}
+	FieldAcceptOpts, FieldAnswer, FieldRationale, FieldConditions, FieldWithdrawn}
 
 func columnOf(field string) string {
 	if field == FieldOption {
@@ -351,9 +364,9 @@ func columnOf(field string) string {
 // revision is appended only where the answer differs from the member's
 // current position; imported revisions have source "import", are recorded
 // as submitted by the importing facilitator and marked as entered on the
-// member's behalf. Imports are
-// accepted only while the consultation is a draft or open, before its
-// deadline (otherwise a *ConflictError).
+// member's behalf (approved, when the consultation requires approval).
+// Imports are accepted only while the consultation is a draft or open,
+// before its deadline (otherwise a *ConflictError).
 func (s *Store) ImportPositions(ctx context.Context, consultationID uint, rows []ImportRow, by uint) (ImportResult, error) {
 	var res ImportResult
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -383,6 +396,7 @@ func (s *Store) ImportPositions(ctx context.Context, consultationID uint, rows [
 		type cell struct{ member, question uint }
 		firstLine := map[cell]int{}
 		perMember := map[uint][]Revision{}
+		current := map[uint]map[uint]Revision{} // per member, read when a file has no conditions column
 		var memberOrder []uint
 		for _, row := range rows {
 			add := func(field, msg string) { probs = append(probs, Problem{Line: row.Line, Path: field, Message: msg}) }
@@ -435,7 +449,19 @@ func (s *Store) ImportPositions(ctx context.Context, consultationID uint, rows [
 			}
 			// An import is always a facilitator entering answers for members.
 			sub := Submission{ConsultationID: c.ID, MemberID: m.ID, UserID: by, Source: SourceImport, OnBehalf: true}
-			perMember[m.ID] = append(perMember[m.ID], revisionFrom(in, q, c, sub, now))
+			r := revisionFrom(in, q, c, sub, now)
+			if c.RequireApproval { // a facilitator's answers need no further approval
+				r.State = StateApproved
+			}
+			if !row.ConditionsGiven && row.Conditions == "" && !r.Withdrawn && q.Kind != KindText {
+				if _, ok := current[m.ID]; !ok {
+					if current[m.ID], err = currentRevisions(tx, c.ID, c.Round, m.ID); err != nil {
+						return err
+					}
+				}
+				r.Conditions = current[m.ID][q.ID].Conditions
+			}
+			perMember[m.ID] = append(perMember[m.ID], r)
 			res.Rows++
 		}
 		if len(probs) > 0 {

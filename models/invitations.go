@@ -8,9 +8,24 @@ import (
 	"gorm.io/gorm"
 )
 
+// InvitationOption sets an optional property of a new invitation.
+type InvitationOption func(*Invitation)
+
+// InviteApprover makes the account created from a delegate's invitation its
+// member's head of delegation (see SetApprover); refused for other roles.
+func InviteApprover(inv *Invitation) { inv.Approver = true }
+
 // CreateInvitation makes a one-time link token for a new account. Only a
-// delegate's invitation names a member.
-func (s *Store) CreateInvitation(ctx context.Context, role string, memberID *uint, by *uint, ttl time.Duration) (string, *Invitation, error) {
+// delegate's invitation names a member, and only a delegate's may carry
+// InviteApprover.
+func (s *Store) CreateInvitation(ctx context.Context, role string, memberID *uint, by *uint, ttl time.Duration, opts ...InvitationOption) (string, *Invitation, error) {
+	var set Invitation
+	for _, o := range opts {
+		o(&set)
+	}
+	if set.Approver && role != RoleDelegate {
+		return "", nil, &ValidationError{Fields: map[string]string{"approver": "Only a delegate can be the head of delegation."}}
+	}
 	switch role {
 	case RoleDelegate:
 		if memberID == nil {
@@ -25,13 +40,18 @@ func (s *Store) CreateInvitation(ctx context.Context, role string, memberID *uin
 	}
 	token, hash := NewToken()
 	now := s.Now()
-	inv := &Invitation{TokenHash: hash, Role: role, MemberID: memberID, CreatedBy: by, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	inv := &Invitation{TokenHash: hash, Role: role, MemberID: memberID, CreatedBy: by, CreatedAt: now, ExpiresAt: now.Add(ttl),
+		Approver: set.Approver}
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(inv).Error; err != nil {
 			return err
 		}
+		detail := "role " + role
+		if inv.Approver {
+			detail += " (head of delegation)"
+		}
 		return tx.Create(&AuditEvent{At: now, UserID: by, MemberID: memberID, Action: AuditInvitationNew,
-			Subject: fmt.Sprintf("invitation %d", inv.ID), Detail: "role " + role + ", expires " + inv.ExpiresAt.Format(time.RFC3339)}).Error
+			Subject: fmt.Sprintf("invitation %d", inv.ID), Detail: detail + ", expires " + inv.ExpiresAt.Format(time.RFC3339)}).Error
 	})
 	if err != nil {
 		return "", nil, fmt.Errorf("create invitation: %w", err)
@@ -95,7 +115,8 @@ func (s *Store) AcceptInvitation(ctx context.Context, token string, in AccountIn
 			return ErrNotFound
 		}
 		var err error
-		u, err = s.createUser(tx, NewUser{Username: in.Username, Name: in.Name, Role: inv.Role, Password: in.Password, MemberID: inv.MemberID})
+		u, err = s.createUser(tx, NewUser{Username: in.Username, Name: in.Name, Role: inv.Role, Password: in.Password,
+			MemberID: inv.MemberID, Approver: inv.Approver})
 		if err != nil {
 			return err
 		}

@@ -47,8 +47,15 @@ type Consultation struct {
 	// LastNumber is the highest question number given so far, so that the
 	// number of a deleted question is never given again.
 	LastNumber int `gorm:"not null;default:0"`
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// ShowPreviousRationales lets delegates read, in round N+1, the
+	// rationales of round N without attribution (see PreviousRoundFeedback).
+	// Off by default, and off again whenever a new round opens.
+	ShowPreviousRationales bool `gorm:"not null;default:false"`
+	// RequireApproval makes a delegate's save a draft until the member's
+	// head of delegation (or a facilitator) approves it (see approval.go).
+	RequireApproval bool `gorm:"not null;default:false"`
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // AcceptsPositions reports whether positions may be submitted at now.
@@ -165,8 +172,9 @@ const (
 )
 
 // Revision is one saved version of a member's position on a question in a
-// round. Revisions are only ever appended; the one with the highest Seq is
-// the member's current position.
+// round. Revisions are only ever appended; the one with the highest Seq
+// among those that count (approved, or made without approval: State "" or
+// StateApproved) is the member's current position.
 type Revision struct {
 	ID             uint `gorm:"primaryKey"`
 	ConsultationID uint `gorm:"not null;index:idx_rev_current,priority:1"`
@@ -189,6 +197,9 @@ type Revision struct {
 	// Text answers.
 	Answer    string
 	Rationale string
+	// Conditions (scale, choice) are the conditions of the member's
+	// acceptance, in its own words; empty for none.
+	Conditions string `gorm:"not null;default:''"`
 	// Withdrawn marks a revision that withdraws the member's answer: the
 	// question counts as not answered until a later revision answers it.
 	Withdrawn bool `gorm:"not null;default:false"`
@@ -198,6 +209,15 @@ type Revision struct {
 	SubmittedBy uint      `gorm:"not null"`
 	SubmittedAt time.Time `gorm:"not null"`
 	Source      string    `gorm:"not null"`
+	// State is the approval state (StateDraft, StateApproved,
+	// StateReturned); empty counts as approved: revisions made before
+	// approval existed or where it is not required.
+	State string `gorm:"not null;default:''"`
+	// ReviewComment is the comment of the approver who returned a draft.
+	ReviewComment string `gorm:"not null;default:''"`
+	// ReviewedBy is the account that approved or returned the draft this
+	// revision copies; nil for a revision that was not reviewed.
+	ReviewedBy *uint
 }
 
 // SameAnswer reports whether r and o record the same position. Acceptable
@@ -207,7 +227,7 @@ type Revision struct {
 func (r *Revision) SameAnswer(o *Revision) bool {
 	return r.Preferred == o.Preferred && r.AcceptMin == o.AcceptMin && r.AcceptMax == o.AcceptMax &&
 		r.Importance == o.Importance && r.Choice == o.Choice && slices.Equal(r.AcceptedOptions(), o.AcceptedOptions()) &&
-		r.Answer == o.Answer && r.Rationale == o.Rationale && r.Withdrawn == o.Withdrawn
+		r.Answer == o.Answer && r.Rationale == o.Rationale && r.Conditions == o.Conditions && r.Withdrawn == o.Withdrawn
 }
 
 // AcceptedOptions returns the 1-based numbers of the options the member
@@ -237,8 +257,11 @@ type User struct {
 	MemberID     *uint  `gorm:"index"`
 	Member       *Member
 	PasswordHash string `gorm:"not null"`
-	RevokedAt    *time.Time
-	CreatedAt    time.Time
+	// Approver marks a delegate as its member's head of delegation, who
+	// approves or returns the member's drafts (see SetApprover).
+	Approver  bool `gorm:"not null;default:false"`
+	RevokedAt *time.Time
+	CreatedAt time.Time
 }
 
 // Active reports whether the account may sign in.
@@ -271,6 +294,9 @@ type Invitation struct {
 	UsedAt    *time.Time
 	UsedBy    *uint
 	RevokedAt *time.Time
+	// Approver: the account created from a delegate's invitation is its
+	// member's head of delegation.
+	Approver bool `gorm:"not null;default:false"`
 }
 
 // Usable reports whether the invitation can still be accepted at now.

@@ -26,22 +26,38 @@ type PositionInput struct {
 	AcceptOptions []int  `json:"acceptable_options,omitempty"`
 	Answer        string `json:"answer_text,omitempty"`
 	Rationale     string `json:"rationale,omitempty"`
+	// Conditions (scale, choice): the conditions of the member's
+	// acceptance ("can accept point 4 provided …"); at most MaxConditions
+	// characters of text.
+	Conditions string `json:"conditions,omitempty"`
 	// Withdrawn withdraws the member's answer: a revision is appended that
 	// marks the question not answered. It gives no other value.
 	Withdrawn bool `json:"withdrawn,omitempty"`
+	// Keep confirms the member's answer of the previous round as its answer
+	// in this round: the previous round's current revision (values,
+	// rationale, conditions) is copied into the current round. It gives no
+	// other value; without a previous-round answer it is refused (a message
+	// on FieldKeep).
+	Keep bool `json:"keep,omitempty"`
 }
+
+// MaxConditions is the longest statement of conditions, in characters (the
+// validate tags of the answers say the same).
+const MaxConditions = 2000
 
 // Empty reports whether nothing was given (the question is left unanswered).
 func (in PositionInput) Empty() bool {
 	return in.Preferred == 0 && in.AcceptMin == 0 && in.AcceptMax == 0 && in.Option == 0 &&
-		len(in.AcceptOptions) == 0 && in.Answer == "" && in.Rationale == "" && !in.Withdrawn
+		len(in.AcceptOptions) == 0 && in.Answer == "" && in.Rationale == "" && in.Conditions == "" &&
+		!in.Withdrawn && !in.Keep
 }
 
-// hasAnswer reports whether any answer value is given (besides Withdrawn),
-// an importance included: a withdrawal gives no value at all.
+// hasAnswer reports whether any answer value is given (besides Withdrawn
+// and Keep), an importance included: a withdrawal or a keep gives no value
+// at all.
 func (in PositionInput) hasAnswer() bool {
 	w := in
-	w.Withdrawn = false
+	w.Withdrawn, w.Keep = false, false
 	return !w.Empty() || in.Importance != ""
 }
 
@@ -56,6 +72,8 @@ const (
 	FieldWithdrawn  = "withdrawn"
 	FieldAnswer     = "answer_text"
 	FieldRationale  = "rationale"
+	FieldConditions = "conditions"
+	FieldKeep       = "keep"
 )
 
 // scaleAnswer carries the validation rules of a scale position.
@@ -66,12 +84,14 @@ type scaleAnswer struct {
 	AcceptMax  int    `field:"acceptable_max" validate:"gtefield=Preferred,ltefield=K"`
 	Importance string `field:"importance" validate:"oneof=low medium high 'red line'"`
 	Rationale  string `field:"rationale" validate:"max=4000,text"`
+	Conditions string `field:"conditions" validate:"max=2000,text"`
 }
 
 type choiceAnswer struct {
-	Options   int    `field:"options" validate:"min=2"`
-	Option    int    `field:"option" validate:"required,min=1,ltefield=Options"`
-	Rationale string `field:"rationale" validate:"max=4000,text"`
+	Options    int    `field:"options" validate:"min=2"`
+	Option     int    `field:"option" validate:"required,min=1,ltefield=Options"`
+	Rationale  string `field:"rationale" validate:"max=4000,text"`
+	Conditions string `field:"conditions" validate:"max=2000,text"`
 }
 
 type textAnswer struct {
@@ -82,9 +102,9 @@ type textAnswer struct {
 // range defaults to the preferred point alone and importance to medium; on
 // a choice the chosen option is added to the acceptable options, which are
 // sorted without repeats (a number that names no option, zero included, is
-// kept for Check to refuse). A withdrawal is left as it is.
+// kept for Check to refuse). A withdrawal and a keep are left as they are.
 func (in PositionInput) Normalize(q *Question) PositionInput {
-	if in.Withdrawn {
+	if in.Withdrawn || in.Keep {
 		return in
 	}
 	if q.Kind == KindChoice && (in.Option != 0 || len(in.AcceptOptions) > 0) {
@@ -112,6 +132,12 @@ func (in PositionInput) Normalize(q *Question) PositionInput {
 // Check validates a normalized input against its question and returns one
 // message per invalid field (nil when valid).
 func (s *Store) Check(in PositionInput, q *Question) map[string]string {
+	if in.Keep {
+		if in.hasAnswer() || in.Withdrawn {
+			return map[string]string{FieldKeep: "Keep the previous round's answer or give a new one, not both."}
+		}
+		return nil
+	}
 	if in.Withdrawn {
 		if in.hasAnswer() {
 			return map[string]string{FieldWithdrawn: "Withdraw the answer or give one, not both."}
@@ -122,9 +148,10 @@ func (s *Store) Check(in PositionInput, q *Question) map[string]string {
 	switch q.Kind {
 	case KindScale:
 		err = s.validate.Struct(scaleAnswer{K: q.K(), Preferred: in.Preferred, AcceptMin: in.AcceptMin,
-			AcceptMax: in.AcceptMax, Importance: in.Importance, Rationale: in.Rationale})
+			AcceptMax: in.AcceptMax, Importance: in.Importance, Rationale: in.Rationale, Conditions: in.Conditions})
 	case KindChoice:
-		err = s.validate.Struct(choiceAnswer{Options: len(q.Choices()), Option: in.Option, Rationale: in.Rationale})
+		err = s.validate.Struct(choiceAnswer{Options: len(q.Choices()), Option: in.Option, Rationale: in.Rationale,
+			Conditions: in.Conditions})
 	case KindText:
 		err = s.validate.Struct(textAnswer{Answer: in.Answer})
 	default:
@@ -133,6 +160,12 @@ func (s *Store) Check(in PositionInput, q *Question) map[string]string {
 	var msgs map[string]string
 	if err != nil {
 		msgs = FieldMessages(err)
+	}
+	if q.Kind == KindText && in.Conditions != "" {
+		if msgs == nil {
+			msgs = map[string]string{}
+		}
+		msgs[FieldConditions] = "A text question takes no conditions: put everything in the answer."
 	}
 	if q.Kind == KindChoice {
 		n := len(q.Choices())
@@ -175,6 +208,14 @@ func (s *Store) Check(in PositionInput, q *Question) map[string]string {
 				msgs[field] = "The rationale contains characters that are not valid text."
 			} else {
 				msgs[field] = fmt.Sprintf("The rationale must be at most %d characters.", MaxRationale)
+			}
+		case FieldConditions:
+			switch {
+			case q.Kind == KindText:
+			case !IsText(in.Conditions):
+				msgs[field] = "The conditions contain characters that are not valid text."
+			default:
+				msgs[field] = fmt.Sprintf("The conditions must be at most %d characters.", MaxConditions)
 			}
 		case FieldAnswer:
 			switch {
@@ -242,7 +283,14 @@ type SubmitResult struct {
 // SubmitPositions validates every input and appends a revision for each
 // answer that differs from the member's current position, in one
 // transaction. Nothing is written unless every input is valid and the
-// consultation accepts positions.
+// consultation accepts positions. Revisions are written into the
+// consultation's current round; an input with Keep copies the member's
+// answer of the previous round (see PositionInput.Keep).
+//
+// When the consultation requires approval, the revisions of a delegate who
+// is not its member's head of delegation are drafts (StateDraft); those of
+// the head of delegation, and of a facilitator (recorded OnBehalf), are
+// approved at once (see saveState).
 func (s *Store) SubmitPositions(ctx context.Context, sub Submission) (SubmitResult, error) {
 	var res SubmitResult
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -258,6 +306,10 @@ func (s *Store) SubmitPositions(ctx context.Context, sub Submission) (SubmitResu
 		if err != nil {
 			return err
 		}
+		state, onBehalf, err := saveState(tx, &c, sub)
+		if err != nil {
+			return err
+		}
 		inputs, err := s.checkInputs(byKey, sub.Inputs)
 		if errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("consultation %s: %w", c.Key, err)
@@ -265,9 +317,37 @@ func (s *Store) SubmitPositions(ctx context.Context, sub Submission) (SubmitResu
 		if err != nil {
 			return err // a *SubmissionError
 		}
+		var previous map[uint]Revision // the previous round's answers, read for the first Keep
+		problems := map[string]map[string]string{}
 		revs := make([]Revision, 0, len(inputs))
 		for _, in := range inputs {
-			revs = append(revs, revisionFrom(in, byKey[in.QuestionKey], c, sub, now))
+			q := byKey[in.QuestionKey]
+			if !in.Keep {
+				revs = append(revs, revisionFrom(in, q, c, sub, now))
+				continue
+			}
+			if previous == nil {
+				if previous, err = currentRevisions(tx, c.ID, c.Round-1, sub.MemberID); err != nil {
+					return err
+				}
+			}
+			prev, ok := previous[q.ID]
+			if !ok {
+				msg := "This is the first round: there is no earlier answer to keep."
+				if c.Round > 1 {
+					msg = fmt.Sprintf("There is no answer from round %d to keep; give an answer instead.", c.Round-1)
+				}
+				problems[q.Key] = map[string]string{FieldKeep: msg}
+				continue
+			}
+			revs = append(revs, keptRevision(prev, c, sub, now))
+		}
+		if len(problems) > 0 {
+			return &SubmissionError{Questions: problems}
+		}
+		for i := range revs {
+			revs[i].State = state
+			revs[i].OnBehalf = revs[i].OnBehalf || onBehalf
 		}
 		res, err = appendRevisions(tx, revs, byID)
 		return err
@@ -345,27 +425,38 @@ func questionIndex(tx *gorm.DB, consultationID uint) (map[string]*Question, map[
 }
 
 // appendRevisions appends, inside tx, each revision that differs from the
-// member's current position on its question, with its audit event.
+// member's latest revision on its question in the round, with its audit
+// event. A revision that counts (approved, or made without approval) is
+// also appended when the latest is a draft or a returned draft with the
+// same answer: it supersedes it and becomes the current position. Without
+// approval there are no drafts, and this is "differs from the current
+// position".
 func appendRevisions(tx *gorm.DB, revs []Revision, byID map[uint]*Question) (SubmitResult, error) {
 	var res SubmitResult
 	for i := range revs {
 		r := &revs[i]
-		var cur Revision
+		var last Revision
 		err := tx.Where("member_id = ? AND question_id = ? AND round = ?", r.MemberID, r.QuestionID, r.Round).
-			Order("seq DESC").Limit(1).Find(&cur).Error
+			Order("seq DESC").Limit(1).Find(&last).Error
 		if err != nil {
 			return res, fmt.Errorf("load current position: %w", err)
 		}
+		pending := last.ID != 0 && !countsAsPosition(last.State)
 		// Withdrawing an answer that is not there changes nothing.
-		if (cur.ID != 0 && cur.SameAnswer(r)) || (r.Withdrawn && (cur.ID == 0 || cur.Withdrawn)) {
+		same := (last.ID != 0 && last.SameAnswer(r)) || (r.Withdrawn && (last.ID == 0 || last.Withdrawn))
+		if same && !(pending && countsAsPosition(r.State)) {
 			res.Unchanged++
 			continue
 		}
-		r.Seq = cur.Seq + 1
+		r.Seq = last.Seq + 1
 		if err := tx.Create(r).Error; err != nil {
 			return res, fmt.Errorf("append revision: %w", err)
 		}
-		if err := tx.Create(positionAudit(r, byID[r.QuestionID], &cur)).Error; err != nil {
+		ev := positionAudit(r, byID[r.QuestionID], &last)
+		if r.State != "" {
+			ev.Detail += "; " + stateText(r.State)
+		}
+		if err := tx.Create(ev).Error; err != nil {
 			return res, fmt.Errorf("audit revision: %w", err)
 		}
 		res.Changed++
@@ -373,14 +464,44 @@ func appendRevisions(tx *gorm.DB, revs []Revision, byID map[uint]*Question) (Sub
 	return res, nil
 }
 
+// currentRevisions returns, inside tx, a member's current positions in a
+// round keyed by question ID (none for a round before the first).
+func currentRevisions(tx *gorm.DB, consultationID uint, round int, memberID uint) (map[uint]Revision, error) {
+	out := map[uint]Revision{}
+	if round < 1 {
+		return out, nil
+	}
+	var list []Revision
+	err := tx.Raw(`SELECT r.* FROM revisions r WHERE r.consultation_id = ? AND r.round = ? AND r.member_id = ?`+latestOnly,
+		consultationID, round, memberID).Scan(&list).Error
+	if err != nil {
+		return nil, fmt.Errorf("load round %d positions of member %d: %w", round, memberID, err)
+	}
+	for _, r := range list {
+		out[r.QuestionID] = r
+	}
+	return out, nil
+}
+
+// keptRevision copies a previous round's revision into the consultation's
+// current round as the submission's answer.
+func keptRevision(prev Revision, c Consultation, sub Submission, now time.Time) Revision {
+	return Revision{
+		ConsultationID: c.ID, Round: c.Round, MemberID: sub.MemberID, QuestionID: prev.QuestionID,
+		Preferred: prev.Preferred, AcceptMin: prev.AcceptMin, AcceptMax: prev.AcceptMax, Importance: prev.Importance,
+		Choice: prev.Choice, AcceptOptions: prev.AcceptOptions, Answer: prev.Answer, Rationale: prev.Rationale,
+		Conditions: prev.Conditions, SubmittedBy: sub.UserID, SubmittedAt: now, Source: sub.Source, OnBehalf: sub.OnBehalf,
+	}
+}
+
 func revisionFrom(in PositionInput, q *Question, c Consultation, sub Submission, now time.Time) Revision {
 	r := Revision{
 		ConsultationID: c.ID, Round: c.Round, MemberID: sub.MemberID, QuestionID: q.ID,
-		Rationale: in.Rationale, SubmittedBy: sub.UserID, SubmittedAt: now, Source: sub.Source,
+		Rationale: in.Rationale, Conditions: in.Conditions, SubmittedBy: sub.UserID, SubmittedAt: now, Source: sub.Source,
 		OnBehalf: sub.OnBehalf,
 	}
 	if in.Withdrawn {
-		r.Withdrawn, r.Rationale = true, ""
+		r.Withdrawn, r.Rationale, r.Conditions = true, "", ""
 		return r
 	}
 	switch q.Kind {
@@ -390,7 +511,7 @@ func revisionFrom(in PositionInput, q *Question, c Consultation, sub Submission,
 		r.Choice = in.Option
 		r.AcceptOptions = FormatOptionList(in.AcceptOptions)
 	case KindText:
-		r.Answer, r.Rationale = in.Answer, ""
+		r.Answer, r.Rationale, r.Conditions = in.Answer, "", ""
 	}
 	return r
 }

@@ -23,10 +23,13 @@ const revisionSelect = `SELECT r.*, m.code AS member_code, m.name AS member_name
 	LEFT JOIN users u ON u.id = r.submitted_by`
 
 // latestOnly keeps, per member and question of the round, the revision
-// with the highest sequence number (the current position), unless it
-// withdraws the answer: a withdrawn question is not answered.
-const latestOnly = ` AND r.seq = (SELECT MAX(r2.seq) FROM revisions r2
-	WHERE r2.member_id = r.member_id AND r2.question_id = r.question_id AND r2.round = r.round)
+// that counts (approved, or made without approval: see countsAsPosition)
+// with the highest sequence number — the current position — unless it
+// withdraws the answer: a withdrawn question is not answered. Drafts and
+// returned drafts are never current positions (see PendingPositions).
+const latestOnly = ` AND r.state IN ('', 'approved') AND r.seq = (SELECT MAX(r2.seq) FROM revisions r2
+	WHERE r2.member_id = r.member_id AND r2.question_id = r.question_id AND r2.round = r.round
+	AND r2.state IN ('', 'approved'))
 	AND NOT r.withdrawn`
 
 // CurrentPositions returns every member's current position in a round of a

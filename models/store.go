@@ -156,6 +156,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := numberQuestions(s.w.WithContext(ctx)); err != nil {
 		return err
 	}
+	if err := migrateRounds(s.w.WithContext(ctx)); err != nil {
+		return err
+	}
 	return migrateAudit(s.w.WithContext(ctx))
 }
 

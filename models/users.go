@@ -64,6 +64,9 @@ func UsernameProblem(username string) string {
 type NewUser struct {
 	Username, Name, Role, Password string
 	MemberID                       *uint
+	// Approver makes a delegate its member's head of delegation (ignored
+	// for other roles).
+	Approver bool
 }
 
 // CreateUser creates an account after checking its password.
@@ -109,7 +112,8 @@ func (s *Store) createUser(tx *gorm.DB, nu NewUser) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := &User{Username: strings.ToLower(nu.Username), Name: nu.Name, Role: nu.Role, MemberID: nu.MemberID, PasswordHash: h}
+	u := &User{Username: strings.ToLower(nu.Username), Name: nu.Name, Role: nu.Role, MemberID: nu.MemberID, PasswordHash: h,
+		Approver: nu.Approver && nu.Role == RoleDelegate}
 	if err := tx.Create(u).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return nil, &ValidationError{Fields: map[string]string{"username": "This username is taken."}}
@@ -256,7 +260,9 @@ func (s *Store) SetRole(ctx context.Context, id uint, role string, memberID *uin
 			return &ConflictError{Field: "role", Message: "The account already has this role."}
 		}
 		now := s.Now()
-		if err := tx.Model(&User{}).Where("id = ?", u.ID).Updates(map[string]any{"role": role, "member_id": memberID}).Error; err != nil {
+		// Approving for a member is a right of the account as delegate of
+		// that member: a new role or member ends it.
+		if err := tx.Model(&User{}).Where("id = ?", u.ID).Updates(map[string]any{"role": role, "member_id": memberID, "approver": false}).Error; err != nil {
 			return err
 		}
 		ended := tx.Where("user_id = ?", u.ID).Delete(&Session{})
@@ -273,8 +279,8 @@ func (s *Store) SetRole(ctx context.Context, id uint, role string, memberID *uin
 		}
 		return tx.Create(&AuditEvent{At: now, UserID: &by, MemberID: evMember, Action: AuditRoleChanged,
 			Subject: "user " + u.Username,
-			Detail: fmt.Sprintf("%s → %s; %d session(s) ended", describeRole(u.Role, u.Member), describeRole(role, member),
-				ended.RowsAffected)}).Error
+			Detail: fmt.Sprintf("%s → %s; %d session(s) ended%s", describeRole(u.Role, u.Member), describeRole(role, member),
+				ended.RowsAffected, map[bool]string{true: "; no longer head of delegation"}[u.Approver])}).Error
 	})
 	if err != nil {
 		return fmt.Errorf("change role of user %d: %w", id, err)

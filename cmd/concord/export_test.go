@@ -186,8 +186,8 @@ func TestExportCommandErrors(t *testing.T) {
 		{"bom with xlsx", []string{"export", "-db", db, "-consultation", models.DemoKey, "-format", "xlsx", "-bom"}, "-bom applies to CSV files"},
 		{"stray argument", []string{"export", "-db", db, "-consultation", models.DemoKey, "out"}, "unexpected arguments: out"},
 		{"no database", []string{"export", "-db", missing, "-consultation", models.DemoKey}, "there is no database at"},
-		{"round beyond the current one", []string{"export", "-db", db, "-consultation", models.DemoKey, "-round", "2", "-out", t.TempDir()},
-			"there is no round 2 in this consultation: it has only round 1"},
+		{"round beyond the current one", []string{"export", "-db", db, "-consultation", models.DemoKey, "-round", "3", "-out", t.TempDir()},
+			"there is no round 3 in this consultation: its rounds are 1 to 2"},
 		{"negative round", []string{"export", "-db", db, "-consultation", models.DemoKey, "-round", "-1"}, "-round must be a round number from 1"},
 		{"round not a number", []string{"export", "-db", db, "-consultation", models.DemoKey, "-round", "last"}, "invalid value"},
 	}

@@ -16,8 +16,9 @@ const importUsage = `usage: concord import -consultation KEY [-user NAME] [-db F
 Imports positions into the consultation's current round from a CSV file with
 a header line and the columns of positions.csv (member_code, question_key,
 preferred, acceptable_min, acceptable_max, importance, choice, answer_text,
-rationale, acceptable_options) and withdrawn ("yes" withdraws the answer);
-others are ignored. Every line is checked first: when any is wrong, each is
+rationale, acceptable_options), withdrawn ("yes" withdraws the answer) and
+conditions (without that column, answers keep their conditions); others are
+ignored. Every line is checked first: when any is wrong, each is
 listed by line number and nothing is imported.
 Flags:`
 

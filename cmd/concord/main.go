@@ -2,7 +2,7 @@
 // maintenance sub-commands.
 //
 //	concord [serve] [-addr 127.0.0.1:8080] [-db concord.db] [-members FILE] [-demo] …
-//	concord export | import | consultation export | consultation import …
+//	concord export | import | consultation export | consultation import | round open …
 //	concord help
 package main
 
@@ -53,6 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return importCmd(ctx, args, stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, args, stdout, stderr)
+	case "round":
+		return roundCmd(ctx, args, stdout, stderr)
 	case "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -70,6 +72,8 @@ const usage = `usage:
                             create a consultation from a definition file
   concord import -consultation KEY [-user NAME] [-db FILE] positions.csv
                             import positions from a CSV file, all or nothing
+  concord round open -consultation KEY [-deadline 2026-12-15T17:00] [-user NAME] [-db FILE]
+                            close the current round and open the next
   concord audit verify [-db FILE] [-expect ID:HASH]
                             check the audit log's hash chain (read-only)
 Run "concord serve -h" (or export, import, consultation import …) for the flags of a command.`
