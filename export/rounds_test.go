@@ -10,32 +10,10 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
-	"gorm.io/driver/sqlite"
-	"gorm.io/gorm"
 
 	"concord/export"
 	"concord/models"
 )
-
-// setRound moves a consultation to another round by writing its round
-// column directly, through a connection of its own on the database file:
-// the test stands in for the facilitator's "open the next round" action.
-func setRound(t *testing.T, path string, consultationID uint, round int) {
-	t.Helper()
-	db, err := gorm.Open(sqlite.Open("file:"+path+"?_busy_timeout=10000"), &gorm.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sqlDB.Close()
-	res := db.Exec("UPDATE consultations SET round = ? WHERE id = ?", round, consultationID)
-	if res.Error != nil || res.RowsAffected != 1 {
-		t.Fatalf("set round %d of consultation %d: %v (%d rows)", round, consultationID, res.Error, res.RowsAffected)
-	}
-}
 
 // twoRounds builds, through the Store, a consultation "rounds" with five
 // members (AAA … EEE) in its second round:
@@ -114,7 +92,12 @@ func twoRounds(t *testing.T) (*models.Store, *models.Consultation) {
 	submit("CCC", scale("posture", 4, 3, 5), choice(1))
 	submit("DDD", scale("posture", 5, 4, 5), choice(2, 1))
 
-	setRound(t, path, cons.ID, 2)
+	if err := store.SetStatus(ctx, cons.ID, models.StatusOpen, fac.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.OpenNextRound(ctx, cons.ID, nil, fac.ID); err != nil {
+		t.Fatalf("open round 2: %v", err)
+	}
 	submit("AAA", scale("posture", 3, 2, 4), choice(1), scale("later", 2, 2, 3))
 	submit("BBB", scale("posture", 2, 1, 3), choice(1, 2), scale("later", 2, 1, 2))
 	submit("CCC", scale("posture", 3, 3, 4), choice(1))

@@ -16,9 +16,6 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/net/html"
-	"gorm.io/driver/sqlite"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"concord/export"
 	"concord/models"
@@ -548,23 +545,21 @@ func TestPositionsUpload(t *testing.T) {
 	}
 }
 
-// expSetRound moves a consultation to another round by writing its round
-// column directly, through a connection of its own on the database file:
-// the test stands in for the facilitator's "open the next round" action.
+// expSetRound opens rounds of a consultation until it is in the given
+// round, as the facilitator's "open the next round" action does.
 func expSetRound(t *testing.T, app *testApp, consultationID uint, round int) {
 	t.Helper()
-	db, err := gorm.Open(sqlite.Open("file:"+app.dbPath+"?_busy_timeout=10000"), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sqlDB.Close()
-	res := db.Exec("UPDATE consultations SET round = ? WHERE id = ?", round, consultationID)
-	if res.Error != nil || res.RowsAffected != 1 {
-		t.Fatalf("set round %d: %v (%d rows)", round, res.Error, res.RowsAffected)
+	for {
+		c, err := app.store.ConsultationByID(context.Background(), consultationID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Round >= round {
+			return
+		}
+		if _, err := app.store.OpenNextRound(context.Background(), consultationID, nil, app.authorID()); err != nil {
+			t.Fatalf("open round %d: %v", c.Round+1, err)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,33 +14,22 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"gorm.io/driver/sqlite"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"concord/consensus"
 	"concord/models"
 )
 
-// setRound moves a consultation to round n behind the Store's back,
-// through a connection of its own (as breakTable does), so that the
-// report's rounds can be tested before the Store has an action that opens
-// a round. Positions submitted afterwards belong to round n.
+// setRound opens rounds until the consultation is in round n, as a
+// facilitator does. Positions submitted afterwards belong to round n.
 func (a *testApp) setRound(cons *models.Consultation, n int) {
 	a.t.Helper()
-	db, err := gorm.Open(sqlite.Open(a.dbPath), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		a.t.Fatalf("open %s: %v", a.dbPath, err)
+	for cons.Round < n {
+		c, err := a.store.OpenNextRound(context.Background(), cons.ID, nil, a.authorID())
+		if err != nil {
+			a.t.Fatalf("open round %d of %s: %v", cons.Round+1, cons.Key, err)
+		}
+		*cons = *c
 	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer sqlDB.Close()
-	if err := db.Exec("UPDATE consultations SET round = ? WHERE id = ?", n, cons.ID).Error; err != nil {
-		a.t.Fatalf("set round of %s to %d: %v", cons.Key, n, err)
-	}
-	cons.Round = n
 }
 
 // newTwoRoundFixture is the report fixture (round 1) followed by a second

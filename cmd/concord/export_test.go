@@ -14,8 +14,6 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/crypto/bcrypt"
-	"gorm.io/driver/sqlite"
-	"gorm.io/gorm"
 
 	"concord/export"
 	"concord/models"
@@ -204,26 +202,6 @@ func TestExportCommandErrors(t *testing.T) {
 	}
 }
 
-// setRound moves a consultation to another round by writing its round
-// column directly, through a connection of its own on the database file:
-// the test stands in for the facilitator's "open the next round" action.
-func setRound(t *testing.T, path, key string, round int) {
-	t.Helper()
-	db, err := gorm.Open(sqlite.Open("file:"+path+"?_busy_timeout=10000"), &gorm.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sqlDB.Close()
-	res := db.Exec("UPDATE consultations SET round = ? WHERE key = ?", round, key)
-	if res.Error != nil || res.RowsAffected != 1 {
-		t.Fatalf("set round %d of %s: %v (%d rows)", round, key, res.Error, res.RowsAffected)
-	}
-}
-
 // demoSecondRound opens round 2 of the demo and gives it positions: the
 // members whose code sorts before "H" answer every scale question again,
 // one point nearer the middle of the scale (their acceptable range moved
@@ -248,7 +226,9 @@ func demoSecondRound(t *testing.T, path string, store *models.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	setRound(t, path, models.DemoKey, 2)
+	if cons.Round != 2 {
+		t.Fatalf("the demo is in round %d, want 2", cons.Round)
+	}
 	inputs := map[uint][]models.PositionInput{}
 	var order []uint
 	for _, r := range first {
@@ -331,7 +311,7 @@ func TestCommandLineRoundTripRounds(t *testing.T) {
 	}
 	must("consultation", "import", "-db", db, "-open", out("def.json"))
 	must("import", "-db", db, "-consultation", "demo-copy", filepath.Join(out("before1"), models.DemoKey+"-positions.csv"))
-	setRound(t, db, "demo-copy", 2)
+	must("round", "open", "-db", db, "-consultation", "demo-copy")
 	must("import", "-db", db, "-consultation", "demo-copy", filepath.Join(out("before2"), models.DemoKey+"-positions.csv"))
 	must("export", "-db", db, "-consultation", "demo-copy", "-round", "1", "-out", out("after1"))
 	must("export", "-db", db, "-consultation", "demo-copy", "-out", out("after2")) // the current round
