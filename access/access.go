@@ -5,12 +5,16 @@
 // handed and nothing else: no request, no database.
 //
 // The rules:
+//
 //   - Anonymous callers (a nil account) and revoked accounts have no rights.
+//
 //   - Facilitators run consultations and accounts, see every consultation
 //     (drafts included), read attributed results and act for any member,
 //     entering positions on the member's behalf.
+//
 //   - Observers see every consultation and read attributed results
 //     (reports, exports, every member's positions), and change nothing.
+//
 //   - Delegates act for their own member only (its position form, history
 //     and API positions), see consultations once they are open (never a
 //     draft), and read no attributed results; once a consultation is closed
@@ -18,7 +22,13 @@
 //     anonymised (with the small-count protection of handlers'
 //     MinOthersForDistribution).
 //
-// New rights (approvers, the silence procedure, …) go into this package
+//   - A delegate marked as its member's head of delegation (approver)
+//     approves or returns the drafts of its member's delegates when the
+//     consultation requires national approval; facilitators may approve on
+//     a member's behalf, so that a member without an approver is never
+//     stuck. Nobody approves for another member.
+//
+// New rights (the silence procedure, …) go into this package
 // as functions of the same kind, with their rows in the table test
 // (access_test.go), so that the policy stays in one place.
 package access
@@ -126,4 +136,12 @@ func CanReadPositions(u *models.User, memberID uint) bool {
 // for a consultation u may see. (Staff read the attributed report anyway.)
 func CanSeeSharedDistribution(u *models.User, c *models.Consultation) bool {
 	return CanSeeConsultation(u, c) && c.Status == models.StatusClosed && c.ShareDistribution
+}
+
+// CanApprove reports whether u may approve or return the member's draft
+// positions (national approval): the member's head of delegation — a
+// delegate of that member marked as approver — and facilitators (on the
+// member's behalf). A delegate who is not an approver never can.
+func CanApprove(u *models.User, memberID uint) bool {
+	return CanActForAnyMember(u) || (delegateOf(u, memberID) && u.Approver)
 }

@@ -45,6 +45,9 @@ func consultation(state string) *models.Consultation {
 
 func user(role string, member uint, revoked bool) *models.User {
 	u := &models.User{ID: 9, Username: "u", Role: role}
+	if role == "head of delegation" { // a delegate marked as approver
+		u.Role, u.Approver = models.RoleDelegate, true
+	}
 	if member != 0 {
 		m := member
 		u.MemberID = &m
@@ -60,7 +63,7 @@ func user(role string, member uint, revoked bool) *models.User {
 // per-consultation rights list the states in which they hold.
 type want struct {
 	signedIn, delegate, manage, attributed, write, anyMember bool
-	actFor, onBehalf, readPositions                          [2]bool // members A, B
+	actFor, onBehalf, readPositions, approve                 [2]bool // members A, B
 	see, shared                                              []string
 }
 
@@ -78,7 +81,8 @@ func TestPolicy(t *testing.T) {
 		{"facilitator", user(models.RoleFacilitator, 0, false), want{
 			signedIn: true, manage: true, attributed: true, write: true, anyMember: true,
 			actFor: [2]bool{true, true}, onBehalf: [2]bool{true, true}, readPositions: [2]bool{true, true},
-			see: everyState, shared: []string{closedShared}}},
+			approve: [2]bool{true, true},
+			see:     everyState, shared: []string{closedShared}}},
 		{"observer", user(models.RoleObserver, 0, false), want{
 			signedIn: true, attributed: true,
 			readPositions: [2]bool{true, true},
@@ -87,6 +91,11 @@ func TestPolicy(t *testing.T) {
 			signedIn: true, delegate: true, write: true,
 			actFor: [2]bool{true, false}, readPositions: [2]bool{true, false},
 			see: []string{open, openShared, closed, closedShared}, shared: []string{closedShared}}},
+		{"head of delegation of A", user("head of delegation", memberA, false), want{
+			signedIn: true, delegate: true, write: true,
+			actFor: [2]bool{true, false}, readPositions: [2]bool{true, false}, approve: [2]bool{true, false},
+			see: []string{open, openShared, closed, closedShared}, shared: []string{closedShared}}},
+		{"revoked head of delegation of A", user("head of delegation", memberA, true), want{}},
 		{"delegate of B", user(models.RoleDelegate, memberB, false), want{
 			signedIn: true, delegate: true, write: true,
 			actFor: [2]bool{false, true}, readPositions: [2]bool{false, true},
@@ -120,6 +129,7 @@ func TestPolicy(t *testing.T) {
 				check("CanActForMember "+name, access.CanActForMember(u, m), w.actFor[i])
 				check("OnBehalf "+name, access.OnBehalf(u, m), w.onBehalf[i])
 				check("CanReadPositions "+name, access.CanReadPositions(u, m), w.readPositions[i])
+				check("CanApprove "+name, access.CanApprove(u, m), w.approve[i])
 			}
 			for _, s := range states {
 				c := consultation(s)
