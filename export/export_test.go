@@ -21,8 +21,10 @@ import (
 // non-Latin names, five questions of every kind (one without responses;
 // stable numbers 1, 2, 3, 4 and 6, question 5 having been deleted),
 // positions whose texts carry commas, quotes, newlines and formula
-// injection payloads, a choice answer with another acceptable option and a
-// withdrawal in the history.
+// injection payloads, a choice answer with another acceptable option, the
+// conditions of two acceptances (a stray one on a text answer and one on a
+// withdrawal, which are not exported), a withdrawal in the history and,
+// under national approval, a draft and its approval.
 func fixture(t *testing.T) *export.Pack {
 	t.Helper()
 	q := func(id uint, key, kind, text string, points, options []string) models.Question {
@@ -56,22 +58,23 @@ func fixture(t *testing.T) *export.Pack {
 	est, tur, bgr, grc := members[0], members[1], members[2], members[3]
 	stance, flank, act, notes := questions[0], questions[1], questions[2], questions[3]
 	current := []models.RevisionRecord{
-		rev(5, tur, stance, 2, models.Revision{Preferred: 2, AcceptMin: 1, AcceptMax: 3, Importance: "red line", Rationale: "-2 is our floor"}),
+		rev(5, tur, stance, 2, models.Revision{Preferred: 2, AcceptMin: 1, AcceptMax: 3, Importance: "red line", Rationale: "-2 is our floor",
+			Conditions: "-only if suspended, not terminated", State: models.StateApproved}),
 		rev(2, est, flank, 1, models.Revision{Preferred: 6, AcceptMin: 5, AcceptMax: 7, Importance: "high", Rationale: "=cmd|' /C calc'!A0"}),
 		rev(3, est, stance, 1, models.Revision{Preferred: 5, AcceptMin: 4, AcceptMax: 5, Importance: "high",
 			Rationale: "Line one, with a comma\nLine \"two\""}),
-		rev(6, bgr, act, 1, models.Revision{Choice: 3, Rationale: "@SUM(A1:A9)"}),
-		rev(7, grc, notes, 1, models.Revision{Answer: "+Ελληνικά κείμενο"}),
+		rev(6, bgr, act, 1, models.Revision{Choice: 3, Rationale: "@SUM(A1:A9)", Conditions: "Provided it is suspended,\n\"not\" voided"}),
+		rev(7, grc, notes, 1, models.Revision{Answer: "+Ελληνικά κείμενο", Conditions: "stray"}),
 		rev(8, bgr, flank, 1, models.Revision{Preferred: 2, AcceptMin: 2, AcceptMax: 2, Importance: "medium", Rationale: "\tTabbed"}),
 		// TUR prefers Keep and could accept -Void.
 		rev(9, tur, act, 1, models.Revision{Choice: 1, AcceptOptions: "1 3"}),
 	}
 	history := []models.RevisionRecord{
-		rev(1, tur, stance, 1, models.Revision{Preferred: 3, AcceptMin: 3, AcceptMax: 3, Importance: "low"}),
+		rev(1, tur, stance, 1, models.Revision{Preferred: 3, AcceptMin: 3, AcceptMax: 3, Importance: "low", State: models.StateDraft}),
 		current[1], current[2], current[0], current[3], current[4], current[5], current[6],
 		// GRC answered stance, then withdrew the answer.
 		rev(10, grc, stance, 1, models.Revision{Preferred: 4, AcceptMin: 4, AcceptMax: 4, Importance: "low", Rationale: "first"}),
-		rev(11, grc, stance, 2, models.Revision{Withdrawn: true}),
+		rev(11, grc, stance, 2, models.Revision{Withdrawn: true, Conditions: "stale"}),
 	}
 	history[3].Source = models.SourceImport
 	a := &models.Analysis{
@@ -363,6 +366,10 @@ func TestPositionsCSV(t *testing.T) {
 	if !slices.Equal(header, export.PositionColumns) {
 		t.Fatalf("header = %v, want %v", header, export.PositionColumns)
 	}
+	// Columns are appended, never reordered.
+	if tail := header[len(header)-2:]; !slices.Equal(tail, []string{"round", "conditions"}) {
+		t.Errorf("last columns of positions.csv = %v, want round, conditions", tail)
+	}
 	var order []string
 	for _, r := range rows {
 		order = append(order, r[0]+"/"+r[2])
@@ -380,20 +387,23 @@ func TestPositionsCSV(t *testing.T) {
 			"member_code": "BGR", "member_name": "България", "question_key": "flank", "preferred": "2", "preferred_label": "2",
 			"acceptable_min": "2", "acceptable_max": "2", "importance": "medium", "choice": "", "answer_text": "",
 			"rationale": "'\tTabbed", "revision": "1", "submitted_by": "anna", "submitted_at": "2026-03-01T13:30:00Z",
-			"acceptable_options": "", "question_number": "2", "round": "1"}},
+			"acceptable_options": "", "question_number": "2", "round": "1", "conditions": ""}},
 		// Stored before acceptable options were recorded: the chosen one.
 		{"choice by option text with payloads", 1, map[string]string{
 			"preferred": "", "preferred_label": "", "acceptable_min": "", "importance": "", "choice": "'-Void",
-			"rationale": "'@SUM(A1:A9)", "acceptable_options": "3", "question_number": "3"}},
+			"rationale": "'@SUM(A1:A9)", "acceptable_options": "3", "question_number": "3",
+			"conditions": "Provided it is suspended,\n\"not\" voided"}},
 		{"rationale with comma, quotes and newline; escaped label", 2, map[string]string{
 			"preferred": "5", "preferred_label": "'=Much more", "acceptable_min": "4", "acceptable_max": "5",
 			"rationale": "Line one, with a comma\nLine \"two\""}},
 		{"formula payload in rationale", 3, map[string]string{"rationale": "'=cmd|' /C calc'!A0"}},
 		{"text answer in Greek with payload", 4, map[string]string{
-			"member_name": "Ελλάδα", "answer_text": "'+Ελληνικά κείμενο", "rationale": "", "preferred": "", "importance": ""}},
+			"member_name": "Ελλάδα", "answer_text": "'+Ελληνικά κείμενο", "rationale": "", "preferred": "", "importance": "",
+			"conditions": ""}},
 		{"Turkish name, second revision", 5, map[string]string{
 			"member_name": "Türkiye", "preferred_label": "Less", "importance": "red line", "rationale": "'-2 is our floor",
-			"revision": "2", "acceptable_options": "", "question_number": "1"}},
+			"revision": "2", "acceptable_options": "", "question_number": "1",
+			"conditions": "'-only if suspended, not terminated"}},
 		{"choice with another acceptable option", 6, map[string]string{
 			"question_key": "act", "choice": "Keep", "acceptable_options": "1 3", "question_number": "3"}},
 	}
@@ -459,11 +469,14 @@ func TestHistoryCSV(t *testing.T) {
 		"revision_id": "1", "round": "1", "member_code": "TUR", "question_key": "stance", "revision": "1",
 		"preferred": "3", "acceptable_min": "3", "acceptable_max": "3", "importance": "low", "choice": "",
 		"answer_text": "", "rationale": "", "source": "form", "submitted_by": "anna", "submitted_at": "2026-03-01T13:30:00Z",
-		"acceptable_options": "", "withdrawn": ""})
+		"acceptable_options": "", "withdrawn": "", "conditions": "", "state": "draft"})
 	checkRow(t, "history.csv", header, rows[3], map[string]string{
-		"revision_id": "5", "revision": "2", "preferred": "2", "source": "import", "rationale": "'-2 is our floor"})
+		"revision_id": "5", "revision": "2", "preferred": "2", "source": "import", "rationale": "'-2 is our floor",
+		"conditions": "'-only if suspended, not terminated", "state": "approved"})
 	checkRow(t, "history.csv", header, rows[4], map[string]string{"revision_id": "6", "choice": "'-Void", "preferred": "",
-		"acceptable_options": "3", "withdrawn": ""})
+		"acceptable_options": "3", "withdrawn": "", "conditions": "Provided it is suspended,\n\"not\" voided", "state": ""})
+	checkRow(t, "history.csv", header, rows[5], map[string]string{"revision_id": "7", "answer_text": "'+Ελληνικά κείμενο",
+		"conditions": ""})
 	checkRow(t, "history.csv", header, rows[7], map[string]string{"revision_id": "9", "choice": "Keep", "acceptable_options": "1 3"})
 	checkRow(t, "history.csv", header, rows[8], map[string]string{"revision_id": "10", "member_code": "GRC",
 		"preferred": "4", "rationale": "first", "withdrawn": ""})
@@ -471,9 +484,10 @@ func TestHistoryCSV(t *testing.T) {
 	checkRow(t, "history.csv", header, rows[9], map[string]string{"revision_id": "11", "member_code": "GRC",
 		"question_key": "stance", "revision": "2", "preferred": "", "acceptable_min": "", "acceptable_max": "",
 		"importance": "", "choice": "", "answer_text": "", "rationale": "", "acceptable_options": "",
-		"withdrawn": "yes", "submitted_by": "anna"})
-	if last := header[len(header)-1]; last != "withdrawn" {
-		t.Errorf("last column of history.csv = %q, want withdrawn", last)
+		"withdrawn": "yes", "submitted_by": "anna", "conditions": "", "state": ""})
+	// Columns are appended, never reordered.
+	if tail := header[len(header)-3:]; !slices.Equal(tail, []string{"withdrawn", "conditions", "state"}) {
+		t.Errorf("last columns of history.csv = %v, want withdrawn, conditions, state", tail)
 	}
 }
 
@@ -616,6 +630,11 @@ func TestXLSX(t *testing.T) {
 		{"holdout count is a number", "members", "H2", number, "1"},
 		{"withdrawn", "history", "Q11", text, "yes"},
 		{"round of a position is a number", "positions", "Q2", number, "1"},
+		{"conditions of a position are protected text", "positions", "R7", text, "'-only if suspended, not terminated"},
+		{"no conditions on a text answer", "positions", "R6", empty, ""},
+		{"conditions in the history", "history", "R5", text, "'-only if suspended, not terminated"},
+		{"state of a draft", "history", "S2", text, "draft"},
+		{"no state without approval", "history", "S6", empty, ""},
 		{"round of a question is a number", "rounds", "C2", number, "1"},
 		{"median of a round is a number", "rounds", "E2", number, "3.5000"},
 		{"common ground of a round is text", "rounds", "J2", text, "3"},

@@ -34,13 +34,13 @@ var Files = []File{
 	{Name: "questions.csv", Title: "Questions",
 		Description: "One row per question, most divided first: coverage, median, spread, consensus, common ground, who blocks, outliers, the count at each scale point, then the best point, who does not accept it, the holdouts and whether the quorum is reached."},
 	{Name: "positions.csv", Title: "Positions",
-		Description: "Every member's current position on every question it answered, with its rationale, revision number, author and time, and the other options it could accept."},
+		Description: "Every member's current position on every question it answered, with its rationale, revision number, author and time, the other options it could accept and the conditions of its acceptance. Where national approval is required, approved positions only."},
 	{Name: "matrix.csv", Title: "Matrix",
 		Description: "Members by scale questions: each member's preferred point, and a last row with the medians."},
 	{Name: "members.csv", Title: "Members",
 		Description: "One row per member: questions answered, mean distance from the medians, outlier and blocking counts, opinion bloc and holdout count."},
 	{Name: "history.csv", Title: "History",
-		Description: "Every revision ever saved, in every round, oldest first, with who saved it, when and how, including withdrawals."},
+		Description: "Every revision ever saved, in every round, oldest first, with who saved it, when and how, including withdrawals, with the conditions and, where national approval is required, the approval state."},
 	{Name: "rounds.csv", Title: "Rounds",
 		Description: "Every round of every question: responses, median, spread, consensus, classification, common ground and holdouts, and from round 2 the share of members who kept their answer and whether the question is stable."},
 	{Name: "movement.csv", Title: "Movement",
@@ -265,7 +265,7 @@ func yesNo(b bool) Cell {
 // PositionColumns is the header of positions.csv.
 var PositionColumns = []string{"member_code", "member_name", "question_key", "preferred", "preferred_label",
 	"acceptable_min", "acceptable_max", "importance", "choice", "answer_text", "rationale", "revision",
-	"submitted_by", "submitted_at", "acceptable_options", "question_number", "round"}
+	"submitted_by", "submitted_at", "acceptable_options", "question_number", "round", "conditions"}
 
 // questionIndex maps question IDs to their questions and questionnaire order.
 func (p *Pack) questionIndex() (map[uint]*models.Question, map[uint]int) {
@@ -319,6 +319,16 @@ func acceptableOptions(r *models.Revision, q *models.Question) Cell {
 	return Text(models.FormatOptionList(r.AcceptedOptions()))
 }
 
+// conditions is the conditions cell of positions.csv and history.csv: the
+// conditions of the member's acceptance on a scale or choice answer; empty
+// for other kinds and withdrawals.
+func conditions(r *models.Revision, q *models.Question) Cell {
+	if q == nil || (q.Kind != models.KindScale && q.Kind != models.KindChoice) || r.Withdrawn {
+		return Empty
+	}
+	return Text(r.Conditions)
+}
+
 // questionNumber is the question's stable number (Q1 is 1), empty when
 // unknown.
 func questionNumber(q *models.Question) Cell {
@@ -336,8 +346,9 @@ func timestamp(t time.Time) Cell {
 }
 
 // Positions is positions.csv: the current positions of the round, by
-// member code, then in questionnaire order; the last column is the round
-// they belong to.
+// member code, then in questionnaire order, with the round they belong to
+// and the conditions of the member's acceptance. They are the positions of
+// the analysis: under national approval, approved ones only.
 func (p *Pack) Positions() Table {
 	byID, order := p.questionIndex()
 	list := slices.Clone(p.Analysis.Positions)
@@ -355,7 +366,7 @@ func (p *Pack) Positions() Table {
 		row = append(row, rest...)
 		row = append(row, Int(r.Seq), Text(r.SubmitterUser), timestamp(r.SubmittedAt))
 		q := byID[r.QuestionID]
-		row = append(row, acceptableOptions(&r.Revision, q), questionNumber(q), Int(r.Round))
+		row = append(row, acceptableOptions(&r.Revision, q), questionNumber(q), Int(r.Round), conditions(&r.Revision, q))
 		t.Rows = append(t.Rows, row)
 	}
 	return t
@@ -440,10 +451,10 @@ func (p *Pack) Members() Table {
 // HistoryColumns is the header of history.csv.
 var HistoryColumns = []string{"revision_id", "round", "member_code", "question_key", "revision", "preferred",
 	"acceptable_min", "acceptable_max", "importance", "choice", "answer_text", "rationale", "source",
-	"submitted_by", "submitted_at", "acceptable_options", "withdrawn"}
+	"submitted_by", "submitted_at", "acceptable_options", "withdrawn", "conditions", "state"}
 
 // HistoryTable is history.csv: every revision of the consultation, all
-// rounds, oldest first.
+// rounds, oldest first, drafts and returned drafts included (state).
 func (p *Pack) HistoryTable() Table {
 	byID, _ := p.questionIndex()
 	t := Table{Name: "history.csv", Header: slices.Clone(HistoryColumns)}
@@ -457,7 +468,8 @@ func (p *Pack) HistoryTable() Table {
 		if r.Withdrawn {
 			withdrawn = Text("yes")
 		}
-		row = append(row, acceptableOptions(&r.Revision, byID[r.QuestionID]), withdrawn)
+		row = append(row, acceptableOptions(&r.Revision, byID[r.QuestionID]), withdrawn,
+			conditions(&r.Revision, byID[r.QuestionID]), Text(r.State))
 		t.Rows = append(t.Rows, row)
 	}
 	return t

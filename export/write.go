@@ -78,7 +78,7 @@ const (
 
 // wideColumns hold long texts.
 var wideColumns = map[string]bool{"question_text": true, "rationale": true, "answer_text": true, "section": true,
-	"missing_members": true}
+	"missing_members": true, "conditions": true}
 
 // WriteXLSX writes the tables as one workbook with a sheet per table. The
 // header row is bold and frozen; numbers are stored as numbers (decimals
