@@ -343,10 +343,11 @@ func TestPositionsRoundTrip(t *testing.T) {
 	}
 	// Positions whose texts need protection or quoting.
 	tricky := map[string][]models.PositionInput{
-		"EST": {{QuestionKey: "stance", Preferred: 4, AcceptMin: 3, AcceptMax: 5, Importance: "red line", Rationale: "=HYPERLINK(\"http://x\")"},
+		"EST": {{QuestionKey: "stance", Preferred: 4, AcceptMin: 3, AcceptMax: 5, Importance: "red line", Rationale: "=HYPERLINK(\"http://x\")",
+			Conditions: "-1 point at most,\nprovided \"the Act\" is suspended"},
 			{QuestionKey: "notes", Answer: "-5% is \"too\" low,\nsurely"}},
 		"TUR": {{QuestionKey: "stance", Preferred: 2, Rationale: "'=already quoted"},
-			{QuestionKey: "founding-act", Option: 1, AcceptOptions: []int{3}, Rationale: "@Türkiye"}},
+			{QuestionKey: "founding-act", Option: 1, AcceptOptions: []int{3}, Rationale: "@Türkiye", Conditions: "=SUM(1)"}},
 		"GRC": {{QuestionKey: "notes", Answer: "+Ελληνικά"}},
 		"BGR": {{QuestionKey: "stance", Preferred: 3, Rationale: "-\tБългария, \"ja\""}},
 	}
@@ -418,14 +419,17 @@ func TestPositionsRoundTrip(t *testing.T) {
 	for _, r := range current {
 		texts[r.Rationale] = true
 		texts[r.Answer] = true
+		texts[r.Conditions] = true
 	}
-	for _, w := range []string{"=HYPERLINK(\"http://x\")", "-5% is \"too\" low,\nsurely", "'=already quoted", "@Türkiye", "+Ελληνικά"} {
+	for _, w := range []string{"=HYPERLINK(\"http://x\")", "-5% is \"too\" low,\nsurely", "'=already quoted", "@Türkiye", "+Ελληνικά",
+		"-1 point at most,\nprovided \"the Act\" is suspended", "=SUM(1)",
+		"Can accept suspension provided the Act is suspended, not terminated."} { // the demo's, in round 2
 		if !texts[w] {
 			t.Errorf("%q did not survive the round trip", w)
 		}
 	}
 	// So did the acceptable options, and the new columns are there.
-	for _, col := range []string{"acceptable_options", "question_number"} {
+	for _, col := range []string{"acceptable_options", "question_number", "conditions"} {
 		if !slices.Contains(header, col) {
 			t.Errorf("positions.csv has no %s column", col)
 		}

@@ -16,10 +16,14 @@ const importUsage = `usage: concord import -consultation KEY [-user NAME] [-db F
 Imports positions into the consultation's current round from a CSV file with
 a header line and the columns of positions.csv (member_code, question_key,
 preferred, acceptable_min, acceptable_max, importance, choice, answer_text,
-rationale, acceptable_options), withdrawn ("yes" withdraws the answer) and
-conditions (without that column, answers keep their conditions); others are
-ignored. Every line is checked first: when any is wrong, each is
-listed by line number and nothing is imported.
+rationale, acceptable_options, conditions) and withdrawn ("yes" withdraws the
+answer); others (round, revision, submitted_by …) are ignored, so an
+exported positions.csv imports as it is. conditions (scale and choice) are
+the conditions of the member's acceptance: an empty cell clears them, a
+file without the column keeps each answer's current ones. Every line is
+checked first: when any is wrong, each is listed by line number and nothing
+is imported. Where the consultation requires national approval, imported
+positions are approved at once, entered on the members' behalf.
 Flags:`
 
 // importCmd is "concord import".

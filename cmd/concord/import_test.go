@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -150,5 +151,20 @@ func TestCommandLineRoundTrip(t *testing.T) {
 				t.Errorf("line %d, %s: %q before, %q after", i+1, col, before[i][j], after[i][j])
 			}
 		}
+	}
+	// The demo's round 2 attaches conditions to answers on the Founding
+	// Act: they are exported, and came through.
+	col := slices.Index(before[0], "conditions")
+	if col < 0 {
+		t.Fatalf("positions.csv has no conditions column: %v", before[0])
+	}
+	withConditions := 0
+	for i := 1; i < len(after); i++ {
+		if after[i][col] != "" {
+			withConditions++
+		}
+	}
+	if withConditions == 0 {
+		t.Error("no position carries conditions after the round trip; the demo's round 2 has some")
 	}
 }
