@@ -59,7 +59,8 @@ type OptionRow struct {
 	Members        []MemberMark
 }
 
-// Voice is one member's position on the question with its rationale.
+// Voice is one member's position on the question with its rationale and
+// the conditions of its acceptance.
 type Voice struct {
 	Member     MemberRef
 	Position   string // "point 1 · Keep it frozen", the option, or the answer
@@ -67,6 +68,13 @@ type Voice struct {
 	Importance string
 	Tags       []string // "holdout", "outlier", "red line", "minority"
 	Rationale  string
+	Conditions string // scale and choice: the conditions of the member's acceptance
+}
+
+// Condition is the conditions a member attaches to its acceptance.
+type Condition struct {
+	Member MemberRef
+	Text   string
 }
 
 // QuestionView is the report page of one question.
@@ -83,6 +91,10 @@ type QuestionView struct {
 	CommonGround string // "points 3–4: …" or the common-ground options; "" when none
 	BestPoint    string // "point 2: …" or "option 1: …"; "" without responses
 	Holdouts     []MemberRef
+	// Conditions are those stated by the members who accept the best point
+	// or option, by member code: what the common ground (or the best
+	// point) holds only on. None without a best point.
+	Conditions []Condition
 	// NotAccepting counts the members who do not accept the best point;
 	// when they are more than the holdouts allow, the question is split
 	// and the page gives the count, not a list of names.
@@ -95,7 +107,7 @@ type QuestionView struct {
 	Points      []PointRow
 	Options     []OptionRow
 	Highlighted []Voice // holdouts, outliers and red lines (choice: minorities), with their rationales
-	Others      []Voice // every other answer that gives a rationale
+	Others      []Voice // every other answer that gives a rationale or conditions
 	Answers     []Voice // text questions
 	Missing     []MemberRef
 }
@@ -222,7 +234,7 @@ func (v *QuestionView) scale(q *consensus.QuestionReport, names map[string]strin
 				acc = consensus.AcceptRange(&in, st.K)
 			}
 			voice := Voice{Member: MemberRef{code, names[code]}, Position: fmt.Sprintf("point %d · %s", p, pointLabel(q, p)),
-				Acceptable: rangeText(acc), Importance: string(in.Importance), Rationale: in.Rationale}
+				Acceptable: rangeText(acc), Importance: string(in.Importance), Rationale: in.Rationale, Conditions: in.Conditions}
 			if m.Holdout {
 				voice.Tags = append(voice.Tags, "holdout")
 			}
@@ -235,11 +247,12 @@ func (v *QuestionView) scale(q *consensus.QuestionReport, names map[string]strin
 			switch {
 			case m.Flagged():
 				v.Highlighted = append(v.Highlighted, voice)
-			case strings.TrimSpace(in.Rationale) != "":
+			case hasWords(in.Rationale) || hasWords(in.Conditions):
 				v.Others = append(v.Others, voice)
 			}
 		}
 	}
+	v.Conditions = acceptedConditions(q, slices.Concat(st.ByPoint...), names, idx)
 }
 
 func (v *QuestionView) choice(q *consensus.QuestionReport, names map[string]string, idx map[posKey]consensus.Position) {
@@ -253,6 +266,7 @@ func (v *QuestionView) choice(q *consensus.QuestionReport, names map[string]stri
 			Hint: "the most chosen option"})
 	}
 	v.CommonGround = optionsText(q, st.CommonGround)
+	var respondents []string
 	for i, o := range st.Options {
 		n := i + 1
 		row := OptionRow{Number: n, Option: o.Option, Count: o.Count, SharePct: 100 * o.Share, Accepting: o.Accepting,
@@ -263,19 +277,21 @@ func (v *QuestionView) choice(q *consensus.QuestionReport, names map[string]stri
 			holdout := slices.Contains(q.Holdouts, code)
 			row.Members = append(row.Members, MemberMark{Code: code, Name: names[code], Holdout: holdout})
 			in := idx[posKey{code, q.Key}]
-			voice := Voice{Member: MemberRef{code, names[code]}, Position: o.Option, Rationale: in.Rationale}
+			voice := Voice{Member: MemberRef{code, names[code]}, Position: o.Option, Rationale: in.Rationale, Conditions: in.Conditions}
 			if len(in.AcceptOptions) > 0 {
 				voice.Acceptable = strings.Join(in.AcceptOptions, "; ")
 			}
 			if holdout {
 				voice.Tags = []string{"holdout"}
 			}
-			if holdout || strings.TrimSpace(in.Rationale) != "" {
+			if holdout || hasWords(in.Rationale) || hasWords(in.Conditions) {
 				v.Others = append(v.Others, voice)
 			}
+			respondents = append(respondents, code)
 		}
 		v.Options = append(v.Options, row)
 	}
+	v.Conditions = acceptedConditions(q, respondents, names, idx)
 	// Holdouts, and a minority position (an option chosen by fewer than a
 	// plurality), are what a facilitator reads first.
 	if q.Coverage.Responses > 0 {
@@ -293,4 +309,27 @@ func (v *QuestionView) choice(q *consensus.QuestionReport, names map[string]stri
 		}
 		v.Highlighted, v.Others = first, rest
 	}
+}
+
+func hasWords(s string) bool { return strings.TrimSpace(s) != "" }
+
+// acceptedConditions lists, by member code, the conditions stated by the
+// respondents who accept the question's best point (or option): every
+// respondent not in NotAccepting. Nil when there is no best point.
+func acceptedConditions(q *consensus.QuestionReport, respondents []string, names map[string]string,
+	idx map[posKey]consensus.Position) []Condition {
+	if q.BestPoint == 0 || q.Coverage.Responses == 0 {
+		return nil
+	}
+	codes := slices.Clone(respondents)
+	slices.Sort(codes)
+	var out []Condition
+	for _, code := range slices.Compact(codes) {
+		text := strings.TrimSpace(idx[posKey{code, q.Key}].Conditions)
+		if text == "" || slices.Contains(q.NotAccepting, code) {
+			continue
+		}
+		out = append(out, Condition{Member: MemberRef{code, names[code]}, Text: text})
+	}
+	return out
 }
