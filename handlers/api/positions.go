@@ -16,9 +16,10 @@ import (
 	"concord/models"
 )
 
-// positionBody is a member's current position on a question. Fields that
-// do not apply to the question's kind are left out. A withdrawn answer is
-// not a current position: the question is simply absent.
+// positionBody is a member's current position on a question, or one of
+// its pending drafts. Fields that do not apply to the question's kind are
+// left out. A withdrawn answer is not a current position: the question is
+// simply absent (a pending draft may withdraw it: Withdrawn).
 type positionBody struct {
 	Member      string `json:"member"`
 	QuestionKey string `json:"question_key"`
@@ -31,22 +32,38 @@ type positionBody struct {
 	Choice      string `json:"choice,omitempty"`
 	// AcceptOptions (choice): the numbers of every option the member could
 	// accept, the chosen one included, ascending.
-	AcceptOptions []int     `json:"acceptable_options,omitempty"`
-	Answer        string    `json:"answer_text,omitempty"`
-	Rationale     string    `json:"rationale,omitempty"`
-	Revision      int       `json:"revision"`
-	SubmittedAt   time.Time `json:"submitted_at"`
-	SubmittedBy   string    `json:"submitted_by"`
-	Source        string    `json:"source"`
+	AcceptOptions []int  `json:"acceptable_options,omitempty"`
+	Answer        string `json:"answer_text,omitempty"`
+	Rationale     string `json:"rationale,omitempty"`
+	// Conditions (scale, choice): the conditions of the member's
+	// acceptance.
+	Conditions  string    `json:"conditions,omitempty"`
+	Revision    int       `json:"revision"`
+	SubmittedAt time.Time `json:"submitted_at"`
+	SubmittedBy string    `json:"submitted_by"`
+	Source      string    `json:"source"`
+	// State is the approval state of the revision (models.StateDraft,
+	// StateApproved, StateReturned); empty where approval is not required.
+	State string `json:"state,omitempty"`
+	// ReviewComment is the comment of a returned draft.
+	ReviewComment string `json:"review_comment,omitempty"`
+	// Withdrawn marks a pending draft that withdraws the answer.
+	Withdrawn bool `json:"withdrawn,omitempty"`
 }
 
 func positionOf(r *models.RevisionRecord, q *models.Question) positionBody {
 	p := positionBody{Member: r.MemberCode, QuestionKey: q.Key, Kind: q.Kind, Rationale: r.Rationale,
-		Revision: r.Seq, SubmittedAt: r.SubmittedAt.UTC(), SubmittedBy: r.SubmitterName, Source: r.Source}
+		Revision: r.Seq, SubmittedAt: r.SubmittedAt.UTC(), SubmittedBy: r.SubmitterName, Source: r.Source,
+		State: r.State, ReviewComment: r.ReviewComment, Withdrawn: r.Withdrawn}
+	if r.Withdrawn {
+		return p
+	}
 	switch q.Kind {
 	case models.KindScale:
 		p.Preferred, p.AcceptMin, p.AcceptMax, p.Importance = r.Preferred, r.AcceptMin, r.AcceptMax, r.Importance
+		p.Conditions = r.Conditions
 	case models.KindChoice:
+		p.Conditions = r.Conditions
 		p.Option = r.Choice
 		if opts := q.Choices(); r.Choice >= 1 && r.Choice <= len(opts) {
 			p.Choice = opts[r.Choice-1]
@@ -60,13 +77,22 @@ func positionOf(r *models.RevisionRecord, q *models.Question) positionBody {
 
 // getPositions: GET /api/v1/consultations/:key/positions. Delegates read
 // their own member's positions; facilitators and observers read one
-// member's (?member=CODE) or every member's.
+// member's (?member=CODE) or every member's; ?round=N reads an earlier
+// round. The positions are the members' current positions — under
+// national approval, their approved ones, as the report and the exports
+// count them. When one member is read by an account that may act for it
+// (its delegates, facilitators), the member's drafts awaiting approval and
+// returned drafts of the current round follow as "pending".
 func (a *API) getPositions(c *gin.Context) {
 	u, ok := a.user(c)
 	if !ok {
 		return
 	}
 	cons, ok := a.visible(c, u)
+	if !ok {
+		return
+	}
+	round, ok := roundParam(c, cons)
 	if !ok {
 		return
 	}
@@ -112,20 +138,32 @@ func (a *API) getPositions(c *gin.Context) {
 		questions[qn.Questions[i].ID] = &qn.Questions[i]
 	}
 	out := []positionBody{}
+	var pending []positionBody
 	if member != nil {
-		current, err := a.store.MemberPositions(ctx, cons.ID, cons.Round, member.ID)
+		current, err := a.store.MemberPositions(ctx, cons.ID, round, member.ID)
 		if err != nil {
 			a.fail(c, err)
 			return
+		}
+		var drafts map[uint]models.RevisionRecord
+		if round == cons.Round && access.CanActForMember(u, member.ID) {
+			if drafts, err = a.store.PendingPositions(ctx, cons.ID, round, member.ID); err != nil {
+				a.fail(c, err)
+				return
+			}
+			pending = []positionBody{}
 		}
 		for i := range qn.Questions { // questionnaire order
 			q := &qn.Questions[i]
 			if r, ok := current[q.ID]; ok {
 				out = append(out, positionOf(&r, q))
 			}
+			if r, ok := drafts[q.ID]; ok {
+				pending = append(pending, positionOf(&r, q))
+			}
 		}
 	} else {
-		current, err := a.store.CurrentPositions(ctx, cons.ID, cons.Round)
+		current, err := a.store.CurrentPositions(ctx, cons.ID, round)
 		if err != nil {
 			a.fail(c, err)
 			return
@@ -136,14 +174,21 @@ func (a *API) getPositions(c *gin.Context) {
 			}
 		}
 	}
-	body := gin.H{"consultation": cons.Key, "round": cons.Round, "positions": out}
+	body := gin.H{"consultation": cons.Key, "round": round, "positions": out}
 	if member != nil {
 		body["member"] = member.Code
+	}
+	// Drafts exist only where approval is (or was) required; without
+	// either, the answer is as it always was.
+	if pending != nil && (cons.RequireApproval || len(pending) > 0) {
+		body["pending"] = pending
 	}
 	c.JSON(http.StatusOK, body)
 }
 
-// positionInput is one position of a PUT body.
+// positionInput is one position of a PUT body. Its fields describe the
+// whole answer, as the form does: a field left out takes its default
+// (conditions and rationale: none), it never keeps an earlier value.
 type positionInput struct {
 	QuestionKey string `json:"question_key"`
 	Preferred   int    `json:"preferred"`
@@ -158,9 +203,16 @@ type positionInput struct {
 	AcceptOptions []int  `json:"acceptable_options"`
 	Answer        string `json:"answer_text"`
 	Rationale     string `json:"rationale"`
+	// Conditions (scale, choice): the conditions of the member's
+	// acceptance; absent or empty: none.
+	Conditions string `json:"conditions"`
 	// Withdrawn withdraws the member's answer (no other field may be
 	// given); absent or false leaves the position as the other fields say.
 	Withdrawn bool `json:"withdrawn"`
+	// Keep confirms the member's answer of the previous round as its
+	// answer in this round (no other field may be given; the Store refuses
+	// it where there is no previous-round answer).
+	Keep bool `json:"keep"`
 }
 
 // putBody is the body of a PUT; each position is decoded on its
@@ -171,10 +223,11 @@ type putBody struct {
 }
 
 // fieldsByKind lists, per question kind, the JSON fields a position may
-// carry besides question_key and withdrawn.
+// carry besides question_key, withdrawn and keep.
 var fieldsByKind = map[string][]string{
-	models.KindScale:  {models.FieldPreferred, models.FieldAcceptMin, models.FieldAcceptMax, models.FieldImportance, models.FieldRationale},
-	models.KindChoice: {models.FieldOption, "choice", models.FieldAcceptOpts, models.FieldRationale},
+	models.KindScale: {models.FieldPreferred, models.FieldAcceptMin, models.FieldAcceptMax, models.FieldImportance,
+		models.FieldRationale, models.FieldConditions},
+	models.KindChoice: {models.FieldOption, "choice", models.FieldAcceptOpts, models.FieldRationale, models.FieldConditions},
 	models.KindText:   {models.FieldAnswer},
 }
 
@@ -195,11 +248,16 @@ func (in *positionInput) given() []string {
 	add(len(in.AcceptOptions) > 0, models.FieldAcceptOpts)
 	add(in.Answer != "", models.FieldAnswer)
 	add(in.Rationale != "", models.FieldRationale)
+	add(in.Conditions != "", models.FieldConditions)
 	return out
 }
 
 // putPositions: PUT /api/v1/consultations/:key/positions. The same
 // rules as the position form apply, and the same all-or-nothing save.
+// Where the consultation requires national approval, the Store decides
+// what a save is, as for the form: a draft for a delegate who is not the
+// member's head of delegation, approved at once for the head of
+// delegation and for a facilitator; the answer's "state" says which.
 func (a *API) putPositions(c *gin.Context) {
 	u, ok := a.user(c)
 	if !ok {
@@ -287,7 +345,14 @@ func (a *API) putPositions(c *gin.Context) {
 		res, err = a.store.SubmitPositions(ctx, models.Submission{ConsultationID: cons.ID, MemberID: member.ID,
 			UserID: u.ID, Source: models.SourceAPI, OnBehalf: access.OnBehalf(u, member.ID), Inputs: inputs})
 		if err == nil {
-			c.JSON(http.StatusOK, gin.H{"changed": res.Changed, "unchanged": res.Unchanged})
+			out := gin.H{"changed": res.Changed, "unchanged": res.Unchanged}
+			if cons.RequireApproval {
+				out["state"] = models.StateDraft
+				if access.CanApprove(u, member.ID) {
+					out["state"] = models.StateApproved
+				}
+			}
+			c.JSON(http.StatusOK, out)
 			return
 		}
 	} else {
@@ -304,6 +369,9 @@ func (a *API) putPositions(c *gin.Context) {
 				fields[fieldPath(fmt.Sprintf("positions[%d]", index[key]), f)] = msg
 			}
 		}
+	case errors.Is(err, models.ErrNotApprover):
+		Error(c, http.StatusForbidden, "", "Only the member's head of delegation or a facilitator may approve its positions.", nil)
+		return
 	case err != nil:
 		a.fail(c, err)
 		return
@@ -360,7 +428,8 @@ func (a *API) targetMember(c *gin.Context, u *models.User, code string) (*models
 // the shape of the JSON only, never the values (the Store's to validate):
 // the choice may be given by its text, which must name an option; fields
 // that do not belong to the kind of question are refused rather than
-// silently dropped; a withdrawal carries no other field.
+// silently dropped; a withdrawal carries no other field. Keep is passed on
+// with the rest, for the Store to judge (it takes no other value).
 func toPositionInput(in positionInput, q *models.Question) (models.PositionInput, map[string]string) {
 	msgs := map[string]string{}
 	allowed := fieldsByKind[q.Kind]
@@ -370,7 +439,7 @@ func toPositionInput(in positionInput, q *models.Question) (models.PositionInput
 			return models.PositionInput{}, map[string]string{models.FieldWithdrawn: "Withdraw the answer or give one, not both: " +
 				"a position with \"withdrawn\": true takes no other field than question_key."}
 		}
-		return models.PositionInput{QuestionKey: q.Key, Withdrawn: true}, nil
+		return models.PositionInput{QuestionKey: q.Key, Withdrawn: true, Keep: in.Keep}, nil
 	}
 	for _, f := range given {
 		if !slices.Contains(allowed, f) {
@@ -379,7 +448,8 @@ func toPositionInput(in positionInput, q *models.Question) (models.PositionInput
 	}
 	out := models.PositionInput{QuestionKey: q.Key, Preferred: in.Preferred, AcceptMin: in.AcceptMin,
 		AcceptMax: in.AcceptMax, Importance: strings.TrimSpace(in.Importance), Option: in.Option,
-		AcceptOptions: in.AcceptOptions, Answer: cleanText(in.Answer), Rationale: cleanText(in.Rationale)}
+		AcceptOptions: in.AcceptOptions, Answer: cleanText(in.Answer), Rationale: cleanText(in.Rationale),
+		Conditions: cleanText(in.Conditions), Keep: in.Keep}
 	if q.Kind == models.KindChoice && in.Choice != "" {
 		idx := 0
 		for i, opt := range q.Choices() {
