@@ -362,3 +362,36 @@ func byHeader(header, rec []string) map[string]string {
 	}
 	return m
 }
+
+// TestOpenAPIPositionSchemas: the document describes conditions, keep,
+// the approval state and the pending drafts where the API uses them.
+func TestOpenAPIPositionSchemas(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]any `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	app := newTestApp(t)
+	apiDecode(t, app.apiCall("", http.MethodGet, "/api/v1/openapi.json", ""), &doc)
+	tests := []struct {
+		schema string
+		fields []string
+	}{
+		{"Position", []string{"conditions", "state", "review_comment", "withdrawn"}},
+		{"Positions", []string{"pending", "round"}},
+		{"PositionInput", []string{"conditions", "keep", "withdrawn"}},
+		{"SubmitResult", []string{"changed", "unchanged", "state"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.schema, func(t *testing.T) {
+			props := doc.Components.Schemas[tc.schema].Properties
+			for _, f := range tc.fields {
+				if _, ok := props[f]; !ok {
+					t.Errorf("%s does not describe %q", tc.schema, f)
+				}
+			}
+		})
+	}
+}
