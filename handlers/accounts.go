@@ -47,9 +47,9 @@ func (h *Handler) accounts(c *gin.Context) {
 type invitationForm struct {
 	Role   string `form:"role"`
 	Member string `form:"member"`
-	// Approver makes the invited delegate its member's head of delegation
-	// (models.InviteApprover); delegates only.
-	Approver bool `form:"approver"`
+	// Approver ("on" when ticked) makes the invited delegate its member's
+	// head of delegation (models.InviteApprover); delegates only.
+	Approver string `form:"approver"`
 }
 
 // createInvitation makes a one-time link. The link is shown in this
@@ -76,7 +76,7 @@ func (h *Handler) createInvitation(c *gin.Context) {
 			memberID, member = &m.ID, m
 		}
 	case models.RoleFacilitator, models.RoleObserver:
-		if f.Approver {
+		if f.Approver != "" {
 			errs["approver"] = "Only a delegate can be the head of delegation: choose the role delegate, or leave this unticked."
 		}
 	default:
@@ -93,7 +93,7 @@ func (h *Handler) createInvitation(c *gin.Context) {
 	}
 	by := currentUser(c).ID
 	var opts []models.InvitationOption
-	if f.Approver {
+	if f.Approver != "" {
 		opts = append(opts, models.InviteApprover)
 	}
 	token, inv, err := h.store.CreateInvitation(ctx, f.Role, memberID, &by, h.cfg.InvitationTTL, opts...)
