@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"golang.org/x/net/html"
 
 	"concord/models"
@@ -631,5 +633,86 @@ func TestCoverageApproval(t *testing.T) {
 	wantStatus(t, page, http.StatusOK)
 	if strings.Contains(page.text(), "National approval") || strings.Contains(page.text(), "not started") {
 		t.Errorf("coverage of %s speaks of approval, which it does not require", plain.Key)
+	}
+}
+
+// TestAccessibilityRoundPages checks with axe-core the facilitator's pages
+// of rounds and approval in the states the route-table test does not
+// reach: round 2 with rationales to review (one hidden), coverage of a
+// consultation requiring approval, the accounts page with a head of
+// delegation, and the forms refused with a message (a deadline in the
+// past, an observer's invitation as head of delegation).
+func TestAccessibilityRoundPages(t *testing.T) {
+	f := newRationaleFixture(t)
+	app := f.app
+	ctx := context.Background()
+	facUser, err := app.store.UserByID(ctx, f.app.authorID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.store.SetRequireApproval(ctx, f.cons.ID, true, facUser.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.store.HideRationale(ctx, f.cons.ID, f.estRev, facUser.ID); err != nil {
+		t.Fatal(err)
+	}
+	head := app.delegate("hanna", "EST")
+	if err := app.store.SetApprover(ctx, head.ID, true, facUser.ID); err != nil {
+		t.Fatal(err)
+	}
+	app.submitPositions(f.cons.ID, "EST", app.delegate("piret", "EST").ID, models.PositionInput{QuestionKey: "posture", Preferred: 3})
+	srv := httptest.NewServer(app.router)
+	t.Cleanup(srv.Close)
+	b := newBrowserSession(t, srv.URL, 2*time.Minute)
+	tab := b.tab(f.fac.cookie("concord_session"))
+
+	check := func(t *testing.T, state, want string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(tab, steps...); err != nil {
+			t.Fatalf("%s: %v", state, err)
+		}
+		text, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("main")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, want) {
+			t.Fatalf("%s: the page does not say %q:\n%s", state, want, text)
+		}
+		found, err := b.audit(tab)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range found {
+			t.Errorf("%s: %s", state, v)
+		}
+	}
+	// submit sends a form without its confirmation dialog, as a browser
+	// without JavaScript does.
+	submit := func(selector string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Run(ctx, chromedp.Evaluate[any](`document.querySelector('`+selector+`').submit();0`))
+			return err
+		})
+	}
+	pages := []struct{ path, want string }{
+		{"/consultations/review", "Close round 2 and open round 3"},
+		{"/consultations/review/rationales", "1 hidden"},
+		{"/consultations/review/coverage", "awaiting approval"},
+		{"/consultations/review/edit", "Require national approval"},
+		{"/accounts", "head of delegation"},
+	}
+	for _, p := range pages {
+		check(t, p.path, p.want, chromedp.Navigate(srv.URL+p.path), chromedp.WaitReady("body"))
+	}
+	check(t, "a round deadline in the past (422)", "Give a deadline in the future",
+		chromedp.Navigate(srv.URL+"/consultations/review"), chromedp.WaitVisible(chromedp.ID("round-deadline")),
+		chromedp.SetValue(chromedp.ID("round-deadline"), "2000-01-01T00:00"),
+		submit(`form[action$="/rounds"]`), chromedp.WaitVisible(chromedp.CSS(".field-error")))
+	check(t, "an observer invited as head of delegation (422)", "Only a delegate can be the head of delegation",
+		chromedp.Navigate(srv.URL+"/accounts"), chromedp.WaitVisible(chromedp.ID("approver")),
+		chromedp.SetValue(chromedp.ID("role"), "observer"), chromedp.Click(chromedp.ID("approver")),
+		submit(`form[action="/accounts/invitations"]`), chromedp.WaitVisible(chromedp.CSS(".field-error")))
+	if c := app.reload(f.cons.ID); c.Round != 2 {
+		t.Errorf("round %d after a refused form, want 2", c.Round)
 	}
 }
