@@ -47,6 +47,9 @@ func (h *Handler) accounts(c *gin.Context) {
 type invitationForm struct {
 	Role   string `form:"role"`
 	Member string `form:"member"`
+	// Approver ("on" when ticked) makes the invited delegate its member's
+	// head of delegation (models.InviteApprover); delegates only.
+	Approver string `form:"approver"`
 }
 
 // createInvitation makes a one-time link. The link is shown in this
@@ -73,6 +76,9 @@ func (h *Handler) createInvitation(c *gin.Context) {
 			memberID, member = &m.ID, m
 		}
 	case models.RoleFacilitator, models.RoleObserver:
+		if f.Approver != "" {
+			errs["approver"] = "Only a delegate can be the head of delegation: choose the role delegate, or leave this unticked."
+		}
 	default:
 		errs["role"] = "Choose delegate, observer or facilitator."
 	}
@@ -86,7 +92,15 @@ func (h *Handler) createInvitation(c *gin.Context) {
 		return
 	}
 	by := currentUser(c).ID
-	token, inv, err := h.store.CreateInvitation(ctx, f.Role, memberID, &by, h.cfg.InvitationTTL)
+	var opts []models.InvitationOption
+	if f.Approver != "" {
+		opts = append(opts, models.InviteApprover)
+	}
+	token, inv, err := h.store.CreateInvitation(ctx, f.Role, memberID, &by, h.cfg.InvitationTTL, opts...)
+	if fields := formErrors(err); fields != nil {
+		h.pageErrors(c, http.StatusUnprocessableEntity, "accounts", "Accounts and invitations", d, fields)
+		return
+	}
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -220,4 +234,30 @@ func (h *Handler) changeRole(c *gin.Context) {
 		return
 	}
 	h.redirect(c, "/accounts", "Role changed. The account was signed out and will sign in again with its new rights.")
+}
+
+// setApprover marks a delegate account as its member's head of delegation,
+// who approves the member's drafts where national approval is required,
+// or unmarks it (Store.SetApprover). It is a change of rights: audited,
+// and it ends the account's API tokens.
+func (h *Handler) setApprover(c *gin.Context) {
+	id, ok := h.idParam(c, "id")
+	if !ok || !h.parseForm(c) {
+		return
+	}
+	approver := c.PostForm("approver") == "on"
+	ctx := c.Request.Context()
+	if u, err := h.store.UserByID(ctx, id); err == nil && u.Active() && u.Approver == approver && u.Role == models.RoleDelegate {
+		h.redirect(c, "/accounts", "Nothing changed: the account already was as you asked.")
+		return
+	}
+	if err := h.store.SetApprover(ctx, id, approver, currentUser(c).ID); err != nil {
+		h.accountActionFailed(c, err, gin.H{"ApproverUser": id})
+		return
+	}
+	msg := "The account is now its member's head of delegation: it approves or returns the member's drafts. Any API tokens it had were ended."
+	if !approver {
+		msg = "The account is no longer its member's head of delegation. Any API tokens it had were ended."
+	}
+	h.redirect(c, "/accounts", msg)
 }

@@ -117,11 +117,19 @@ var matrix = map[string]expect{
 	"POST /sections/:id/move":               facPost(303),
 	"POST /sections/:id/rename":             facPost(303),
 
+	// Rounds: the matrix consultation is open, in round 1, which has no
+	// previous round whose rationales could be shown.
+	"POST /consultations/:key/rounds":                facPost(303),
+	"GET /consultations/:key/rationales":             facPage(200),
+	"POST /consultations/:key/rationales/feedback":   facPost(409),
+	"POST /consultations/:key/rationales/visibility": facPost(409),
+
 	"GET /accounts":                         facPage(200),
 	"POST /accounts/invitations":            facPost(201),
 	"POST /accounts/invitations/:id/revoke": facPost(303),
 	"POST /accounts/users/:id/revoke":       facPost(303),
 	"POST /accounts/users/:id/role":         facPost(303),
+	"POST /accounts/users/:id/approver":     facPost(409), // the target is an observer: only a delegate can be marked
 	"GET /audit":                            facPage(200),
 	"GET /audit.csv":                        facPage(200),
 
@@ -143,6 +151,7 @@ var matrix = map[string]expect{
 	"PUT /api/v1/consultations/:key/positions":     {401, 401, 403, 403, 200, 200},
 	"GET /api/v1/consultations/:key/report":        apiStaff(200),
 	"GET /api/v1/consultations/:key/exports/:file": apiStaff(200),
+	"POST /api/v1/consultations/:key/rounds":       {401, 401, 403, 403, 403, 201},
 }
 
 // matrixForms are the bodies of state-changing routes: valid requests,
@@ -161,6 +170,7 @@ var matrixForms = map[string]url.Values{
 	"POST /sections/:id/rename":                  url.Values{"title": {"Renamed"}},
 	"POST /accounts/invitations":                 url.Values{"role": {"observer"}},
 	"POST /accounts/users/:id/role":              url.Values{"role": {"delegate"}, "member": {"LVA"}},
+	"POST /accounts/users/:id/approver":          url.Values{"approver": {"on"}},
 	"POST /account/tokens":                       url.Values{"name": {"matrix"}, "expires": {"30"}, "current": {testPassword}},
 }
 
@@ -174,6 +184,7 @@ var matrixUploads = map[string]struct{ name, content string }{
 
 var matrixJSON = map[string]string{
 	"PUT /api/v1/consultations/:key/positions": `{"member":"EST","positions":[{"question_key":"posture","preferred":2}]}`,
+	"POST /api/v1/consultations/:key/rounds":   `{"deadline":null}`,
 }
 
 // ownAccountRoutes change only the caller's own account; every other

@@ -34,6 +34,14 @@ func (h *Handler) showConsultation(c *gin.Context) {
 	if !ok {
 		return
 	}
+	h.consultationPage(c, cons, http.StatusOK, roundForm{}, nil)
+}
+
+// consultationPage renders a consultation's page: its questions and, for
+// facilitators, its status, rounds and settings. The form that opens the
+// next round comes back with what was typed and a message per field when
+// errs is not nil.
+func (h *Handler) consultationPage(c *gin.Context, cons *models.Consultation, status int, round roundForm, errs map[string]string) {
 	ctx := c.Request.Context()
 	qn, err := h.store.Questionnaire(ctx, cons.ID)
 	if err != nil {
@@ -50,14 +58,20 @@ func (h *Handler) showConsultation(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.page(c, http.StatusOK, "consultation", cons.Title, gin.H{
+	rounds, err := h.store.Rounds(ctx, cons.ID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.pageErrors(c, status, "consultation", cons.Title, gin.H{
 		"Consultation": cons, "Sections": qn.BySection(true), "QuestionCount": len(qn.Questions),
 		"Responding": len(counts), "Members": members, "Now": h.store.Now(),
-	})
+		"Rounds": rounds, "RoundForm": round,
+	}, errs)
 }
 
 func (h *Handler) newConsultation(c *gin.Context) {
-	h.consultationForm(c, http.StatusOK, "New consultation", gin.H{"Form": models.ConsultationInput{}, "New": true}, nil)
+	h.consultationForm(c, http.StatusOK, "New consultation", gin.H{"Form": models.ConsultationInput{}, "New": true, "RequireApproval": false}, nil)
 }
 
 // consultationForm renders the create/edit form with the roster size the
@@ -85,14 +99,22 @@ func (h *Handler) createConsultation(c *gin.Context) {
 		h.errorPage(c, http.StatusBadRequest, "The form could not be read.")
 		return
 	}
-	cons, err := h.store.CreateConsultation(c.Request.Context(), f, currentUser(c).ID)
+	approval := requireApproval(c)
+	by := currentUser(c).ID
+	cons, err := h.store.CreateConsultation(c.Request.Context(), f, by)
 	if fields := formErrors(err); fields != nil {
-		h.consultationForm(c, http.StatusUnprocessableEntity, "New consultation", gin.H{"Form": f, "New": true}, fields)
+		h.consultationForm(c, http.StatusUnprocessableEntity, "New consultation", gin.H{"Form": f, "New": true, "RequireApproval": approval}, fields)
 		return
 	}
 	if err != nil {
 		h.fail(c, err)
 		return
+	}
+	if approval {
+		if err := h.store.SetRequireApproval(c.Request.Context(), cons.ID, true, by); err != nil {
+			h.fail(c, err)
+			return
+		}
 	}
 	h.redirect(c, "/consultations/"+cons.Key, "Consultation created. Add its questions, then open it.")
 }
@@ -104,7 +126,7 @@ func (h *Handler) editConsultation(c *gin.Context) {
 	}
 	f := models.ConsultationInput{Key: cons.Key, Title: cons.Title, Description: cons.Description, Deadline: cons.DeadlineInput(),
 		Quorum: models.QuorumInput(cons.Quorum), Marking: cons.Marking}
-	h.consultationForm(c, http.StatusOK, "Edit consultation", gin.H{"Form": f, "Consultation": cons}, nil)
+	h.consultationForm(c, http.StatusOK, "Edit consultation", gin.H{"Form": f, "Consultation": cons, "RequireApproval": cons.RequireApproval}, nil)
 }
 
 func (h *Handler) updateConsultation(c *gin.Context) {
@@ -118,17 +140,29 @@ func (h *Handler) updateConsultation(c *gin.Context) {
 		return
 	}
 	f.Key = cons.Key
-	err := h.store.UpdateConsultation(c.Request.Context(), cons.ID, f, currentUser(c).ID)
+	approval := requireApproval(c)
+	by := currentUser(c).ID
+	err := h.store.UpdateConsultation(c.Request.Context(), cons.ID, f, by)
 	if fields := formErrors(err); fields != nil {
-		h.consultationForm(c, http.StatusUnprocessableEntity, "Edit consultation", gin.H{"Form": f, "Consultation": cons}, fields)
+		h.consultationForm(c, http.StatusUnprocessableEntity, "Edit consultation",
+			gin.H{"Form": f, "Consultation": cons, "RequireApproval": approval}, fields)
 		return
 	}
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
+	if err := h.store.SetRequireApproval(c.Request.Context(), cons.ID, approval, by); err != nil {
+		h.fail(c, err)
+		return
+	}
 	h.redirect(c, "/consultations/"+cons.Key, "Changes saved.")
 }
+
+// requireApproval reads the consultation form's "require national
+// approval" box. The setting is saved (and audited) by
+// Store.SetRequireApproval once the rest of the form is valid and saved.
+func requireApproval(c *gin.Context) bool { return c.PostForm("require_approval") == "on" }
 
 func (h *Handler) setStatus(c *gin.Context) {
 	cons, ok := h.consultation(c)
@@ -184,7 +218,16 @@ func (h *Handler) coverage(c *gin.Context) {
 		return
 	}
 	grid := models.BuildCoverage(members, qn.Questions, current)
-	h.page(c, http.StatusOK, "coverage", "Coverage — "+cons.Title, gin.H{"Consultation": cons, "Grid": grid, "Reminder": buildReminder(grid)})
+	d := gin.H{"Consultation": cons, "Grid": grid, "Reminder": buildReminder(grid)}
+	if cons.RequireApproval {
+		list, err := h.store.ApprovalStatus(ctx, cons)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		d["Approval"] = approvalByMember(list)
+	}
+	h.page(c, http.StatusOK, "coverage", "Coverage — "+cons.Title, d)
 }
 
 // formErrors returns the per-field messages of a validation or conflict

@@ -34,3 +34,32 @@ func buildReminder(g models.CoverageGrid) reminder {
 	r.Text = b.String()
 	return r
 }
+
+// approvalSummary is where the members stand with national approval, for
+// the coverage page: each member's status by member code, and how many
+// members are in each status.
+type approvalSummary struct {
+	ByMember map[string]models.MemberApproval
+	// Members per status.
+	Approved, Awaiting, Returned, NotStarted int
+}
+
+// approvalByMember keys the members' approval statuses by member code and
+// counts them per status.
+func approvalByMember(list []models.MemberApproval) approvalSummary {
+	out := approvalSummary{ByMember: make(map[string]models.MemberApproval, len(list))}
+	for _, a := range list {
+		out.ByMember[a.Member.Code] = a
+		switch a.Status {
+		case models.ApprovalApproved:
+			out.Approved++
+		case models.ApprovalAwaiting:
+			out.Awaiting++
+		case models.ApprovalReturned:
+			out.Returned++
+		default:
+			out.NotStarted++
+		}
+	}
+	return out
+}

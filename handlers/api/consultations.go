@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -134,15 +135,24 @@ func (a *API) getConsultation(c *gin.Context) {
 	if !ok {
 		return
 	}
-	qn, err := a.store.Questionnaire(c.Request.Context(), cons.ID)
+	out, err := a.consultationDetail(c.Request.Context(), cons)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	members, err := a.store.Members(c.Request.Context())
+	c.JSON(http.StatusOK, out)
+}
+
+// consultationDetail is the API view of a consultation with its sections
+// and questions in order, as GET /api/v1/consultations/:key answers.
+func (a *API) consultationDetail(ctx context.Context, cons *models.Consultation) (consultationBody, error) {
+	qn, err := a.store.Questionnaire(ctx, cons.ID)
 	if err != nil {
-		a.fail(c, err)
-		return
+		return consultationBody{}, err
+	}
+	members, err := a.store.Members(ctx)
+	if err != nil {
+		return consultationBody{}, err
 	}
 	out := a.consultationOf(cons, len(members))
 	out.Sections = []sectionBody{}
@@ -153,5 +163,5 @@ func (a *API) getConsultation(c *gin.Context) {
 		}
 		out.Sections = append(out.Sections, sec)
 	}
-	c.JSON(http.StatusOK, out)
+	return out, nil
 }

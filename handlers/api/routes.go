@@ -51,6 +51,7 @@ func (a *API) Routes() []Route {
 		{"PUT", "/api/v1/consultations/:key/positions", Bearer, a.putPositions},
 		{"GET", "/api/v1/consultations/:key/report", BearerStaff, a.report},
 		{"GET", "/api/v1/consultations/:key/exports/:file", BearerStaff, a.exportFile},
+		{"POST", "/api/v1/consultations/:key/rounds", Bearer, a.openRound}, // facilitators only: checked in the handler
 	}
 }
 
