@@ -152,6 +152,9 @@ type IntegrityReport struct {
 	// MissingTables lists the tables every Concord database has that this
 	// one lacks: the file is not a Concord database, or a damaged one.
 	MissingTables []string
+	// Unreadable is SQLite's message when the file is too damaged for the
+	// checks to run at all, or is not a database; "" otherwise.
+	Unreadable string
 }
 
 // ForeignKeyViolation is a row that refers to a missing row.
@@ -167,12 +170,15 @@ func (v ForeignKeyViolation) String() string {
 
 // OK reports whether the database passed every check.
 func (r *IntegrityReport) OK() bool {
-	return len(r.Integrity) == 0 && len(r.ForeignKeys) == 0 && len(r.MissingTables) == 0
+	return len(r.Integrity) == 0 && len(r.ForeignKeys) == 0 && len(r.MissingTables) == 0 && r.Unreadable == ""
 }
 
 // Problems lists every problem in words, one per item.
 func (r *IntegrityReport) Problems() []string {
 	var out []string
+	if r.Unreadable != "" {
+		out = append(out, "SQLite cannot read the file: "+r.Unreadable)
+	}
 	for _, t := range r.MissingTables {
 		out = append(out, "the table "+t+" is missing: this is not a Concord database, or it is damaged")
 	}
@@ -189,35 +195,80 @@ func (r *IntegrityReport) Problems() []string {
 // version.
 var coreTables = []string{"members", "consultations", "questions", "revisions", "users", "audit_events"}
 
+// CheckDatabaseFile opens the database file at path read-only and runs
+// CheckIntegrity on it. A file too damaged to open, or that is not a
+// database, is a report with Unreadable set, not an error.
+func CheckDatabaseFile(ctx context.Context, path string) (_ *IntegrityReport, err error) {
+	s, err := OpenReadOnly(path)
+	if err != nil {
+		if msg, ok := unreadable(err); ok {
+			return &IntegrityReport{Unreadable: msg}, nil
+		}
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, s.Close()) }()
+	return s.CheckIntegrity(ctx)
+}
+
 // CheckIntegrity runs SQLite's PRAGMA integrity_check (every page, index
 // and constraint of the file) and PRAGMA foreign_key_check (every
 // reference between rows), and checks that the core tables exist. It only
 // reads, so it may run on a Store from OpenReadOnly, beside a running
-// server.
+// server. A file too damaged for the checks to run is a report with
+// Unreadable set, not an error.
 func (s *Store) CheckIntegrity(ctx context.Context) (*IntegrityReport, error) {
-	db := s.r.WithContext(ctx)
 	var r IntegrityReport
+	err := s.checkIntegrity(ctx, &r)
+	if msg, ok := unreadable(err); ok {
+		return &IntegrityReport{Unreadable: msg, Integrity: r.Integrity}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// unreadable tells whether err is SQLite's refusal to read a damaged file
+// (SQLITE_CORRUPT) or a file that is not a database (SQLITE_NOTADB), and
+// returns SQLite's message. SQLite words these two errors always the same.
+func unreadable(err error) (string, bool) {
+	if err == nil {
+		return "", false
+	}
+	for _, msg := range []string{"database disk image is malformed", "file is not a database"} {
+		if strings.Contains(err.Error(), msg) {
+			return msg, true
+		}
+	}
+	return "", false
+}
+
+func (s *Store) checkIntegrity(ctx context.Context, r *IntegrityReport) error {
+	db := s.r.WithContext(ctx)
+	var integrity []string
+	if err := db.Raw("PRAGMA integrity_check").Scan(&integrity).Error; err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	for _, row := range integrity {
+		for line := range strings.SplitSeq(row, "\n") {
+			line = strings.TrimSpace(line)
+			if line != "ok" && line != "" && !strings.HasPrefix(line, "*** in database") {
+				r.Integrity = append(r.Integrity, line)
+			}
+		}
+	}
 	for _, t := range coreTables {
 		var n int
 		if err := db.Raw("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?", t).Scan(&n).Error; err != nil {
-			return nil, fmt.Errorf("check the tables: %w", err)
+			return fmt.Errorf("check the tables: %w", err)
 		}
 		if n == 0 {
 			r.MissingTables = append(r.MissingTables, t)
 		}
 	}
-	var integrity []string
-	if err := db.Raw("PRAGMA integrity_check").Scan(&integrity).Error; err != nil {
-		return nil, fmt.Errorf("integrity check: %w", err)
-	}
-	for _, line := range integrity {
-		if line = strings.TrimSpace(line); line != "ok" && line != "" {
-			r.Integrity = append(r.Integrity, line)
-		}
-	}
 	rows, err := db.Raw("PRAGMA foreign_key_check").Rows()
 	if err != nil {
-		return nil, fmt.Errorf("foreign-key check: %w", err)
+		return fmt.Errorf("foreign-key check: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -225,7 +276,7 @@ func (s *Store) CheckIntegrity(ctx context.Context) (*IntegrityReport, error) {
 		var rowID *int64 // NULL for a table without a rowid
 		var fkid int
 		if err := rows.Scan(&v.Table, &rowID, &v.Parent, &fkid); err != nil {
-			return nil, fmt.Errorf("foreign-key check: %w", err)
+			return fmt.Errorf("foreign-key check: %w", err)
 		}
 		if rowID != nil {
 			v.RowID = *rowID
@@ -233,7 +284,7 @@ func (s *Store) CheckIntegrity(ctx context.Context) (*IntegrityReport, error) {
 		r.ForeignKeys = append(r.ForeignKeys, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("foreign-key check: %w", err)
+		return fmt.Errorf("foreign-key check: %w", err)
 	}
-	return &r, nil
+	return nil
 }

@@ -124,13 +124,8 @@ func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (e
 }
 
 // checkFile runs the integrity checks on a database file, opened read-only.
-func checkFile(ctx context.Context, path string) (_ *models.IntegrityReport, err error) {
-	store, err := models.OpenReadOnly(path)
-	if err != nil {
-		return nil, err
-	}
-	defer closeStore(store, &err)
-	report, err := store.CheckIntegrity(ctx)
+func checkFile(ctx context.Context, path string) (*models.IntegrityReport, error) {
+	report, err := models.CheckDatabaseFile(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("check %s: %w", path, err)
 	}
