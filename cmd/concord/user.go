@@ -135,6 +135,9 @@ Flags:`)
 	}
 	var memberID *uint
 	what := "a " + *role
+	if *role == models.RoleObserver {
+		what = "an " + *role
+	}
 	if member != nil {
 		memberID = &member.ID
 		what += " of " + member.Code
