@@ -204,9 +204,8 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 	if err != nil && !errors.Is(err, io.EOF) {
 		return "", fmt.Errorf("read the password from standard input: %w", err)
 	}
-	hadNewline := strings.HasSuffix(line, "\n")
 	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
-	if !hadNewline && len(line) > maxPasswordLine {
+	if len(line) > maxPasswordLine {
 		return "", fmt.Errorf("the password on standard input is longer than %d bytes", maxPasswordLine)
 	}
 	if line == "" {

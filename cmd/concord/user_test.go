@@ -126,6 +126,8 @@ func TestUserCreatePasswordStdin(t *testing.T) {
 			"", "a password is never given on the command line: use -password-stdin", ""},
 		{"a password too long", strings.Repeat("a", maxPasswordLine+1), []string{"create", "-db", db, "-role", "observer", "-username", "long", "-password-stdin"},
 			"", "longer than 1024 bytes", ""},
+		{"a password too long, with its line ending", strings.Repeat("a", maxPasswordLine+1) + "\n",
+			[]string{"create", "-db", db, "-role", "observer", "-username", "long", "-password-stdin"}, "", "longer than 1024 bytes", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
