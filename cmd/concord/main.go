@@ -3,6 +3,7 @@
 //
 //	concord [serve] [-addr 127.0.0.1:8080] [-db concord.db] [-members FILE] [-demo] …
 //	concord export | import | consultation export | consultation import | round open …
+//	concord init | user create | backup | restore | check …
 //	concord help
 package main
 
@@ -55,6 +56,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return auditCmd(ctx, args, stdout, stderr)
 	case "round":
 		return roundCmd(ctx, args, stdout, stderr)
+	case "init":
+		return initCmd(ctx, args, stdout, stderr)
+	case "user":
+		return userCmd(ctx, args, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args, stdout, stderr)
+	case "check":
+		return checkCmd(ctx, args, stdout, stderr)
 	case "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -76,6 +87,17 @@ const usage = `usage:
                             close the current round and open the next
   concord audit verify [-db FILE] [-expect ID:HASH]
                             check the audit log's hash chain (read-only)
+  concord init [-db FILE] [-members FILE]
+                            create the database (or bring an existing one up to date)
+  concord user create -role facilitator|observer|delegate [-member CODE] [-approver]
+                      [-username NAME] [-password-stdin] [-db FILE]
+                            print a one-time link to create an account, or create it
+                            with the password read from standard input
+  concord backup [-db FILE] -out FILE
+                            write a consistent copy of the database, also while serving
+  concord restore -from FILE -db NEWPATH
+                            check a backup and put it in place as a new database
+  concord check [-db FILE]  check the database's integrity and foreign keys (read-only)
 Run "concord serve -h" (or export, import, consultation import …) for the flags of a command.`
 
 // config is the server configuration: flags with CONCORD_* fallbacks.
