@@ -59,6 +59,7 @@ type questionRow struct {
 	Pending                  *models.RevisionRecord
 	PendingText, CurrentText string
 	ReturnedBy               string
+	ApprovedBy               string // who approved the current position, if anyone
 	// Review offers the viewer the approve and return actions of the
 	// pending draft: it awaits approval and the viewer may approve.
 	Review bool
@@ -225,6 +226,12 @@ func (h *Handler) renderPositions(c *gin.Context, status int, cons *models.Consu
 				row.Values = valuesOf(&cur.Revision)
 				row.CurrentText = describe(&cur.Revision, &q)
 				answered++
+				if cur.ReviewedBy != nil {
+					if row.ApprovedBy, err = h.reviewerName(ctx, reviewers, cur.ReviewedBy); err != nil {
+						h.fail(c, err)
+						return
+					}
+				}
 			}
 			if p, ok := ans.pending[q.ID]; ok {
 				row.Pending = &p

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"concord/consensus"
 	"concord/models"
 )
 
@@ -287,4 +288,305 @@ func TestCarryForward(t *testing.T) {
 			}
 		})
 	}
+}
+
+// approvalApp is "review" requiring national approval, with two delegates
+// of Estonia: kadri (a drafter) and hod (its head of delegation), and the
+// head of delegation of Latvia.
+func approvalApp(t *testing.T) (app *testApp, cons *models.Consultation, drafter, hod, lvaHod *testUser) {
+	t.Helper()
+	app, cons, drafter, _ = reviewApp(t)
+	hod, lvaHod = app.delegate("hod", "EST"), app.delegate("lva-hod", "LVA")
+	ctx := context.Background()
+	for _, u := range []*testUser{hod, lvaHod} {
+		if err := app.store.SetApprover(ctx, u.ID, true, app.authorID()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := app.store.SetRequireApproval(ctx, cons.ID, true, app.authorID()); err != nil {
+		t.Fatal(err)
+	}
+	return app, cons, drafter, hod, lvaHod
+}
+
+// postureResponses is how many members' positions on posture the report
+// counts in the consultation's current round.
+func postureResponses(t *testing.T, app *testApp, cons *models.Consultation) int {
+	t.Helper()
+	c, err := app.store.ConsultationByID(context.Background(), cons.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.store.LoadAnalysis(context.Background(), c, c.Round)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qr, ok := consensus.Analyze(a.Input).Question("posture")
+	if !ok {
+		t.Fatal("no posture in the report")
+	}
+	return qr.Coverage.Responses
+}
+
+// TestApprovalDraftApproveReturn: a delegate's save is a draft the report
+// does not count; the head of delegation returns it with a comment the
+// drafter reads, then approves the revised draft, which the report counts.
+func TestApprovalDraftApproveReturn(t *testing.T) {
+	app, cons, drafter, hod, _ := approvalApp(t)
+	dcl, hcl := app.login(drafter), app.login(hod)
+
+	res := dcl.submit(formEST, url.Values{"preferred.posture": {"4"}, "conditions.posture": {"Provided allies share the cost."}})
+	wantRedirect(t, res, formEST)
+	if got, want := res.flash(), "Saved as a draft for approval by your head of delegation: 1 position revised."; got != want {
+		t.Errorf("flash %q, want %q", got, want)
+	}
+	page := dcl.get(formEST)
+	wantText(t, page, "Saved as a draft for approval by your head of delegation: revision 1",
+		"Preferred 4 “Point 4 of posture”; importance medium; conditions: Provided allies share the cost.",
+		"Approved position: none yet.")
+	if got := page.checked("preferred.posture"); got != "4" {
+		t.Errorf("the form shows preferred %q, want the draft's 4", got)
+	}
+	if b := append(buttons(page, "approve"), buttons(page, "approve-all")...); len(b) != 0 {
+		t.Errorf("a delegate who is not an approver is offered approval: %q", b)
+	}
+	if n := postureResponses(t, app, cons); n != 0 {
+		t.Errorf("the report counts %d positions before approval, want 0", n)
+	}
+
+	// The head of delegation sees the draft, on the dashboard and the form.
+	dash := hcl.get("/dashboard")
+	wantText(t, dash, "Awaiting your approval", "1 draft awaits your approval (round 1)")
+	if got := hrefs(dash, "/consultations/review/positions/EST#approval"); len(got) != 1 {
+		t.Errorf("dashboard links to the drafts: %q", got)
+	}
+	if got := dcl.get("/dashboard"); strings.Contains(got.text(), "Awaiting your approval") {
+		t.Error("the drafter's dashboard lists drafts awaiting approval")
+	}
+	page = hcl.get(formEST)
+	wantText(t, page, "Drafts awaiting approval", "1 draft awaits approval", "Draft awaiting approval: revision 1")
+	if got := buttons(page, "approve"); !slices.Equal(got, []string{"posture"}) {
+		t.Errorf("approve buttons %q, want posture", got)
+	}
+
+	// Returning needs a comment; nothing is written without one.
+	before := app.revisionCount(cons.ID, "EST")
+	form := shownForm(t, page)
+	res = hcl.submit(formEST, withValues(form, "return", "posture", "comment.posture", " "))
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantMessageBeside(t, res, "Say why the draft goes back", "comment.posture")
+	if n := app.revisionCount(cons.ID, "EST"); n != before {
+		t.Fatalf("%d revisions after a refused return, want %d", n, before)
+	}
+	res = hcl.submit(formEST, withValues(form, "return", "posture", "comment.posture", "Check the range with the capital."))
+	wantStatus(t, res, http.StatusOK)
+	wantText(t, res, "Returned 1 draft to the drafter with your comment.")
+	page = dcl.get(formEST)
+	wantText(t, page, "Returned by Test hod: Check the range with the capital.")
+	if n := postureResponses(t, app, cons); n != 0 {
+		t.Errorf("the report counts %d positions after a return, want 0", n)
+	}
+
+	// The drafter revises; the head of delegation approves.
+	wantRedirect(t, dcl.submit(formEST, url.Values{"preferred.posture": {"4"}, "min.posture": {"3"}}), formEST)
+	page = hcl.get(formEST)
+	res = hcl.submit(formEST, withValues(shownForm(t, page), "approve", "posture"))
+	wantStatus(t, res, http.StatusOK)
+	wantText(t, res, "Approved: 1 draft is now the position of Estonia.")
+	if n := postureResponses(t, app, cons); n != 1 {
+		t.Errorf("the report counts %d positions after approval, want 1", n)
+	}
+	cur, err := app.store.MemberPositions(context.Background(), cons.ID, 1, app.member("EST").ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range cur {
+		got = append(got, r.QuestionKey+" "+strconv.Itoa(r.AcceptMin)+"–"+strconv.Itoa(r.AcceptMax)+" "+r.State)
+	}
+	if want := []string{"posture 3–4 approved"}; !slices.Equal(got, want) {
+		t.Errorf("positions %q, want %q", got, want)
+	}
+	wantText(t, dcl.get(formEST), "Approved position: revision 4", "approved by Test hod")
+
+	// The history tells the whole story, newest first.
+	hist := dcl.get(formEST + "/history")
+	wantStatus(t, hist, http.StatusOK)
+	var states []string
+	for _, n := range find(hist.html(), func(n *htmlNode) bool { return n.Data == "span" && hasClass(n, "badge") }) {
+		states = append(states, textContent(n))
+	}
+	if want := []string{"approved", "draft", "returned", "draft"}; !slices.Equal(states, want) {
+		t.Errorf("history states %q, want %q", states, want)
+	}
+	wantText(t, hist, "“Check the range with the capital.”", "Provided allies share the cost.", "by Test hod")
+}
+
+// TestApprovalRefused: approving is refused (403, nothing written) to a
+// delegate who is not the member's head of delegation, even for their own
+// draft, and to the head of delegation of another member.
+func TestApprovalRefused(t *testing.T) {
+	tests := []struct {
+		name   string
+		actor  func(drafter, lvaHod *testUser) *testUser
+		fields []string
+	}{
+		{"the drafter approves one", func(d, _ *testUser) *testUser { return d }, []string{"approve", "posture"}},
+		{"the drafter approves all", func(d, _ *testUser) *testUser { return d }, []string{"approve-all", "1"}},
+		{"the drafter returns", func(d, _ *testUser) *testUser { return d }, []string{"return", "posture", "comment.posture", "no"}},
+		{"another member's head of delegation", func(_, l *testUser) *testUser { return l }, []string{"approve", "posture"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app, cons, drafter, _, lvaHod := approvalApp(t)
+			app.submitPositions(cons.ID, "EST", drafter.ID, models.PositionInput{QuestionKey: "posture", Preferred: 2})
+			before := app.revisionCount(cons.ID, "")
+			cl := app.login(tc.actor(drafter, lvaHod))
+			res := cl.submit(formEST, withValues(url.Values{"preferred.posture": {"3"}}, tc.fields...))
+			wantStatus(t, res, http.StatusForbidden)
+			if n := app.revisionCount(cons.ID, ""); n != before {
+				t.Errorf("%d revisions after a refused approval, want %d", n, before)
+			}
+			if n := app.auditCount(models.AuditPositionApproved) + app.auditCount(models.AuditPositionReturned); n != 0 {
+				t.Errorf("%d approval audit events, want 0", n)
+			}
+		})
+	}
+}
+
+// TestApprovalAll: the head of delegation approves every draft at once;
+// its own save is approved without a draft; a facilitator approves on the
+// member's behalf.
+func TestApprovalAll(t *testing.T) {
+	app, cons, drafter, hod, _ := approvalApp(t)
+	app.submitPositions(cons.ID, "EST", drafter.ID, models.PositionInput{QuestionKey: "posture", Preferred: 2},
+		models.PositionInput{QuestionKey: "treaty", Option: 3})
+	hcl := app.login(hod)
+	page := hcl.get(formEST)
+	wantText(t, page, "2 drafts await approval")
+	res := hcl.submit(formEST, withValues(shownForm(t, page), "approve-all", "1"))
+	wantStatus(t, res, http.StatusOK)
+	wantText(t, res, "Approved: 2 drafts are now the position of Estonia.")
+	if got := res.byID("approval"); got != nil {
+		t.Error("the approval panel is still shown with no draft left")
+	}
+	// The head of delegation's own save counts at once.
+	res = hcl.submit(formEST, url.Values{"answer.notes": {"Agreed at home."}})
+	wantRedirect(t, res, formEST)
+	if got, want := res.flash(), "Saved: 1 position revised."; got != want {
+		t.Errorf("flash %q, want %q", got, want)
+	}
+	// A facilitator approves a draft on the member's behalf.
+	app.submitPositions(cons.ID, "EST", drafter.ID, models.PositionInput{QuestionKey: "posture", Preferred: 5})
+	fac := app.login(app.facilitator("fiona"))
+	page = fac.get(formEST)
+	wantText(t, page, "You are entering positions on behalf of Estonia", "1 draft awaits approval on behalf of Estonia")
+	wantStatus(t, fac.submit(formEST, withValues(shownForm(t, page), "approve", "posture")), http.StatusOK)
+	cur, err := app.store.MemberPositions(context.Background(), cons.ID, 1, app.member("EST").ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := cur[questionID(t, app, cons.ID, "posture")]; p.Preferred != 5 || !p.OnBehalf {
+		t.Errorf("posture after the facilitator's approval: preferred %d, on behalf %v; want 5, true", p.Preferred, p.OnBehalf)
+	}
+}
+
+// TestConditionsOnForm: conditions are saved with the answer, kept as
+// typed when the form is refused, read-only once closed, and in the
+// history.
+func TestConditionsOnForm(t *testing.T) {
+	app, cons, _, cl := reviewApp(t)
+	const cond = "Can accept point 4 provided the Founding Act is suspended, not terminated."
+	// Refused (the range is below the preferred point): kept as typed.
+	res := cl.submit(formEST, url.Values{"preferred.posture": {"4"}, "min.posture": {"5"}, "conditions.posture": {cond},
+		"option.treaty": {"2"}, "conditions.treaty": {"Only with a review clause."}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	if got := strings.TrimPrefix(res.textarea("conditions.posture"), "\n"); got != cond {
+		t.Errorf("conditions after a refused save %q, want %q", got, cond)
+	}
+	if n := app.revisionCount(cons.ID, "EST"); n != 0 {
+		t.Fatalf("%d revisions after a refused save", n)
+	}
+	// Too long: a message beside the field.
+	res = cl.submit(formEST, url.Values{"preferred.posture": {"4"}, "conditions.posture": {strings.Repeat("x", models.MaxConditions+1)}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantMessageBeside(t, res, "The conditions must be at most 2000 characters.", "conditions.posture")
+
+	wantRedirect(t, cl.submit(formEST, url.Values{"preferred.posture": {"4"}, "min.posture": {"3"}, "conditions.posture": {cond},
+		"option.treaty": {"2"}, "conditions.treaty": {"Only with a review clause."}}), formEST)
+	got := map[string]string{}
+	for _, r := range app.revisions(cons.ID, "EST") {
+		got[r.QuestionKey] = r.Conditions
+	}
+	if got["posture"] != cond || got["treaty"] != "Only with a review clause." {
+		t.Errorf("stored conditions %q", got)
+	}
+	page := cl.get(formEST)
+	if v := strings.TrimPrefix(page.textarea("conditions.posture"), "\n"); v != cond {
+		t.Errorf("form shows conditions %q, want %q", v, cond)
+	}
+	if page.textarea("conditions.notes") != "" || len(find(page.html(), named("textarea", "conditions.notes"))) != 0 {
+		t.Error("a text question offers conditions")
+	}
+	// Changing the conditions alone is a new revision.
+	wantRedirect(t, cl.submit(formEST, withValues(shownForm(t, page), "conditions.treaty", "")), formEST)
+	if n := app.revisionCount(cons.ID, "EST"); n != 3 {
+		t.Errorf("%d revisions, want 3 (the conditions removed alone)", n)
+	}
+	wantText(t, cl.get(formEST+"/history"), cond, "Only with a review clause.")
+	app.setStatus(cons.ID, models.StatusClosed)
+	page = cl.get(formEST)
+	if !formDisabled(t, page) {
+		t.Error("the conditions of a closed consultation are editable")
+	}
+}
+
+// TestHistoryRounds: the history shows each revision's round and marks an
+// answer kept from the previous round.
+func TestHistoryRounds(t *testing.T) {
+	app, cons, _, cl := roundOneReview(t)
+	page := cl.get(formEST)
+	wantRedirect(t, cl.submit(formEST, withValues(shownForm(t, page), "keep", "posture", "preferred.treaty", "", "option.treaty", "3")), formEST)
+	hist := cl.get(formEST + "/history")
+	wantStatus(t, hist, http.StatusOK)
+	rows := find(hist.html(), func(n *htmlNode) bool { return n.Data == "tr" && n.Parent.Data == "tbody" })
+	var got []string
+	for _, r := range rows {
+		txt := textContent(r)
+		desc := ""
+		switch {
+		case strings.Contains(txt, "kept from round 1"):
+			desc = "kept"
+		case strings.Contains(txt, "Void"), strings.Contains(txt, "Suspend"), strings.Contains(txt, "Preferred"), strings.Contains(txt, "Ratification"):
+			desc = "answer"
+		}
+		for _, round := range []string{"round 1 ·", "round 2 ·"} {
+			if strings.Contains(txt, round) {
+				desc += " " + strings.TrimSuffix(round, " ·")
+			}
+		}
+		got = append(got, desc)
+	}
+	// Newest first: round 2 treaty (changed to Void), round 2 posture
+	// (kept), then round 1 notes, treaty, posture.
+	want := []string{"answer round 2", "kept round 2", "answer round 1", "answer round 1", "answer round 1"}
+	if !slices.Equal(got, want) {
+		t.Errorf("history rows %q, want %q", got, want)
+	}
+	if n := len(app.roundRevisions(cons.ID, "EST", 2)); n != 2 {
+		t.Errorf("%d round 2 revisions, want 2", n)
+	}
+}
+
+// TestDashboardRound: every delegate's dashboard shows the round of each
+// consultation and until when it is open.
+func TestDashboardRound(t *testing.T) {
+	app, cons, _, cl := roundOneReview(t)
+	wantText(t, cl.get("/dashboard"), "Round 2 — open")
+	deadline := app.clock.Now().Add(48 * 3600e9).UTC()
+	if err := app.store.UpdateConsultation(context.Background(), cons.ID, models.ConsultationInput{
+		Title: cons.Title, Deadline: deadline.Format(models.DeadlineLayout)}, app.authorID()); err != nil {
+		t.Fatal(err)
+	}
+	wantText(t, cl.get("/dashboard"), "Round 2 — open until "+deadline.Format("2 Jan 2006, 15:04 UTC"), "in round 2.")
 }
