@@ -452,6 +452,8 @@ func (h *Handler) savePositions(c *gin.Context) {
 	errs := map[string]map[string]string{}
 	var inputs []models.PositionInput
 	unconfirmed := 0 // carried answers posted untouched, not saved
+	unreviewed := 0  // drafts posted untouched by an approver, left pending
+	approver := access.CanApprove(currentUser(c), m.ID)
 	for _, q := range qn.Questions {
 		if q.Key == keep { // the question's "keep my previous answer"
 			inputs = append(inputs, models.PositionInput{QuestionKey: q.Key, Keep: true})
@@ -473,6 +475,14 @@ func (h *Handler) savePositions(c *gin.Context) {
 			} else {
 				unconfirmed++
 			}
+			continue
+		}
+		// A draft awaiting approval (or returned) posted untouched by
+		// someone who may approve it is left as it is: approving is the
+		// explicit "Approve" action, never a side effect of saving the
+		// rest of the form.
+		if p, ok := ans.pending[q.ID]; ok && approver && !in.Empty() && sameAnswer(in, &q, &p.Revision) {
+			unreviewed++
 			continue
 		}
 		if !in.Empty() {
@@ -504,8 +514,11 @@ func (h *Handler) savePositions(c *gin.Context) {
 			h.fail(c, err)
 			return
 		default:
-			draft := cons.RequireApproval && !access.CanApprove(u, m.ID)
-			h.redirect(c, c.Request.URL.Path, savedMessage(res, draft, unconfirmed, cons.Round-1))
+			msg := savedMessage(res, cons.RequireApproval && !approver, unconfirmed, cons.Round-1)
+			if unreviewed > 0 {
+				msg += " " + plural(unreviewed, "draft was", "drafts were") + " left as drafted: approve or return them with their own buttons."
+			}
+			h.redirect(c, c.Request.URL.Path, msg)
 			return
 		}
 	}

@@ -342,8 +342,8 @@ func TestApprovalDraftApproveReturn(t *testing.T) {
 	}
 	page := dcl.get(formEST)
 	wantText(t, page, "Saved as a draft for approval by your head of delegation: revision 1",
-		"Preferred 4 “Point 4 of posture”; importance medium; conditions: Provided allies share the cost.",
-		"Approved position: none yet.")
+		"Preferred 4 “Point 4 of posture”; importance medium · conditions: “Provided allies share the cost.”",
+		"Approved position: none yet")
 	if got := page.checked("preferred.posture"); got != "4" {
 		t.Errorf("the form shows preferred %q, want the draft's 4", got)
 	}
@@ -464,17 +464,26 @@ func TestApprovalAll(t *testing.T) {
 	hcl := app.login(hod)
 	page := hcl.get(formEST)
 	wantText(t, page, "2 drafts await approval")
-	res := hcl.submit(formEST, withValues(shownForm(t, page), "approve-all", "1"))
+	// The head of delegation's own save counts at once; the drafts it
+	// posts untouched are not approved by the way.
+	res := hcl.submit(formEST, withValues(shownForm(t, page), "answer.notes", "Agreed at home."))
+	wantRedirect(t, res, formEST)
+	if got, want := res.flash(), "Saved: 1 position revised. 2 drafts were left as drafted: approve or return them with their own buttons."; got != want {
+		t.Errorf("flash %q, want %q", got, want)
+	}
+	if n := postureResponses(t, app, cons); n != 0 {
+		t.Errorf("the report counts %d posture positions after a save that left the draft untouched, want 0", n)
+	}
+	page = hcl.get(formEST)
+	wantText(t, page, "2 drafts await approval", "Approved position: revision 1")
+	res = hcl.submit(formEST, withValues(shownForm(t, page), "approve-all", "1"))
 	wantStatus(t, res, http.StatusOK)
 	wantText(t, res, "Approved: 2 drafts are now the position of Estonia.")
 	if got := res.byID("approval"); got != nil {
 		t.Error("the approval panel is still shown with no draft left")
 	}
-	// The head of delegation's own save counts at once.
-	res = hcl.submit(formEST, url.Values{"answer.notes": {"Agreed at home."}})
-	wantRedirect(t, res, formEST)
-	if got, want := res.flash(), "Saved: 1 position revised."; got != want {
-		t.Errorf("flash %q, want %q", got, want)
+	if n := postureResponses(t, app, cons); n != 1 {
+		t.Errorf("the report counts %d posture positions after approval, want 1", n)
 	}
 	// A facilitator approves a draft on the member's behalf.
 	app.submitPositions(cons.ID, "EST", drafter.ID, models.PositionInput{QuestionKey: "posture", Preferred: 5})
