@@ -482,7 +482,9 @@ func (h *Handler) savePositions(c *gin.Context) {
 		// explicit "Approve" action, never a side effect of saving the
 		// rest of the form.
 		if p, ok := ans.pending[q.ID]; ok && approver && !in.Empty() && sameAnswer(in, &q, &p.Revision) {
-			unreviewed++
+			if p.State == models.StateDraft {
+				unreviewed++
+			}
 			continue
 		}
 		if !in.Empty() {
@@ -885,5 +887,5 @@ func (h *Handler) dashboard(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.page(c, http.StatusOK, "dashboard", "Your consultations", gin.H{"Items": items, "Member": u.Member, "Awaiting": awaiting})
+	h.page(c, http.StatusOK, "dashboard", "Your consultations", gin.H{"Items": items, "Member": u.Member, "Awaiting": awaiting, "Now": now})
 }

@@ -591,7 +591,7 @@ func TestHistoryRounds(t *testing.T) {
 // consultation and until when it is open.
 func TestDashboardRound(t *testing.T) {
 	app, cons, _, cl := roundOneReview(t)
-	wantText(t, cl.get("/dashboard"), "Round 2 — open")
+	wantText(t, cl.get("/dashboard"), "open · Round 2 0 of 3", "Answered 0 of 3 questions in round 2.")
 	deadline := app.clock.Now().Add(48 * 3600e9).UTC()
 	if err := app.store.UpdateConsultation(context.Background(), cons.ID, models.ConsultationInput{
 		Title: cons.Title, Deadline: deadline.Format(models.DeadlineLayout)}, app.authorID()); err != nil {
