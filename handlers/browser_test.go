@@ -532,7 +532,16 @@ func TestBrowserRoundTwoForm(t *testing.T) {
 			}
 		})
 	}
-	err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`#carried-posture button[name=keep]`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	// Editing a carried answer says it will count once saved.
+	err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`input[name="preferred.notes"], #ans-notes`)),
+		chromedp.SendKeys(chromedp.ID("ans-notes"), " And a review clause."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`#carried-notes [data-carried-status]`))); err != nil || !strings.Contains(s, "counts as your round 2 answer") {
+		t.Errorf("edited carried answer says %q (%v)", s, err)
+	}
+	err = chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`#carried-posture button[name=keep]`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -541,7 +550,9 @@ func TestBrowserRoundTwoForm(t *testing.T) {
 	for _, r := range revs {
 		got = append(got, fmt.Sprintf("%s %d%d %s", r.QuestionKey, r.Preferred, r.Choice, r.State))
 	}
-	if want := []string{"treaty 02 draft", "posture 40 approved"}; strings.Join(got, ",") != strings.Join(want, ",") {
+	// The keep saves posture; the edited notes go with the same save; the
+	// draft the head of delegation did not touch stays a draft.
+	if want := []string{"treaty 02 draft", "posture 40 approved", "notes 00 approved"}; strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("round 2 revisions %q, want %q", got, want)
 	}
 }
