@@ -273,4 +273,32 @@ func TestAccessibilityFormStates(t *testing.T) {
 	if n := app.revisionCount(cons.ID, "EST"); n != 0 {
 		t.Errorf("%d revisions saved by refused forms", n)
 	}
+
+	// Round 2 under national approval, seen by the head of delegation: the
+	// round 1 result with its rationales, carried answers and a draft to
+	// review.
+	for _, code := range []string{"EST", "DEU", "FRA", "ITA", "NLD", "POL"} {
+		app.submitPositions(cons.ID, code, app.authorID(), models.PositionInput{QuestionKey: "posture", Preferred: 3, Rationale: "Reason of " + code},
+			models.PositionInput{QuestionKey: "treaty", Option: 2})
+	}
+	app.setRound(cons, 2)
+	ctxb := context.Background()
+	hod := app.delegate("hod", "EST")
+	if err := app.store.SetApprover(ctxb, hod.ID, true, app.authorID()); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.store.SetRequireApproval(ctxb, cons.ID, true, app.authorID()); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.store.SetShowPreviousRationales(ctxb, cons.ID, true, app.authorID()); err != nil {
+		t.Fatal(err)
+	}
+	app.submitPositions(cons.ID, "EST", d.ID, models.PositionInput{QuestionKey: "treaty", Option: 1})
+	ctx = b.tab(app.login(hod).cookie("concord_session"))
+	check(t, "round 2 with feedback, carried answers and a draft to review", "not yet given for round 2",
+		chromedp.Navigate(form), chromedp.WaitVisible(chromedp.ID("fb-posture")))
+	check(t, "the dashboard with drafts awaiting approval", "Awaiting your approval",
+		chromedp.Navigate(srv.URL+"/dashboard"), chromedp.WaitVisible(chromedp.CSS(".cards")))
+	check(t, "the history with rounds and states", "awaiting approval",
+		chromedp.Navigate(form+"/history"), chromedp.WaitVisible(chromedp.CSS("table.history")))
 }

@@ -470,3 +470,89 @@ func TestBrowserDraftSurvivesSignOut(t *testing.T) {
 		t.Errorf("%d revisions after the refused save, want 2", n)
 	}
 }
+
+// TestBrowserRoundTwoForm opens the round 2 form of a head of delegation,
+// at a laptop's and a phone's width: the round 1 result and the carried
+// answers are visible and marked, a delegate's draft offers its review,
+// nothing overflows the page sideways, and keeping a carried answer saves
+// it. With CONCORD_SCREENSHOTS set, full-page PNGs are saved there.
+func TestBrowserRoundTwoForm(t *testing.T) {
+	app, cons, est, _ := roundOneReview(t)
+	ctx := context.Background()
+	hod := app.delegate("hod", "EST")
+	if err := app.store.SetApprover(ctx, hod.ID, true, app.authorID()); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.store.SetRequireApproval(ctx, cons.ID, true, app.authorID()); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.store.SetShowPreviousRationales(ctx, cons.ID, true, app.authorID()); err != nil {
+		t.Fatal(err)
+	}
+	app.submitPositions(cons.ID, "EST", est.ID, models.PositionInput{QuestionKey: "treaty", Option: 2,
+		Conditions: "Provided the Act is suspended, not terminated."})
+	srv := httptest.NewServer(app.router)
+	defer srv.Close()
+	bctx := newBrowser(t, 1366, 900)
+	shots := os.Getenv("CONCORD_SCREENSHOTS")
+	form := srv.URL + formEST
+	if err := chromedp.Do(bctx, chromedp.Navigate(form)); err != nil {
+		t.Fatal(err)
+	}
+	browserSignIn(t, bctx, hod, "form.positions")
+
+	for _, w := range []int64{1366, 390} {
+		t.Run(fmt.Sprintf("%d px", w), func(t *testing.T) {
+			err := chromedp.Do(bctx, chromedp.EmulateViewport(w, 900), chromedp.Navigate(form),
+				chromedp.WaitVisible(chromedp.ID("carried-posture")), chromedp.WaitVisible(chromedp.ID("fb-posture")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			state, err := chromedp.Run(bctx, chromedp.Evaluate[string](`[
+				document.getElementById('carried-posture').innerText.includes('Your round 1 answer — not yet given for round 2'),
+				document.querySelector('input[name="preferred.posture"]:checked')?.value,
+				!!document.querySelector('#q-posture tr.mine .mine-badge'),
+				!!document.querySelector('#q-treaty .review button[name=approve]'),
+				document.getElementById('carried-treaty') === null,
+				document.documentElement.scrollWidth <= document.documentElement.clientWidth].join('|')`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "true|4|true|true|true|true"; state != want {
+				t.Errorf("carried marked|carried point|own answer badge|review offered|draft not carried|no sideways scroll = %s, want %s", state, want)
+			}
+			if shots != "" {
+				png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+				if err == nil {
+					err = os.WriteFile(filepath.Join(shots, fmt.Sprintf("round2-%d.png", w)), png, 0o644)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+	// Editing a carried answer says it will count once saved.
+	err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`input[name="preferred.notes"], #ans-notes`)),
+		chromedp.SendKeys(chromedp.ID("ans-notes"), " And a review clause."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`#carried-notes [data-carried-status]`))); err != nil || !strings.Contains(s, "counts as your round 2 answer") {
+		t.Errorf("edited carried answer says %q (%v)", s, err)
+	}
+	err = chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`#carried-posture button[name=keep]`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	revs := app.roundRevisions(cons.ID, "EST", 2)
+	var got []string
+	for _, r := range revs {
+		got = append(got, fmt.Sprintf("%s %d%d %s", r.QuestionKey, r.Preferred, r.Choice, r.State))
+	}
+	// The keep saves posture; the edited notes go with the same save; the
+	// draft the head of delegation did not touch stays a draft.
+	if want := []string{"treaty 02 draft", "posture 40 approved", "notes 00 approved"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("round 2 revisions %q, want %q", got, want)
+	}
+}

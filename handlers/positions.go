@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -18,7 +19,7 @@ import (
 // positionValues are the raw values of one question's fields, kept as
 // typed so that a rejected form re-renders exactly what the user entered.
 type positionValues struct {
-	Preferred, Min, Max, Importance, Option, Answer, Rationale string
+	Preferred, Min, Max, Importance, Option, Answer, Rationale, Conditions string
 	// Accept are the option numbers ticked under "Other options we could
 	// accept" (choice questions).
 	Accept []string
@@ -32,7 +33,7 @@ func (v positionValues) Accepts(p int) bool {
 // empty reports whether nothing was typed for the question.
 func (v positionValues) empty() bool {
 	return v.Preferred == "" && v.Min == "" && v.Max == "" && v.Importance == "" && v.Option == "" &&
-		v.Answer == "" && v.Rationale == "" && len(v.Accept) == 0
+		v.Answer == "" && v.Rationale == "" && v.Conditions == "" && len(v.Accept) == 0
 }
 
 // questionRow is one question of the position form.
@@ -44,6 +45,24 @@ type questionRow struct {
 	Errors  map[string]string
 	Current *models.RevisionRecord
 	Shared  *sharedDistribution // nil unless the facilitators share it
+	// Feedback is the anonymised result of the previous round (round 2
+	// on); nil in round 1 and for text questions.
+	Feedback *roundFeedback
+	// Carried is the member's answer of the previous round, shown as the
+	// starting value of a question not yet answered in this round (no
+	// position, no draft). It is saved only when edited or kept.
+	Carried *models.RevisionRecord
+	// Pending is the member's draft awaiting approval or returned draft
+	// (national approval), shown instead of its position; PendingText and
+	// CurrentText describe the draft and the approved position for
+	// comparison, ReturnedBy names who returned it.
+	Pending                  *models.RevisionRecord
+	PendingText, CurrentText string
+	ReturnedBy               string
+	ApprovedBy               string // who approved the current position, if anyone
+	// Review offers the viewer the approve and return actions of the
+	// pending draft: it awaits approval and the viewer may approve.
+	Review bool
 }
 
 type sectionRows struct {
@@ -98,6 +117,7 @@ const (
 	outcomeExpired   = "expired"   // 403: the form token was not the session's
 	outcomeClosed    = "closed"    // 409: the consultation stopped accepting positions
 	outcomeWithdrawn = "withdrawn" // 200: one answer withdrawn, the rest kept as typed
+	outcomeReviewed  = "reviewed"  // 200: drafts approved or returned, the rest kept as typed
 )
 
 // formState is what a posted form brings back to the page: the values as
@@ -108,18 +128,65 @@ type formState struct {
 	outcome string // one of the outcome constants; "" for a plain GET
 	message string // the page's message above the form
 	notice  string // a neutral message (withdrawal done)
+	// commentErr is the message beside the comment for returning every
+	// draft (national approval); a question's own comment has its
+	// message in errs under "comment".
+	commentErr string
+}
+
+// roundAnswers are what the form of a member starts from: its current
+// positions in the consultation's current round, its pending drafts
+// (national approval: a draft awaiting approval or a returned draft) and
+// its positions of the previous round (none in round 1), each keyed by
+// question ID.
+type roundAnswers struct {
+	current, pending, previous map[uint]models.RevisionRecord
+}
+
+func (h *Handler) loadAnswers(ctx context.Context, cons *models.Consultation, m *models.Member) (*roundAnswers, error) {
+	var a roundAnswers
+	var err error
+	if a.current, err = h.store.MemberPositions(ctx, cons.ID, cons.Round, m.ID); err != nil {
+		return nil, err
+	}
+	if a.pending, err = h.store.PendingPositions(ctx, cons.ID, cons.Round, m.ID); err != nil {
+		return nil, err
+	}
+	if cons.Round > 1 {
+		if a.previous, err = h.store.MemberPositions(ctx, cons.ID, cons.Round-1, m.ID); err != nil {
+			return nil, err
+		}
+	}
+	return &a, nil
+}
+
+// carried returns the previous round's answer the form offers as the
+// starting value of a question: only while the question has neither a
+// position nor a draft in the current round. Nil otherwise.
+func (a *roundAnswers) carried(questionID uint) *models.RevisionRecord {
+	if _, ok := a.current[questionID]; ok {
+		return nil
+	}
+	if _, ok := a.pending[questionID]; ok {
+		return nil
+	}
+	if prev, ok := a.previous[questionID]; ok {
+		return &prev
+	}
+	return nil
 }
 
 // renderPositions shows the form; the state of a posted form, when given,
 // replaces the stored values and carries its messages.
 func (h *Handler) renderPositions(c *gin.Context, status int, cons *models.Consultation, m *models.Member, st formState) {
 	ctx := c.Request.Context()
+	u := currentUser(c)
 	qn, err := h.store.Questionnaire(ctx, cons.ID)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	current, err := h.store.MemberPositions(ctx, cons.ID, cons.Round, m.ID)
+	ans, err := h.loadAnswers(ctx, cons, m)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -127,7 +194,7 @@ func (h *Handler) renderPositions(c *gin.Context, status int, cons *models.Consu
 	// Once a consultation is closed, the facilitators may share the
 	// anonymised distribution with the delegates.
 	var shared *consensus.Report
-	if access.CanSeeSharedDistribution(currentUser(c), cons) {
+	if access.CanSeeSharedDistribution(u, cons) {
 		a, err := h.store.LoadAnalysis(ctx, cons, cons.Round)
 		if err != nil {
 			h.fail(c, err)
@@ -135,22 +202,63 @@ func (h *Handler) renderPositions(c *gin.Context, status int, cons *models.Consu
 		}
 		shared = consensus.Analyze(a.Input)
 	}
+	// From round 2 on, the anonymised result of the previous round.
+	feedback, err := h.store.PreviousRoundFeedback(ctx, cons, m.ID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	canApprove := access.CanApprove(u, m.ID)
+	now := h.store.Now()
+	open := cons.AcceptsPositions(now)
+	reviewers := map[uint]string{} // names of the accounts that returned drafts
 	var sections []sectionRows
 	var needAttention []models.Question // in questionnaire order, for the links at the top
-	answered := 0
+	answered, carried, awaiting, returned := 0, 0, 0, 0
 	for _, g := range qn.BySection(false) {
 		sr := sectionRows{Title: g.Section.Title}
 		for _, q := range g.Questions {
 			row := questionRow{Q: q, Points: q.Points(), Choices: q.Choices()}
 			// A withdrawn answer is not a current position: the store
 			// leaves it out, so the question shows as not answered.
-			if cur, ok := current[q.ID]; ok {
+			if cur, ok := ans.current[q.ID]; ok {
 				row.Current = &cur
 				row.Values = valuesOf(&cur.Revision)
+				row.CurrentText = describe(&cur.Revision, &q)
 				answered++
+				if cur.ReviewedBy != nil {
+					if row.ApprovedBy, err = h.reviewerName(ctx, reviewers, cur.ReviewedBy); err != nil {
+						h.fail(c, err)
+						return
+					}
+				}
+			}
+			if p, ok := ans.pending[q.ID]; ok {
+				row.Pending = &p
+				row.Values = valuesOf(&p.Revision)
+				row.PendingText = describe(&p.Revision, &q)
+				switch p.State {
+				case models.StateDraft:
+					awaiting++
+					row.Review = canApprove && open
+				case models.StateReturned:
+					returned++
+					if row.ReturnedBy, err = h.reviewerName(ctx, reviewers, p.ReviewedBy); err != nil {
+						h.fail(c, err)
+						return
+					}
+				}
+			}
+			if prev := ans.carried(q.ID); prev != nil {
+				row.Carried = prev
+				row.Values = valuesOf(&prev.Revision)
+				carried++
 			}
 			if qr, ok := shared.Question(q.Key); ok {
 				row.Shared = shareDistribution(qr, row.Current)
+			}
+			if feedback != nil {
+				row.Feedback = previousRoundFeedback(feedback.Question(q.ID), &q, feedback.Round, feedback.Rationales)
 			}
 			if v, ok := st.typed[q.Key]; ok {
 				row.Values = v
@@ -162,7 +270,6 @@ func (h *Handler) renderPositions(c *gin.Context, status int, cons *models.Consu
 		}
 		sections = append(sections, sr)
 	}
-	now := h.store.Now()
 	var formErr map[string]string
 	switch {
 	case st.message != "":
@@ -173,18 +280,39 @@ func (h *Handler) renderPositions(c *gin.Context, status int, cons *models.Consu
 	}
 	// A refused save of a form that can no longer be saved shows what was
 	// typed as plain text, ready to copy elsewhere.
-	open := cons.AcceptsPositions(now)
 	var unsaved string
 	if st.typed != nil && !open {
 		unsaved = unsavedText(qn.Questions, st.typed)
 	}
-	u := currentUser(c)
 	h.pageErrors(c, status, "positions", m.Name+" — "+cons.Title, gin.H{
 		"Consultation": cons, "Member": m, "Sections": sections, "Answered": answered, "Total": len(qn.Questions),
 		"Open": open, "DeadlinePassed": cons.DeadlinePassed(now), "Importances": models.Importances,
 		"NeedAttention": needAttention, "Outcome": st.outcome, "Notice": st.notice, "Unsaved": unsaved,
 		"OnBehalf": access.OnBehalf(u, m.ID), "DraftKey": "concord.draft." + cons.Key + "." + m.Code,
+		"PrevRound": cons.Round - 1, "Carried": carried,
+		"Approval": cons.RequireApproval, "CanApprove": canApprove, "Awaiting": awaiting, "Returned": returned,
+		"CommentError": st.commentErr,
 	}, formErr)
+}
+
+// reviewerName returns the name of the account that reviewed a draft,
+// remembered in names; "a reviewer" when the revision names none.
+func (h *Handler) reviewerName(ctx context.Context, names map[uint]string, id *uint) (string, error) {
+	if id == nil {
+		return "a reviewer", nil
+	}
+	if n, ok := names[*id]; ok {
+		return n, nil
+	}
+	u, err := h.store.UserByID(ctx, *id)
+	if errors.Is(err, models.ErrNotFound) {
+		return "a reviewer", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("load reviewer %d: %w", *id, err)
+	}
+	names[*id] = u.Name
+	return u.Name, nil
 }
 
 // unsavedText writes the typed answers of a form that could not be saved
@@ -229,6 +357,7 @@ func unsavedText(questions []models.Question, typed map[string]positionValues) s
 		default:
 			line("Answer", v.Answer)
 		}
+		line("Conditions", v.Conditions)
 		line("Rationale", v.Rationale)
 	}
 	return b.String()
@@ -247,7 +376,8 @@ func valuesOf(r *models.Revision) positionValues {
 		return strconv.Itoa(n)
 	}
 	v := positionValues{Preferred: itoa(r.Preferred), Min: itoa(r.AcceptMin), Max: itoa(r.AcceptMax),
-		Importance: r.Importance, Option: itoa(r.Choice), Answer: r.Answer, Rationale: r.Rationale}
+		Importance: r.Importance, Option: itoa(r.Choice), Answer: r.Answer, Rationale: r.Rationale,
+		Conditions: r.Conditions}
 	if r.AcceptMin == r.Preferred && r.AcceptMax == r.Preferred {
 		v.Min, v.Max = "", ""
 	}
@@ -269,6 +399,14 @@ const (
 func (h *Handler) savePositions(c *gin.Context) {
 	cons, m, ok := h.memberScope(c)
 	if !ok || !h.parseForm(c) {
+		return
+	}
+	// Approving or returning drafts is the head of delegation's (or a
+	// facilitator's): anyone else is refused before anything is read or
+	// written.
+	review := reviewAction(c)
+	if review != "" && !access.CanApprove(currentUser(c), m.ID) {
+		h.errorPage(c, http.StatusForbidden, msgNotApprover)
 		return
 	}
 	ctx := c.Request.Context()
@@ -293,22 +431,60 @@ func (h *Handler) savePositions(c *gin.Context) {
 		h.renderPositions(c, http.StatusForbidden, cons, m, formState{typed: typed, outcome: outcomeExpired, message: msgExpired})
 		return
 	}
+	if review != "" {
+		h.reviewDrafts(c, cons, m, qn, typed, review)
+		return
+	}
 	if key := c.PostForm("withdraw"); key != "" {
 		h.withdrawPosition(c, cons, m, qn, typed, key)
 		return
 	}
-	current, err := h.store.MemberPositions(ctx, cons.ID, cons.Round, m.ID)
+	ans, err := h.loadAnswers(ctx, cons, m)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
+	keep, keepAll := c.PostForm("keep"), c.PostForm("keep-all") != ""
+	if keep != "" && questionByKey(qn, keep) == nil {
+		h.errorPage(c, http.StatusBadRequest, "The form asked to keep an answer to a question this consultation does not have. Nothing was saved.")
+		return
+	}
 	errs := map[string]map[string]string{}
 	var inputs []models.PositionInput
+	unconfirmed := 0 // carried answers posted untouched, not saved
+	unreviewed := 0  // drafts posted untouched by an approver, left pending
+	approver := access.CanApprove(currentUser(c), m.ID)
 	for _, q := range qn.Questions {
+		if q.Key == keep { // the question's "keep my previous answer"
+			inputs = append(inputs, models.PositionInput{QuestionKey: q.Key, Keep: true})
+			continue
+		}
 		v := typed[q.Key]
 		in, bad := parseValues(q.Key, v)
 		if len(bad) > 0 {
 			errs[q.Key] = bad
+			continue
+		}
+		// A previous round's answer offered as the starting value and
+		// posted untouched is not an answer of this round: it is saved
+		// only when kept (or edited), so that a form posting every field
+		// does not make answers look stable.
+		if prev := ans.carried(q.ID); prev != nil && !in.Empty() && sameAnswer(in, &q, &prev.Revision) {
+			if keepAll {
+				inputs = append(inputs, models.PositionInput{QuestionKey: q.Key, Keep: true})
+			} else {
+				unconfirmed++
+			}
+			continue
+		}
+		// A draft awaiting approval (or returned) posted untouched by
+		// someone who may approve it is left as it is: approving is the
+		// explicit "Approve" action, never a side effect of saving the
+		// rest of the form.
+		if p, ok := ans.pending[q.ID]; ok && approver && !in.Empty() && sameAnswer(in, &q, &p.Revision) {
+			if p.State == models.StateDraft {
+				unreviewed++
+			}
 			continue
 		}
 		if !in.Empty() {
@@ -319,15 +495,16 @@ func (h *Handler) savePositions(c *gin.Context) {
 		// would otherwise be dropped in silence and come back on the page.
 		// Removing an answer is the explicit withdrawal. (A field not sent
 		// at all leaves the answer alone.)
-		_, saved := current[q.ID]
+		_, saved := ans.current[q.ID]
 		if _, sent := c.GetPostForm("answer." + q.Key); saved && sent && q.Kind == models.KindText {
 			errs[q.Key] = map[string]string{models.FieldAnswer: "A saved answer cannot be emptied: write the new answer, or withdraw it with the button below. Earlier answers stay in the revision history."}
 		}
 	}
 	if len(errs) == 0 {
 		var res models.SubmitResult
+		u := currentUser(c)
 		res, err = h.store.SubmitPositions(ctx, models.Submission{ConsultationID: cons.ID, MemberID: m.ID,
-			UserID: currentUser(c).ID, Source: models.SourceForm, OnBehalf: access.OnBehalf(currentUser(c), m.ID), Inputs: inputs})
+			UserID: u.ID, Source: models.SourceForm, OnBehalf: access.OnBehalf(u, m.ID), Inputs: inputs})
 		var serr *models.SubmissionError
 		switch {
 		case errors.Is(err, models.ErrClosed): // closed between the check above and the write
@@ -339,11 +516,127 @@ func (h *Handler) savePositions(c *gin.Context) {
 			h.fail(c, err)
 			return
 		default:
-			h.redirect(c, c.Request.URL.Path, savedMessage(res))
+			msg := savedMessage(res, cons.RequireApproval && !approver, unconfirmed, cons.Round-1)
+			if unreviewed > 0 {
+				msg += " " + plural(unreviewed, "draft was", "drafts were") + " left as drafted: approve or return them with their own buttons."
+			}
+			h.redirect(c, c.Request.URL.Path, msg)
 			return
 		}
 	}
 	h.renderPositions(c, http.StatusUnprocessableEntity, cons, m, formState{typed: typed, errs: errs, outcome: outcomeInvalid})
+}
+
+// questionByKey returns the question with the key, or nil.
+func questionByKey(qn *models.Questionnaire, key string) *models.Question {
+	for i := range qn.Questions {
+		if qn.Questions[i].Key == key {
+			return &qn.Questions[i]
+		}
+	}
+	return nil
+}
+
+// sameAnswer reports whether the answer posted for q is the stored
+// revision's answer (what the form showed, left as it was).
+func sameAnswer(in models.PositionInput, q *models.Question, r *models.Revision) bool {
+	in = in.Normalize(q)
+	posted := models.Revision{Preferred: in.Preferred, AcceptMin: in.AcceptMin, AcceptMax: in.AcceptMax,
+		Importance: in.Importance, Choice: in.Option, AcceptOptions: models.FormatOptionList(in.AcceptOptions),
+		Answer: in.Answer, Rationale: in.Rationale, Conditions: in.Conditions}
+	stored := *r
+	switch q.Kind { // the values a question of its kind does not take are not compared
+	case models.KindScale:
+		stored.Choice, stored.AcceptOptions, stored.Answer = 0, "", ""
+	case models.KindChoice:
+		stored.Preferred, stored.AcceptMin, stored.AcceptMax, stored.Importance, stored.Answer = 0, 0, 0, "", ""
+		posted.Preferred, posted.AcceptMin, posted.AcceptMax, posted.Importance = 0, 0, 0, ""
+	case models.KindText:
+		stored.Rationale, stored.Conditions = "", ""
+		posted.Rationale, posted.Conditions = "", ""
+	}
+	return posted.SameAnswer(&stored)
+}
+
+// Messages of national approval.
+const (
+	msgNotApprover  = "Only your member's head of delegation can approve or return drafts. Nothing was changed."
+	msgReviewedRest = " Other changes on this page are not saved yet: save positions to keep them."
+)
+
+// reviewAction names the approval action a posted form asks for: the
+// button pressed ("approve" or "return", one question; "approve-all" or
+// "return-all", every draft), or "" for none.
+func reviewAction(c *gin.Context) string {
+	for _, a := range []string{"approve", "return", "approve-all", "return-all"} {
+		if _, ok := c.GetPostForm(a); ok {
+			return a
+		}
+	}
+	return ""
+}
+
+// reviewDrafts approves or returns with a comment the member's drafts of
+// one question (the button's value) or of every question. Only the review
+// is saved: the values of the form come back as typed, unsaved, as after a
+// withdrawal. The caller has checked that the account may approve.
+func (h *Handler) reviewDrafts(c *gin.Context, cons *models.Consultation, m *models.Member,
+	qn *models.Questionnaire, typed map[string]positionValues, action string) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	var keys []string
+	key, all := c.PostForm(action), strings.HasSuffix(action, "-all")
+	if !all {
+		if questionByKey(qn, key) == nil {
+			h.errorPage(c, http.StatusBadRequest, "The form named a question this consultation does not have. Nothing was changed.")
+			return
+		}
+		keys = []string{key}
+	}
+	var n int
+	var err error
+	comment := c.PostForm("comment")
+	if !all {
+		comment = c.PostForm("comment." + key)
+	}
+	if strings.HasPrefix(action, "approve") {
+		n, err = h.store.Approve(ctx, cons.ID, m.ID, keys, u.ID)
+	} else {
+		n, err = h.store.Return(ctx, cons.ID, m.ID, keys, comment, u.ID)
+	}
+	var verr *models.ValidationError
+	var conflict *models.ConflictError
+	switch {
+	case errors.Is(err, models.ErrNotApprover):
+		h.errorPage(c, http.StatusForbidden, msgNotApprover)
+		return
+	case errors.Is(err, models.ErrClosed):
+		h.renderClosed(c, cons, m, typed)
+		return
+	case errors.As(err, &verr):
+		st := formState{typed: typed, outcome: outcomeInvalid, message: "The draft was not returned: add a comment for the drafter."}
+		if all {
+			st.commentErr = verr.Fields["comment"]
+		} else {
+			st.errs = map[string]map[string]string{key: {"comment": verr.Fields["comment"]}}
+		}
+		h.renderPositions(c, http.StatusUnprocessableEntity, cons, m, st)
+		return
+	case errors.As(err, &conflict):
+		h.renderPositions(c, http.StatusConflict, cons, m, formState{typed: typed, outcome: outcomeInvalid,
+			message: conflict.Message + " Nothing was changed."})
+		return
+	case err != nil:
+		h.fail(c, err)
+		return
+	}
+	var notice string
+	if strings.HasPrefix(action, "approve") {
+		notice = "Approved: " + plural(n, "draft is", "drafts are") + " now the position of " + m.Name + "."
+	} else {
+		notice = "Returned " + plural(n, "draft", "drafts") + " to the drafter with your comment."
+	}
+	h.renderPositions(c, http.StatusOK, cons, m, formState{typed: typed, outcome: outcomeReviewed, notice: notice + msgReviewedRest})
 }
 
 // renderClosed answers a save the consultation no longer accepts (409):
@@ -398,15 +691,26 @@ func (h *Handler) withdrawPosition(c *gin.Context, cons *models.Consultation, m 
 	h.renderPositions(c, http.StatusOK, cons, m, formState{typed: typed, outcome: outcomeWithdrawn, notice: notice})
 }
 
-func savedMessage(res models.SubmitResult) string {
+// savedMessage is the flash of a save: what changed, whether it awaits
+// approval (draft), and how many carried answers of the previous round
+// were left unconfirmed (not saved).
+func savedMessage(res models.SubmitResult, draft bool, unconfirmed, prevRound int) string {
+	var msg string
 	switch {
+	case res.Changed == 0 && unconfirmed > 0:
+		msg = "Nothing saved."
 	case res.Changed == 0:
-		return "Nothing changed: your positions were already saved as shown."
-	case res.Changed == 1:
-		return "Saved: 1 position revised."
+		msg = "Nothing changed: your positions were already saved as shown."
+	case draft:
+		msg = "Saved as a draft for approval by your head of delegation: " + plural(res.Changed, "position", "positions") + " revised."
 	default:
-		return fmt.Sprintf("Saved: %d positions revised.", res.Changed)
+		msg = "Saved: " + plural(res.Changed, "position", "positions") + " revised."
 	}
+	if unconfirmed > 0 {
+		msg += fmt.Sprintf(" %s left unconfirmed: use “Keep my round %d answer” to confirm, or change them.",
+			plural(unconfirmed, "carried answer was", "carried answers were"), prevRound)
+	}
+	return msg
 }
 
 func readValues(c *gin.Context, key string) positionValues {
@@ -414,8 +718,9 @@ func readValues(c *gin.Context, key string) positionValues {
 	return positionValues{Preferred: strings.TrimSpace(f("preferred")), Min: strings.TrimSpace(f("min")),
 		Max: strings.TrimSpace(f("max")), Importance: strings.TrimSpace(f("importance")),
 		Option: strings.TrimSpace(f("option")), Answer: strings.TrimSpace(f("answer")),
-		Rationale: strings.TrimSpace(strings.ReplaceAll(f("rationale"), "\r\n", "\n")),
-		Accept:    c.PostFormArray("accept." + key)}
+		Rationale:  strings.TrimSpace(strings.ReplaceAll(f("rationale"), "\r\n", "\n")),
+		Conditions: strings.TrimSpace(strings.ReplaceAll(f("conditions"), "\r\n", "\n")),
+		Accept:     c.PostFormArray("accept." + key)}
 }
 
 // parseValues converts typed values to an input. An empty field means "not
@@ -439,7 +744,7 @@ func parseValues(key string, v positionValues) (models.PositionInput, map[string
 	in := models.PositionInput{QuestionKey: key,
 		Preferred: num(v.Preferred, models.FieldPreferred, point), AcceptMin: num(v.Min, models.FieldAcceptMin, point),
 		AcceptMax: num(v.Max, models.FieldAcceptMax, point), Option: num(v.Option, models.FieldOption, option),
-		Importance: v.Importance, Answer: v.Answer, Rationale: v.Rationale}
+		Importance: v.Importance, Answer: v.Answer, Rationale: v.Rationale, Conditions: v.Conditions}
 	for _, a := range v.Accept {
 		if n := num(strings.TrimSpace(a), models.FieldAcceptOpts, "Tick only the options offered."); n > 0 {
 			in.AcceptOptions = append(in.AcceptOptions, n)
@@ -448,7 +753,7 @@ func parseValues(key string, v positionValues) (models.PositionInput, map[string
 	// An importance alone is not an answer: a scale question answered
 	// without one gets medium from the store, and an importance chosen
 	// without a point is left for when the point is chosen.
-	if in.Preferred == 0 && in.AcceptMin == 0 && in.AcceptMax == 0 && in.Rationale == "" {
+	if in.Preferred == 0 && in.AcceptMin == 0 && in.AcceptMax == 0 && in.Rationale == "" && in.Conditions == "" {
 		in.Importance = ""
 	}
 	return in, bad
@@ -474,15 +779,44 @@ func (h *Handler) positionHistory(c *gin.Context) {
 	for _, q := range qn.Questions {
 		questions[q.ID] = q
 	}
+	// The position each round ended with, per question: a revision of a
+	// later round with the same answer kept it.
+	final := map[int]map[uint]*models.Revision{}
+	for i := range revs {
+		r := &revs[i].Revision
+		if r.State != "" && r.State != models.StateApproved {
+			continue
+		}
+		if final[r.Round] == nil {
+			final[r.Round] = map[uint]*models.Revision{}
+		}
+		final[r.Round][r.QuestionID] = r
+	}
 	type entry struct {
 		Rev    models.RevisionRecord
 		Q      models.Question
 		Answer string
+		// KeptFrom is the previous round when the revision repeats the
+		// member's position of that round (kept from it); 0 otherwise.
+		KeptFrom int
+		Reviewer string // who approved or returned the draft
 	}
+	reviewers := map[uint]string{}
 	var list []entry
 	for i := len(revs) - 1; i >= 0; i-- { // newest first
-		q := questions[revs[i].QuestionID]
-		list = append(list, entry{Rev: revs[i], Q: q, Answer: describe(&revs[i].Revision, &q)})
+		r := revs[i]
+		q := questions[r.QuestionID]
+		e := entry{Rev: r, Q: q, Answer: describe(&r.Revision, &q)}
+		if prev := final[r.Round-1][r.QuestionID]; prev != nil && !prev.Withdrawn && !r.Withdrawn && prev.SameAnswer(&r.Revision) {
+			e.KeptFrom = r.Round - 1
+		}
+		if r.ReviewedBy != nil {
+			if e.Reviewer, err = h.reviewerName(ctx, reviewers, r.ReviewedBy); err != nil {
+				h.fail(c, err)
+				return
+			}
+		}
+		list = append(list, e)
 	}
 	h.page(c, http.StatusOK, "history", "Revision history — "+m.Name, gin.H{"Consultation": cons, "Member": m, "Entries": list})
 }
@@ -547,5 +881,11 @@ func (h *Handler) dashboard(c *gin.Context) {
 	for _, p := range list {
 		items = append(items, item{C: p.Consultation, Answered: p.Answered, Total: p.Total, Open: p.AcceptsPositions(now)})
 	}
-	h.page(c, http.StatusOK, "dashboard", "Your consultations", gin.H{"Items": items, "Member": u.Member})
+	// A head of delegation sees first what awaits their approval.
+	awaiting, err := h.store.AwaitingApproval(c.Request.Context(), u.ID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.page(c, http.StatusOK, "dashboard", "Your consultations", gin.H{"Items": items, "Member": u.Member, "Awaiting": awaiting, "Now": now})
 }

@@ -160,3 +160,19 @@ function forgetDrafts() {
   form.addEventListener("input", remember);
   form.addEventListener("change", remember);
 })();
+
+// A question still showing the previous round's answer (carried forward)
+// says so once the delegate edits it: a changed answer is saved as this
+// round's on the next save (the server compares; this is only a hint).
+Array.prototype.forEach.call(document.querySelectorAll(".question .carried"), function (box) {
+  var q = box.closest(".question");
+  var status = box.querySelector("[data-carried-status]");
+  if (!q || !status) return;
+  var mark = function (ev) {
+    if (!ev.target.name || ev.target.closest(".review")) return;
+    status.textContent = status.getAttribute("data-carried-status");
+    box.classList.add("is-edited");
+  };
+  q.addEventListener("input", mark);
+  q.addEventListener("change", mark);
+});
