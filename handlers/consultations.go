@@ -99,7 +99,8 @@ func (h *Handler) createConsultation(c *gin.Context) {
 		h.errorPage(c, http.StatusBadRequest, "The form could not be read.")
 		return
 	}
-	approval := requireApproval(c)
+	f.RequireApproval = requireApproval(c)
+	approval := f.RequireApproval
 	by := currentUser(c).ID
 	cons, err := h.store.CreateConsultation(c.Request.Context(), f, by)
 	if fields := formErrors(err); fields != nil {
@@ -109,12 +110,6 @@ func (h *Handler) createConsultation(c *gin.Context) {
 	if err != nil {
 		h.fail(c, err)
 		return
-	}
-	if approval {
-		if err := h.store.SetRequireApproval(c.Request.Context(), cons.ID, true, by); err != nil {
-			h.fail(c, err)
-			return
-		}
 	}
 	h.redirect(c, "/consultations/"+cons.Key, "Consultation created. Add its questions, then open it.")
 }
@@ -140,7 +135,8 @@ func (h *Handler) updateConsultation(c *gin.Context) {
 		return
 	}
 	f.Key = cons.Key
-	approval := requireApproval(c)
+	f.RequireApproval = requireApproval(c)
+	approval := f.RequireApproval
 	by := currentUser(c).ID
 	err := h.store.UpdateConsultation(c.Request.Context(), cons.ID, f, by)
 	if fields := formErrors(err); fields != nil {
@@ -152,16 +148,12 @@ func (h *Handler) updateConsultation(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	if err := h.store.SetRequireApproval(c.Request.Context(), cons.ID, approval, by); err != nil {
-		h.fail(c, err)
-		return
-	}
 	h.redirect(c, "/consultations/"+cons.Key, "Changes saved.")
 }
 
 // requireApproval reads the consultation form's "require national
-// approval" box. The setting is saved (and audited) by
-// Store.SetRequireApproval once the rest of the form is valid and saved.
+// approval" box; it is saved with the rest of the form, in one
+// transaction.
 func requireApproval(c *gin.Context) bool { return c.PostForm("require_approval") == "on" }
 
 func (h *Handler) setStatus(c *gin.Context) {

@@ -31,6 +31,9 @@ type ConsultationInput struct {
 	// (e.g. "Restricted"); empty for none. One line, at most MaxMarking
 	// characters.
 	Marking string `form:"marking" json:"marking" field:"marking" validate:"max=40,text"`
+	// RequireApproval makes delegates' saves drafts until the member's
+	// head of delegation approves them (see Store.SetRequireApproval).
+	RequireApproval bool `form:"-" json:"require_approval"`
 }
 
 // MaxMarking is the longest classification marking, in characters (the
@@ -136,7 +139,7 @@ func (s *Store) CreateConsultation(ctx context.Context, in ConsultationInput, by
 			return err
 		}
 		c = &Consultation{Key: in.Key, Title: in.Title, Description: in.Description, Deadline: in.deadline(),
-			Quorum: q, Marking: in.Marking, Status: StatusDraft, Round: 1}
+			Quorum: q, Marking: in.Marking, RequireApproval: in.RequireApproval, Status: StatusDraft, Round: 1}
 		if err := tx.Create(c).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return &ConflictError{Field: "key", Message: "Another consultation already uses this key."}
@@ -145,6 +148,12 @@ func (s *Store) CreateConsultation(ctx context.Context, in ConsultationInput, by
 		}
 		if err := recordFirstRound(tx, c, &by, s.Now()); err != nil {
 			return err
+		}
+		if c.RequireApproval {
+			if err := tx.Create(&AuditEvent{At: s.Now(), UserID: &by, Action: AuditApprovalSetting,
+				Subject: "consultation " + c.Key, Detail: "national approval required: true"}).Error; err != nil {
+				return err
+			}
 		}
 		return tx.Create(&AuditEvent{At: s.Now(), UserID: &by, Action: AuditConsultationEdit,
 			Subject: "consultation " + c.Key, Detail: "created"}).Error
@@ -159,8 +168,9 @@ func (s *Store) CreateConsultation(ctx context.Context, in ConsultationInput, by
 	return c, nil
 }
 
-// UpdateConsultation changes title, description, deadline, quorum and
-// marking, recording what changed in the audit log. The key is stable and
+// UpdateConsultation changes title, description, deadline, quorum,
+// marking and the approval setting, in one transaction, recording what
+// changed in the audit log. The key is stable and
 // cannot change.
 func (s *Store) UpdateConsultation(ctx context.Context, id uint, in ConsultationInput, by uint) error {
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -188,6 +198,17 @@ func (s *Store) UpdateConsultation(ctx context.Context, id uint, in Consultation
 		}
 		if c.Marking != in.Marking {
 			changes = append(changes, fmt.Sprintf("marking %q → %q", c.Marking, in.Marking))
+		}
+		if c.RequireApproval != in.RequireApproval {
+			// Audited as the approval setting, as SetRequireApproval does.
+			if err := tx.Create(&AuditEvent{At: s.Now(), UserID: &by, Action: AuditApprovalSetting,
+				Subject: "consultation " + c.Key, Detail: fmt.Sprintf("national approval required: %t", in.RequireApproval)}).Error; err != nil {
+				return err
+			}
+			c.RequireApproval = in.RequireApproval
+			if len(changes) == 0 {
+				return tx.Model(&c).Update("require_approval", c.RequireApproval).Error
+			}
 		}
 		if len(changes) == 0 {
 			return nil
