@@ -49,10 +49,13 @@ func (e *ConflictError) Unwrap() error { return ErrConflict }
 
 // Store owns the database. Writes go through a single connection, so
 // concurrent writers queue in Go instead of failing with "database is
-// locked"; reads use a separate pool and see WAL snapshots.
+// locked"; reads use a separate pool and see WAL snapshots. Saves of
+// positions go through the group writer (groupcommit.go), which shares
+// one durable commit among the saves waiting.
 type Store struct {
 	w        *gorm.DB
 	r        *gorm.DB
+	gw       *groupWriter
 	validate *validator.Validate
 	now      func() time.Time
 	// bcryptCost is the password hashing cost; 0 means bcrypt.DefaultCost.
@@ -81,7 +84,9 @@ func Open(path string) (*Store, error) {
 		closeGorm(writer)
 		return nil, fmt.Errorf("open database %s for reading: %w", path, err)
 	}
-	return &Store{w: writer, r: reader, validate: NewValidator(), now: time.Now}, nil
+	s := &Store{w: writer, r: reader, validate: NewValidator(), now: time.Now}
+	s.gw = startGroupWriter(s)
+	return s, nil
 }
 
 // sqliteURI is the URI that opens the database file at path with the
@@ -119,8 +124,10 @@ func closeGorm(db *gorm.DB) error {
 	return sqlDB.Close()
 }
 
-// Close closes both connection pools.
+// Close stops taking saves, lets the writer finish those already queued
+// (each is answered), then closes both connection pools.
 func (s *Store) Close() error {
+	s.gw.close()
 	return errors.Join(closeGorm(s.r), closeGorm(s.w))
 }
 
@@ -157,6 +164,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return err
 	}
 	if err := migrateRounds(s.w.WithContext(ctx)); err != nil {
+		return err
+	}
+	if err := migrateCurrent(s.w.WithContext(ctx)); err != nil {
 		return err
 	}
 	return migrateAudit(s.w.WithContext(ctx))
