@@ -95,6 +95,8 @@ type groupWriter struct {
 
 	commits, saves, refused atomic.Uint64
 	largest                 atomic.Int64
+	// received counts the submissions the writer has taken off the queue.
+	received atomic.Uint64
 
 	// questionnaires caches each consultation's questions, by the version
 	// of its questionnaire; only the writer goroutine uses it.
@@ -164,6 +166,7 @@ func (g *groupWriter) loop() {
 			if !ok {
 				return
 			}
+			g.received.Add(1)
 			pending = append(pending, req)
 		}
 	fill: // take whatever else is waiting, without waiting for more
@@ -174,6 +177,7 @@ func (g *groupWriter) loop() {
 					open = false
 					break fill
 				}
+				g.received.Add(1)
 				pending = append(pending, req)
 			default:
 				break fill
