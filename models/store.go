@@ -64,22 +64,11 @@ type Store struct {
 
 // Open opens (creating if needed) the SQLite database at path.
 func Open(path string) (*Store, error) {
-	// synchronous=FULL: an acknowledged commit survives power loss.
-	// _txlock=immediate: a write transaction takes the lock up front, so it
-	// never fails half-way on an upgrade from read to write.
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_foreign_keys", "on")
-	q.Set("_busy_timeout", "10000")
-	q.Set("_synchronous", "FULL")
-	q.Set("_txlock", "immediate")
-	writer, err := openGorm(sqliteURI(path, q), 1)
+	writer, err := openGorm(storeURI(path, SynchronousFull, true), 1)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	q.Set("_txlock", "deferred")
-	q.Set("_query_only", "true")
-	reader, err := openGorm(sqliteURI(path, q), 8)
+	reader, err := openGorm(storeURI(path, SynchronousFull, false), 8)
 	if err != nil {
 		closeGorm(writer)
 		return nil, fmt.Errorf("open database %s for reading: %w", path, err)
@@ -87,6 +76,35 @@ func Open(path string) (*Store, error) {
 	s := &Store{w: writer, r: reader, validate: NewValidator(), now: time.Now}
 	s.gw = startGroupWriter(s)
 	return s, nil
+}
+
+// SQLite synchronous settings: FULL is the Store's (an acknowledged
+// commit survives power loss); NORMAL exists for comparisons only (in WAL
+// mode a commit may be lost on power loss, though not on a crash of the
+// process).
+const (
+	SynchronousFull   = "FULL"
+	SynchronousNormal = "NORMAL"
+)
+
+// storeURI is the URI the Store opens the database at path with: WAL,
+// foreign keys, a busy timeout and the given synchronous setting; the
+// writer takes its lock when a transaction begins (_txlock=immediate, so a
+// transaction never fails half-way on an upgrade from read to write), the
+// readers are read-only.
+func storeURI(path, synchronous string, writer bool) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_synchronous", synchronous)
+	if writer {
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Set("_txlock", "deferred")
+		q.Set("_query_only", "true")
+	}
+	return sqliteURI(path, q)
 }
 
 // sqliteURI is the URI that opens the database file at path with the
