@@ -55,6 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return auditCmd(ctx, args, stdout, stderr)
 	case "round":
 		return roundCmd(ctx, args, stdout, stderr)
+	case "loadtest":
+		return loadtestCmd(ctx, args, stdout, stderr)
 	case "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -76,6 +78,8 @@ const usage = `usage:
                             close the current round and open the next
   concord audit verify [-db FILE] [-expect ID:HASH]
                             check the audit log's hash chain (read-only)
+  concord loadtest [-delegates 32] [-duration 10s] [-kill9] [-smoke]
+                            measure durable saves through the real server on a temporary database
 Run "concord serve -h" (or export, import, consultation import …) for the flags of a command.`
 
 // config is the server configuration: flags with CONCORD_* fallbacks.
@@ -377,6 +381,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	ws := store.WriteStats()
+	log.Info("position saves", "saves", ws.Saves, "refused", ws.Refused, "commits", ws.Commits, "largest_group", ws.LargestGroup)
 	return nil
 }
 
