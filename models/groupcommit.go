@@ -87,9 +87,6 @@ type writeResult struct {
 // groupWriter is the writer goroutine's state.
 type groupWriter struct {
 	store *Store
-	// db is the writer connection with prepared statements kept for
-	// reuse: the statements of a save are the same every time.
-	db    *gorm.DB
 	queue chan *writeRequest
 
 	mu     sync.RWMutex // guards closed against sends on a closed queue
@@ -113,7 +110,7 @@ type cachedQuestionnaire struct {
 }
 
 func startGroupWriter(s *Store) *groupWriter {
-	g := &groupWriter{store: s, db: s.w.Session(&gorm.Session{PrepareStmt: true}), queue: make(chan *writeRequest, 4*maxGroup), done: make(chan struct{}),
+	g := &groupWriter{store: s, queue: make(chan *writeRequest, 4*maxGroup), done: make(chan struct{}),
 		questionnaires: map[uint]*cachedQuestionnaire{}}
 	go g.loop()
 	return g
@@ -197,7 +194,7 @@ func (g *groupWriter) loop() {
 // new transaction, when the transaction had to be abandoned half-way
 // because a savepoint could not be rolled back.
 func (g *groupWriter) run(batch []*writeRequest) (again []*writeRequest) {
-	tx := g.db.WithContext(context.Background()).Begin()
+	tx := g.store.w.WithContext(context.Background()).Begin()
 	if tx.Error != nil {
 		err := fmt.Errorf("begin transaction: %w", tx.Error)
 		for _, req := range batch {

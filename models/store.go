@@ -122,6 +122,11 @@ func openGorm(dsn string, maxConns int) (*gorm.DB, error) {
 		Logger:         logger.Discard,
 		NowFunc:        func() time.Time { return time.Now().UTC() },
 		TranslateError: true,
+		// Statements are prepared once per connection and kept (the most
+		// used ones: a page or a save runs the same few every time).
+		PrepareStmt:        true,
+		PrepareStmtMaxSize: 512,
+		PrepareStmtTTL:     time.Hour,
 	})
 	if err != nil {
 		return nil, err
