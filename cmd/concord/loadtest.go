@@ -413,7 +413,9 @@ func (d *loadDelegate) post(ctx context.Context, target string, form url.Values)
 
 // loadRationale is the rationale of q1 in save n: the database tells which
 // save of the delegate it holds.
-func loadRationale(n int64) string { return "Save number " + strconv.FormatInt(n, 10) + " of this delegation." }
+func loadRationale(n int64) string {
+	return "Save number " + strconv.FormatInt(n, 10) + " of this delegation."
+}
 
 var loadRationaleNumber = regexp.MustCompile(`^Save number (\d+) of this delegation\.$`)
 
