@@ -86,14 +86,17 @@ func benchStore(b *testing.B, history int) (*Store, *Consultation, []uint, uint)
 
 // runFormSaves has each of the 32 members save the whole form, with one
 // answer changed, until ops saves are done.
-func runFormSaves(b *testing.B, s *Store, c *Consultation, members []uint, by uint, ops int) Throughput {
+// saved counts each member's saves into s across runs, so that every save
+// changes the answer.
+func runFormSaves(b *testing.B, s *Store, c *Consultation, members []uint, by uint, saved []int, ops int) Throughput {
 	b.Helper()
 	t, err := RunLoad(context.Background(), len(members), ops, 0, func(ctx context.Context, w, i int) error {
 		in := make([]PositionInput, benchQuestions)
 		for q := range in {
 			in[q] = PositionInput{QuestionKey: fmt.Sprintf("q%d", q+1), Preferred: 3, Rationale: "An earlier rationale of some length, as delegates write them."}
 		}
-		in[0].Preferred = 2 + 2*(i%2) // 2, 4, 2, …: changed on every save
+		saved[w]++                           // one worker per member: no other goroutine touches saved[w]
+		in[0].Preferred = 2 + 2*(saved[w]%2) // 4, 2, 4, …: changed on every save
 		res, err := s.SubmitPositions(ctx, Submission{ConsultationID: c.ID, MemberID: members[w], UserID: by, Source: SourceForm,
 			OnBehalf: true, Inputs: in})
 		if err == nil && res.Changed != 1 {
@@ -109,6 +112,9 @@ func runFormSaves(b *testing.B, s *Store, c *Consultation, members []uint, by ui
 
 func baseline(b *testing.B, sync string, ops int) Throughput {
 	b.Helper()
+	if ops == 0 {
+		return Throughput{}
+	}
 	t, err := OneRowBaseline(context.Background(), BaselineSpec{Path: filepath.Join(b.TempDir(), "baseline-"+sync+".db"),
 		Synchronous: sync, Workers: benchMembers, Ops: ops})
 	if err != nil {
@@ -117,15 +123,29 @@ func baseline(b *testing.B, sync string, ops int) Throughput {
 	return t
 }
 
+// benchSlices is how many alternating slices the compared runs are cut
+// into, so that a change of the machine's load during the run weighs on
+// each alike.
+const benchSlices = 6
+
+// sliceOps is the share of n done in slice i.
+func sliceOps(n, i int) int { return n/benchSlices + min(1, max(0, n%benchSlices-i)) }
+
+func add(t *Throughput, u Throughput) { t.Ops, t.Elapsed = t.Ops+u.Ops, t.Elapsed+u.Elapsed }
+
 func BenchmarkFormSave(b *testing.B) {
 	s, c, members, by := benchStore(b, 10)
+	saved := make([]int, len(members))
 	before := s.WriteStats()
 	b.ResetTimer()
-	saves := runFormSaves(b, s, c, members, by, b.N)
+	var saves, full, normal Throughput
+	for i := range benchSlices {
+		add(&saves, runFormSaves(b, s, c, members, by, saved, sliceOps(b.N, i)))
+		add(&full, baseline(b, SynchronousFull, sliceOps(b.N, i)))
+		add(&normal, baseline(b, SynchronousNormal, sliceOps(b.N, i)))
+	}
 	b.StopTimer()
 	after := s.WriteStats()
-	full := baseline(b, SynchronousFull, b.N)
-	normal := baseline(b, SynchronousNormal, b.N)
 	b.ReportMetric(saves.PerSecond(), "saves/s")
 	b.ReportMetric(saves.PerSecond()/full.PerSecond(), "x_durable_row")
 	b.ReportMetric(saves.PerSecond()/normal.PerSecond(), "x_normal_row")
@@ -136,8 +156,12 @@ func BenchmarkFormSaveHistory(b *testing.B) {
 	s10, c10, m10, by10 := benchStore(b, 10)
 	s1000, c1000, m1000, by1000 := benchStore(b, 1000)
 	b.ResetTimer()
-	short := runFormSaves(b, s10, c10, m10, by10, b.N)
-	long := runFormSaves(b, s1000, c1000, m1000, by1000, b.N)
+	var short, long Throughput
+	saved10, saved1000 := make([]int, len(m10)), make([]int, len(m1000))
+	for i := range benchSlices {
+		add(&short, runFormSaves(b, s10, c10, m10, by10, saved10, sliceOps(b.N, i)))
+		add(&long, runFormSaves(b, s1000, c1000, m1000, by1000, saved1000, sliceOps(b.N, i)))
+	}
 	b.ReportMetric(short.PerSecond(), "saves/s_history10")
 	b.ReportMetric(long.PerSecond()/short.PerSecond(), "x_history1000")
 }

@@ -99,6 +99,10 @@ func storeURI(path, synchronous string, writer bool) string {
 	q.Set("_busy_timeout", "10000")
 	q.Set("_synchronous", synchronous)
 	if writer {
+		// The writer keeps more of the database in memory than SQLite's
+		// default 2 MB: a save touches the indexes of revisions and
+		// audit events, which grow with the history.
+		q.Set("_cache_size", "-32000")
 		q.Set("_txlock", "immediate")
 	} else {
 		q.Set("_txlock", "deferred")
