@@ -3,14 +3,16 @@
 #   make test    install what the tests need (Debian chromium) when missing, then vet and test with -race
 #   make run     serve on http://127.0.0.1:8080 with ./concord.db
 #   make demo    serve with the sample consultation and demo accounts
-#   make bench   run the aggregation benchmarks (figures as ratios to a baseline measured in the same run)
+#   make bench   run the aggregation and save-path benchmarks (figures as ratios to a baseline measured in the same run)
+#   make loadtest        32 delegates save through the real server for 10 s, with a kill -9 half-way
+#   make loadtest-smoke  the same, 4 delegates for 3 s (CI)
 #   make build   build ./bin/concord
 #   make fuzz    fuzz the position form (FUZZTIME=1m)
 
 GO ?= go
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
 
-.PHONY: test deps vet build run demo bench fuzz clean
+.PHONY: test deps vet build run demo bench fuzz clean loadtest loadtest-smoke
 
 test: deps vet
 	$(GO) test -race -count=1 ./...
@@ -40,6 +42,15 @@ demo:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 5x -cpu 1 ./consensus/
+	$(GO) test -run '^$$' -bench 'FormSave' -benchtime 3000x ./models/
+
+DELEGATES ?= 32
+DURATION ?= 10s
+loadtest: build
+	bin/concord loadtest -delegates $(DELEGATES) -duration $(DURATION) -kill9
+
+loadtest-smoke: build
+	bin/concord loadtest -smoke -kill9
 
 clean:
 	rm -rf bin

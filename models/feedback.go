@@ -278,11 +278,11 @@ func (s *Store) ReviewRationales(ctx context.Context, c *Consultation) ([]Review
 	err := s.r.WithContext(ctx).Raw(`SELECT r.id AS revision_id, r.question_id, q.key AS question_key,
 		m.code AS member_code, m.name AS member_name, r.rationale,
 		EXISTS (SELECT 1 FROM hidden_rationales h WHERE h.revision_id = r.id) AS hidden
-		FROM revisions r
+		`+currentFrom+`
 		JOIN members m ON m.id = r.member_id
 		JOIN questions q ON q.id = r.question_id
 		JOIN sections s ON s.id = q.section_id
-		WHERE r.consultation_id = ? AND r.round = ? AND q.kind IN (?, ?) AND TRIM(r.rationale) <> ''`+latestOnly+`
+		WHERE cp.consultation_id = ? AND cp.round = ? AND q.kind IN (?, ?) AND TRIM(r.rationale) <> ''
 		ORDER BY s.ord, s.id, q.ord, q.id, m.code`, c.ID, c.Round-1, KindScale, KindChoice).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("load rationales of consultation %d round %d: %w", c.ID, c.Round-1, err)

@@ -291,67 +291,13 @@ type SubmitResult struct {
 // is not its member's head of delegation are drafts (StateDraft); those of
 // the head of delegation, and of a facilitator (recorded OnBehalf), are
 // approved at once (see saveState).
+//
+// Saves are durable when SubmitPositions returns without error: the
+// submission has been committed with synchronous=FULL. Concurrent saves
+// share one commit (see groupcommit.go); each still succeeds or fails on
+// its own.
 func (s *Store) SubmitPositions(ctx context.Context, sub Submission) (SubmitResult, error) {
-	var res SubmitResult
-	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var c Consultation
-		if err := tx.First(&c, sub.ConsultationID).Error; err != nil {
-			return notFound(err, fmt.Sprintf("load consultation %d", sub.ConsultationID))
-		}
-		now := s.Now()
-		if !sub.IgnoreWindow && !c.AcceptsPositions(now) {
-			return ErrClosed
-		}
-		byKey, byID, err := questionIndex(tx, c.ID)
-		if err != nil {
-			return err
-		}
-		state, onBehalf, err := saveState(tx, &c, sub)
-		if err != nil {
-			return err
-		}
-		inputs, err := s.checkInputs(byKey, sub.Inputs)
-		if errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("consultation %s: %w", c.Key, err)
-		}
-		if err != nil {
-			return err // a *SubmissionError
-		}
-		var previous map[uint]Revision // the previous round's answers, read for the first Keep
-		problems := map[string]map[string]string{}
-		revs := make([]Revision, 0, len(inputs))
-		for _, in := range inputs {
-			q := byKey[in.QuestionKey]
-			if !in.Keep {
-				revs = append(revs, revisionFrom(in, q, c, sub, now))
-				continue
-			}
-			if previous == nil {
-				if previous, err = currentRevisions(tx, c.ID, c.Round-1, sub.MemberID); err != nil {
-					return err
-				}
-			}
-			prev, ok := previous[q.ID]
-			if !ok {
-				msg := "This is the first round: there is no earlier answer to keep."
-				if c.Round > 1 {
-					msg = fmt.Sprintf("There is no answer from round %d to keep; give an answer instead.", c.Round-1)
-				}
-				problems[q.Key] = map[string]string{FieldKeep: msg}
-				continue
-			}
-			revs = append(revs, keptRevision(prev, c, sub, now))
-		}
-		if len(problems) > 0 {
-			return &SubmissionError{Questions: problems}
-		}
-		for i := range revs {
-			revs[i].State = state
-			revs[i].OnBehalf = revs[i].OnBehalf || onBehalf
-		}
-		res, err = appendRevisions(tx, revs, byID)
-		return err
-	})
+	res, err := s.gw.submit(ctx, sub)
 	if err != nil {
 		var se *SubmissionError
 		if errors.Is(err, ErrClosed) || errors.Is(err, ErrNotFound) || errors.As(err, &se) {
@@ -360,6 +306,66 @@ func (s *Store) SubmitPositions(ctx context.Context, sub Submission) (SubmitResu
 		return SubmitResult{}, fmt.Errorf("submit positions: %w", err)
 	}
 	return res, nil
+}
+
+// submitIn runs one submission inside tx, the writer's transaction (within
+// the submission's savepoint): the consultation's status and deadline are
+// read inside it; its questionnaire comes from the batch's cache.
+func (s *Store) submitIn(tx *gorm.DB, b *batchState, sub Submission) (SubmitResult, error) {
+	cs, err := b.consultation(tx, sub.ConsultationID)
+	if err != nil {
+		return SubmitResult{}, err
+	}
+	c := cs.c
+	now := s.Now()
+	if !sub.IgnoreWindow && !c.AcceptsPositions(now) {
+		return SubmitResult{}, ErrClosed
+	}
+	byKey, byID := cs.q.byKey, cs.q.byID
+	state, onBehalf, err := saveState(tx, &c, sub)
+	if err != nil {
+		return SubmitResult{}, err
+	}
+	inputs, err := s.checkInputs(byKey, sub.Inputs)
+	if errors.Is(err, ErrNotFound) {
+		return SubmitResult{}, fmt.Errorf("consultation %s: %w", c.Key, err)
+	}
+	if err != nil {
+		return SubmitResult{}, err // a *SubmissionError
+	}
+	var previous map[uint]Revision // the previous round's answers, read for the first Keep
+	problems := map[string]map[string]string{}
+	revs := make([]Revision, 0, len(inputs))
+	for _, in := range inputs {
+		q := byKey[in.QuestionKey]
+		if !in.Keep {
+			revs = append(revs, revisionFrom(in, q, c, sub, now))
+			continue
+		}
+		if previous == nil {
+			if previous, err = currentRevisions(tx, c.ID, c.Round-1, sub.MemberID); err != nil {
+				return SubmitResult{}, err
+			}
+		}
+		prev, ok := previous[q.ID]
+		if !ok {
+			msg := "This is the first round: there is no earlier answer to keep."
+			if c.Round > 1 {
+				msg = fmt.Sprintf("There is no answer from round %d to keep; give an answer instead.", c.Round-1)
+			}
+			problems[q.Key] = map[string]string{FieldKeep: msg}
+			continue
+		}
+		revs = append(revs, keptRevision(prev, c, sub, now))
+	}
+	if len(problems) > 0 {
+		return SubmitResult{}, &SubmissionError{Questions: problems}
+	}
+	for i := range revs {
+		revs[i].State = state
+		revs[i].OnBehalf = revs[i].OnBehalf || onBehalf
+	}
+	return appendRevisions(tx, revs, byID)
 }
 
 // CheckPositions validates answers to the questions as SubmitPositions
@@ -431,16 +437,46 @@ func questionIndex(tx *gorm.DB, consultationID uint) (map[string]*Question, map[
 // same answer: it supersedes it and becomes the current position. Without
 // approval there are no drafts, and this is "differs from the current
 // position".
+//
+// The latest revisions are read in one query, and the new revisions and
+// their audit events are inserted a batch at a time (the triggers of
+// current.go keep the current positions). The appended revisions get
+// their Seq and ID in revs.
 func appendRevisions(tx *gorm.DB, revs []Revision, byID map[uint]*Question) (SubmitResult, error) {
 	var res SubmitResult
+	latest, err := latestRevisionsOf(tx, revs)
+	if err != nil {
+		return res, err
+	}
+	var add []*Revision
+	var events []*AuditEvent
+	queued := map[revisionKey]bool{}
+	flush := func() error {
+		if len(add) == 0 {
+			return nil
+		}
+		if err := tx.CreateInBatches(add, insertBatch).Error; err != nil {
+			return fmt.Errorf("append revision: %w", err)
+		}
+		if err := tx.CreateInBatches(events, insertBatch).Error; err != nil {
+			return fmt.Errorf("audit revision: %w", err)
+		}
+		for _, r := range add {
+			latest[keyOf(r)] = *r
+		}
+		add, events = add[:0], events[:0]
+		clear(queued)
+		return nil
+	}
 	for i := range revs {
 		r := &revs[i]
-		var last Revision
-		err := tx.Where("member_id = ? AND question_id = ? AND round = ?", r.MemberID, r.QuestionID, r.Round).
-			Order("seq DESC").Limit(1).Find(&last).Error
-		if err != nil {
-			return res, fmt.Errorf("load current position: %w", err)
+		k := keyOf(r)
+		if queued[k] { // the same question twice: the first must be stored to compare with
+			if err := flush(); err != nil {
+				return res, err
+			}
 		}
+		last := latest[k]
 		pending := last.ID != 0 && !countsAsPosition(last.State)
 		// Withdrawing an answer that is not there changes nothing.
 		same := (last.ID != 0 && last.SameAnswer(r)) || (r.Withdrawn && (last.ID == 0 || last.Withdrawn))
@@ -449,19 +485,72 @@ func appendRevisions(tx *gorm.DB, revs []Revision, byID map[uint]*Question) (Sub
 			continue
 		}
 		r.Seq = last.Seq + 1
-		if err := tx.Create(r).Error; err != nil {
-			return res, fmt.Errorf("append revision: %w", err)
-		}
 		ev := positionAudit(r, byID[r.QuestionID], &last)
 		if r.State != "" {
 			ev.Detail += "; " + stateText(r.State)
 		}
-		if err := tx.Create(ev).Error; err != nil {
-			return res, fmt.Errorf("audit revision: %w", err)
-		}
+		add = append(add, r)
+		events = append(events, ev)
+		queued[k] = true
 		res.Changed++
 	}
-	return res, nil
+	return res, flush()
+}
+
+// insertBatch is how many rows one INSERT statement writes (SQLite allows
+// 32,766 parameters per statement; a revision has about 25 columns).
+const insertBatch = 200
+
+// revisionKey names a member's answer to a question in a round.
+type revisionKey struct {
+	member, question uint
+	round            int
+}
+
+func keyOf(r *Revision) revisionKey {
+	return revisionKey{member: r.MemberID, question: r.QuestionID, round: r.Round}
+}
+
+// latestRevisionsOf reads, inside tx, the latest revision (of any state) of
+// each member, question and round of revs, in one query per few hundred
+// answers. Each is found through the unique index on (member, question,
+// round, seq), so the cost does not grow with the history.
+func latestRevisionsOf(tx *gorm.DB, revs []Revision) (map[revisionKey]Revision, error) {
+	out := make(map[revisionKey]Revision, len(revs))
+	keys := make([]revisionKey, 0, len(revs))
+	seen := make(map[revisionKey]bool, len(revs))
+	for i := range revs {
+		if k := keyOf(&revs[i]); !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	const chunk = 500
+	for len(keys) > 0 {
+		part := keys[:min(chunk, len(keys))]
+		keys = keys[len(part):]
+		var q strings.Builder
+		args := make([]any, 0, 3*len(part))
+		q.WriteString(`WITH k(member_id, question_id, round) AS (VALUES `)
+		for i, k := range part {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?)")
+			args = append(args, k.member, k.question, k.round)
+		}
+		q.WriteString(`) SELECT r.* FROM k CROSS JOIN revisions r ON r.id = (SELECT r2.id FROM revisions r2
+			WHERE r2.member_id = k.member_id AND r2.question_id = k.question_id AND r2.round = k.round
+			ORDER BY r2.seq DESC LIMIT 1)`)
+		var list []Revision
+		if err := tx.Raw(q.String(), args...).Scan(&list).Error; err != nil {
+			return nil, fmt.Errorf("load current positions: %w", err)
+		}
+		for _, r := range list {
+			out[keyOf(&r)] = r
+		}
+	}
+	return out, nil
 }
 
 // currentRevisions returns, inside tx, a member's current positions in a
@@ -472,7 +561,7 @@ func currentRevisions(tx *gorm.DB, consultationID uint, round int, memberID uint
 		return out, nil
 	}
 	var list []Revision
-	err := tx.Raw(`SELECT r.* FROM revisions r WHERE r.consultation_id = ? AND r.round = ? AND r.member_id = ?`+latestOnly,
+	err := tx.Raw(`SELECT r.*`+currentFrom+` WHERE cp.consultation_id = ? AND cp.round = ? AND cp.member_id = ?`,
 		consultationID, round, memberID).Scan(&list).Error
 	if err != nil {
 		return nil, fmt.Errorf("load round %d positions of member %d: %w", round, memberID, err)

@@ -22,22 +22,20 @@ const revisionSelect = `SELECT r.*, m.code AS member_code, m.name AS member_name
 	JOIN questions q ON q.id = r.question_id
 	LEFT JOIN users u ON u.id = r.submitted_by`
 
-// latestOnly keeps, per member and question of the round, the revision
-// that counts (approved, or made without approval: see countsAsPosition)
-// with the highest sequence number — the current position — unless it
-// withdraws the answer: a withdrawn question is not answered. Drafts and
-// returned drafts are never current positions (see PendingPositions).
-const latestOnly = ` AND r.state IN ('', 'approved') AND r.seq = (SELECT MAX(r2.seq) FROM revisions r2
-	WHERE r2.member_id = r.member_id AND r2.question_id = r.question_id AND r2.round = r.round
-	AND r2.state IN ('', 'approved'))
-	AND NOT r.withdrawn`
+// currentSelect reads current positions (see current.go) with the names a
+// reader needs; callers add the WHERE clause on cp.
+const currentSelect = `SELECT r.*, m.code AS member_code, m.name AS member_name, q.key AS question_key,
+	COALESCE(u.name, '') AS submitter_name, COALESCE(u.username, '') AS submitter_user` + currentFrom + `
+	JOIN members m ON m.id = r.member_id
+	JOIN questions q ON q.id = r.question_id
+	LEFT JOIN users u ON u.id = r.submitted_by`
 
 // CurrentPositions returns every member's current position in a round of a
 // consultation, ordered by member code and question order.
 func (s *Store) CurrentPositions(ctx context.Context, consultationID uint, round int) ([]RevisionRecord, error) {
 	var out []RevisionRecord
-	err := s.r.WithContext(ctx).Raw(revisionSelect+` WHERE r.consultation_id = ? AND r.round = ?`+latestOnly+
-		` ORDER BY m.code, q.ord, q.id`, consultationID, round).Scan(&out).Error
+	err := s.r.WithContext(ctx).Raw(currentSelect+` WHERE cp.consultation_id = ? AND cp.round = ?
+		ORDER BY m.code, q.ord, q.id`, consultationID, round).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("load current positions of consultation %d: %w", consultationID, err)
 	}
@@ -48,7 +46,7 @@ func (s *Store) CurrentPositions(ctx context.Context, consultationID uint, round
 // by question ID.
 func (s *Store) MemberPositions(ctx context.Context, consultationID uint, round int, memberID uint) (map[uint]RevisionRecord, error) {
 	var list []RevisionRecord
-	err := s.r.WithContext(ctx).Raw(revisionSelect+` WHERE r.consultation_id = ? AND r.round = ? AND r.member_id = ?`+latestOnly,
+	err := s.r.WithContext(ctx).Raw(currentSelect+` WHERE cp.consultation_id = ? AND cp.round = ? AND cp.member_id = ?`,
 		consultationID, round, memberID).Scan(&list).Error
 	if err != nil {
 		return nil, fmt.Errorf("load positions of member %d: %w", memberID, err)
@@ -85,8 +83,8 @@ func (s *Store) AnsweredCounts(ctx context.Context, consultationID uint, round i
 		N        int
 	}
 	var rows []row
-	err := s.r.WithContext(ctx).Raw(`SELECT r.member_id, COUNT(*) AS n FROM revisions r
-		WHERE r.consultation_id = ? AND r.round = ?`+latestOnly+` GROUP BY r.member_id`, consultationID, round).Scan(&rows).Error
+	err := s.r.WithContext(ctx).Raw(`SELECT cp.member_id, COUNT(*) AS n FROM current_positions cp
+		WHERE cp.consultation_id = ? AND cp.round = ? GROUP BY cp.member_id`, consultationID, round).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("count answers of consultation %d: %w", consultationID, err)
 	}
@@ -110,8 +108,8 @@ func (s *Store) MemberProgress(ctx context.Context, memberID uint, statuses ...s
 	var out []Progress
 	err := s.r.WithContext(ctx).Raw(`SELECT c.*,
 		(SELECT COUNT(*) FROM questions q WHERE q.consultation_id = c.id) AS total,
-		(SELECT COUNT(*) FROM revisions r
-			WHERE r.consultation_id = c.id AND r.round = c.round AND r.member_id = ?`+latestOnly+`) AS answered
+		(SELECT COUNT(*) FROM current_positions cp
+			WHERE cp.consultation_id = c.id AND cp.round = c.round AND cp.member_id = ?) AS answered
 		FROM consultations c WHERE c.status IN ? ORDER BY c.id DESC`, memberID, statuses).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("load progress of member %d: %w", memberID, err)

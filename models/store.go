@@ -49,10 +49,13 @@ func (e *ConflictError) Unwrap() error { return ErrConflict }
 
 // Store owns the database. Writes go through a single connection, so
 // concurrent writers queue in Go instead of failing with "database is
-// locked"; reads use a separate pool and see WAL snapshots.
+// locked"; reads use a separate pool and see WAL snapshots. Saves of
+// positions go through the group writer (groupcommit.go), which shares
+// one durable commit among the saves waiting.
 type Store struct {
 	w        *gorm.DB
 	r        *gorm.DB
+	gw       *groupWriter
 	validate *validator.Validate
 	now      func() time.Time
 	// bcryptCost is the password hashing cost; 0 means bcrypt.DefaultCost.
@@ -61,27 +64,51 @@ type Store struct {
 
 // Open opens (creating if needed) the SQLite database at path.
 func Open(path string) (*Store, error) {
-	// synchronous=FULL: an acknowledged commit survives power loss.
-	// _txlock=immediate: a write transaction takes the lock up front, so it
-	// never fails half-way on an upgrade from read to write.
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_foreign_keys", "on")
-	q.Set("_busy_timeout", "10000")
-	q.Set("_synchronous", "FULL")
-	q.Set("_txlock", "immediate")
-	writer, err := openGorm(sqliteURI(path, q), 1)
+	writer, err := openGorm(storeURI(path, SynchronousFull, true), 1)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	q.Set("_txlock", "deferred")
-	q.Set("_query_only", "true")
-	reader, err := openGorm(sqliteURI(path, q), 8)
+	reader, err := openGorm(storeURI(path, SynchronousFull, false), 8)
 	if err != nil {
 		closeGorm(writer)
 		return nil, fmt.Errorf("open database %s for reading: %w", path, err)
 	}
-	return &Store{w: writer, r: reader, validate: NewValidator(), now: time.Now}, nil
+	s := &Store{w: writer, r: reader, validate: NewValidator(), now: time.Now}
+	s.gw = startGroupWriter(s)
+	return s, nil
+}
+
+// SQLite synchronous settings: FULL is the Store's (an acknowledged
+// commit survives power loss); NORMAL exists for comparisons only (in WAL
+// mode a commit may be lost on power loss, though not on a crash of the
+// process).
+const (
+	SynchronousFull   = "FULL"
+	SynchronousNormal = "NORMAL"
+)
+
+// storeURI is the URI the Store opens the database at path with: WAL,
+// foreign keys, a busy timeout and the given synchronous setting; the
+// writer takes its lock when a transaction begins (_txlock=immediate, so a
+// transaction never fails half-way on an upgrade from read to write), the
+// readers are read-only.
+func storeURI(path, synchronous string, writer bool) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_synchronous", synchronous)
+	if writer {
+		// The writer keeps more of the database in memory than SQLite's
+		// default 2 MB: a save touches the indexes of revisions and
+		// audit events, which grow with the history.
+		q.Set("_cache_size", "-32000")
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Set("_txlock", "deferred")
+		q.Set("_query_only", "true")
+	}
+	return sqliteURI(path, q)
 }
 
 // sqliteURI is the URI that opens the database file at path with the
@@ -99,6 +126,11 @@ func openGorm(dsn string, maxConns int) (*gorm.DB, error) {
 		Logger:         logger.Discard,
 		NowFunc:        func() time.Time { return time.Now().UTC() },
 		TranslateError: true,
+		// Statements are prepared once per connection and kept (the most
+		// used ones: a page or a save runs the same few every time).
+		PrepareStmt:        true,
+		PrepareStmtMaxSize: 512,
+		PrepareStmtTTL:     time.Hour,
 	})
 	if err != nil {
 		return nil, err
@@ -119,8 +151,10 @@ func closeGorm(db *gorm.DB) error {
 	return sqlDB.Close()
 }
 
-// Close closes both connection pools.
+// Close stops taking saves, lets the writer finish those already queued
+// (each is answered), then closes both connection pools.
 func (s *Store) Close() error {
+	s.gw.close()
 	return errors.Join(closeGorm(s.r), closeGorm(s.w))
 }
 
@@ -157,6 +191,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return err
 	}
 	if err := migrateRounds(s.w.WithContext(ctx)); err != nil {
+		return err
+	}
+	if err := migrateCurrent(s.w.WithContext(ctx)); err != nil {
 		return err
 	}
 	return migrateAudit(s.w.WithContext(ctx))

@@ -66,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return restoreCmd(ctx, args, stdout, stderr)
 	case "check":
 		return checkCmd(ctx, args, stdout, stderr)
+	case "loadtest":
+		return loadtestCmd(ctx, args, stdout, stderr)
 	case "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -98,6 +100,8 @@ const usage = `usage:
   concord restore -from FILE -db NEWPATH
                             check a backup and put it in place as a new database
   concord check [-db FILE]  check the database's integrity and foreign keys (read-only)
+  concord loadtest [-delegates 32] [-duration 10s] [-kill9] [-smoke]
+                            measure durable saves through the real server on a temporary database
 Run "concord serve -h" (or export, import, consultation import …) for the flags of a command.`
 
 // config is the server configuration: flags with CONCORD_* fallbacks.
@@ -399,6 +403,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	ws := store.WriteStats()
+	log.Info("position saves", "saves", ws.Saves, "refused", ws.Refused, "commits", ws.Commits, "largest_group", ws.LargestGroup)
 	return nil
 }
 

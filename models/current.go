@@ -1,0 +1,140 @@
+package models
+
+import (
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// The current positions of a round are kept in the table current_positions,
+// one row per member, question and round that has a current position,
+// pointing at the revision that is that position:
+//
+//	current_positions(consultation_id, round, member_id, question_id, revision_id)
+//
+// The row is maintained by triggers on revisions, inside the transaction
+// that appends the revision, whatever writes it (a save, an import, an
+// approval, the demo):
+//
+//   - a revision that counts (state '' or approved) and answers becomes the
+//     current position: the row points at it;
+//   - a revision that counts and withdraws the answer removes the row (a
+//     withdrawn question is not answered);
+//   - a draft or a returned draft leaves the row as it is (drafts are never
+//     current positions, see PendingPositions).
+//
+// Revisions are only appended, each with the next sequence number of its
+// member, question and round, so the newest revision that counts is always
+// the latest appended one. Should a revision ever be deleted or changed,
+// the row of its member, question and round is computed again from the
+// history. Reading the current positions of a round therefore costs one
+// row per current position, however long the history grows.
+
+// currentFrom reads current positions: the pointer table drives (CROSS
+// JOIN keeps SQLite from starting from the revisions), r is the revision.
+// Callers filter on cp.consultation_id, cp.round and cp.member_id.
+const currentFrom = ` FROM current_positions cp CROSS JOIN revisions r ON r.id = cp.revision_id`
+
+// latestCounting is the definition of a current position computed from the
+// history: per member and question of the round, the revision that counts
+// (approved, or made without approval: see countsAsPosition) with the
+// highest sequence number, unless it withdraws the answer. It walks the
+// history; the pointer table is maintained to give the same rows without
+// doing so (the backfill uses it, and a test compares the two).
+const latestCounting = ` AND r.state IN ('', 'approved') AND r.seq = (SELECT MAX(r2.seq) FROM revisions r2
+	WHERE r2.member_id = r.member_id AND r2.question_id = r.question_id AND r2.round = r.round
+	AND r2.state IN ('', 'approved'))
+	AND NOT r.withdrawn`
+
+// recomputeCurrent is the trigger body that computes the row of one
+// member, question and round again from the history; K is OLD or NEW.
+func recomputeCurrent(k string) string {
+	return `DELETE FROM current_positions WHERE consultation_id = ` + k + `.consultation_id AND round = ` + k + `.round
+		AND member_id = ` + k + `.member_id AND question_id = ` + k + `.question_id;
+	INSERT INTO current_positions (consultation_id, round, member_id, question_id, revision_id)
+		SELECT r.consultation_id, r.round, r.member_id, r.question_id, r.id FROM revisions r
+		WHERE r.member_id = ` + k + `.member_id AND r.question_id = ` + k + `.question_id AND r.round = ` + k + `.round` +
+		latestCounting + `;`
+}
+
+// currentSchema creates the pointer table and its triggers.
+var currentSchema = []string{
+	`CREATE TABLE IF NOT EXISTS current_positions (
+		consultation_id INTEGER NOT NULL,
+		round INTEGER NOT NULL,
+		member_id INTEGER NOT NULL,
+		question_id INTEGER NOT NULL,
+		revision_id INTEGER NOT NULL,
+		PRIMARY KEY (consultation_id, round, member_id, question_id)
+	) WITHOUT ROWID`,
+	`CREATE TRIGGER IF NOT EXISTS current_positions_append AFTER INSERT ON revisions
+	WHEN NEW.state IN ('', 'approved')
+	BEGIN
+		DELETE FROM current_positions WHERE consultation_id = NEW.consultation_id AND round = NEW.round
+			AND member_id = NEW.member_id AND question_id = NEW.question_id;
+		INSERT INTO current_positions (consultation_id, round, member_id, question_id, revision_id)
+			SELECT NEW.consultation_id, NEW.round, NEW.member_id, NEW.question_id, NEW.id WHERE NOT NEW.withdrawn;
+	END`,
+	`CREATE TRIGGER IF NOT EXISTS current_positions_delete AFTER DELETE ON revisions
+	BEGIN ` + recomputeCurrent("OLD") + ` END`,
+	`CREATE TRIGGER IF NOT EXISTS current_positions_update
+	AFTER UPDATE OF consultation_id, round, member_id, question_id, seq, state, withdrawn ON revisions
+	BEGIN ` + recomputeCurrent("OLD") + recomputeCurrent("NEW") + ` END`,
+}
+
+// questionnaireSchema keeps a version number per consultation that every
+// change of its questions raises (triggers, so that a change made by any
+// writer, another process included, is seen): the save path caches a
+// consultation's questionnaire and reloads it when the version moves.
+var questionnaireSchema = []string{
+	`CREATE TABLE IF NOT EXISTS questionnaire_versions (
+		consultation_id INTEGER PRIMARY KEY,
+		version INTEGER NOT NULL DEFAULT 0
+	)`,
+	`CREATE TRIGGER IF NOT EXISTS questionnaire_version_insert AFTER INSERT ON questions
+	BEGIN
+		INSERT INTO questionnaire_versions (consultation_id, version) VALUES (NEW.consultation_id, 1)
+			ON CONFLICT (consultation_id) DO UPDATE SET version = version + 1;
+	END`,
+	`CREATE TRIGGER IF NOT EXISTS questionnaire_version_update AFTER UPDATE ON questions
+	BEGIN
+		INSERT INTO questionnaire_versions (consultation_id, version) VALUES (OLD.consultation_id, 1)
+			ON CONFLICT (consultation_id) DO UPDATE SET version = version + 1;
+		INSERT INTO questionnaire_versions (consultation_id, version) VALUES (NEW.consultation_id, 1)
+			ON CONFLICT (consultation_id) DO UPDATE SET version = version + 1;
+	END`,
+	`CREATE TRIGGER IF NOT EXISTS questionnaire_version_delete AFTER DELETE ON questions
+	BEGIN
+		INSERT INTO questionnaire_versions (consultation_id, version) VALUES (OLD.consultation_id, 1)
+			ON CONFLICT (consultation_id) DO UPDATE SET version = version + 1;
+	END`,
+}
+
+// migrateCurrent creates the pointer table of current positions and the
+// questionnaire versions. The first time (the table does not exist yet)
+// the table is filled from the history, in the same transaction that
+// creates the triggers, so no revision is missed; later runs only make
+// sure the triggers exist.
+func migrateCurrent(db *gorm.DB) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		var exists int64
+		if err := tx.Raw(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'current_positions'`).
+			Scan(&exists).Error; err != nil {
+			return fmt.Errorf("look for the current positions: %w", err)
+		}
+		for _, stmt := range append(append([]string{}, currentSchema...), questionnaireSchema...) {
+			if err := tx.Exec(stmt).Error; err != nil {
+				return fmt.Errorf("create the current positions: %w", err)
+			}
+		}
+		if exists > 0 {
+			return nil
+		}
+		err := tx.Exec(`INSERT INTO current_positions (consultation_id, round, member_id, question_id, revision_id)
+			SELECT r.consultation_id, r.round, r.member_id, r.question_id, r.id FROM revisions r WHERE 1 = 1` + latestCounting).Error
+		if err != nil {
+			return fmt.Errorf("fill the current positions from the history: %w", err)
+		}
+		return nil
+	})
+}

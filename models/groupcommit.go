@@ -1,0 +1,337 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"gorm.io/gorm"
+)
+
+// Group commit.
+//
+// Saves of positions are durable: SubmitPositions returns only once the
+// save is committed, and the database runs with synchronous=FULL, so an
+// acknowledged save survives a crash of the process and a loss of power.
+// A commit costs a flush of the disk, so one commit per save would cap the
+// saves per second at the disk's flushes per second. Instead, one writer
+// goroutine owned by the Store takes every pending submission (up to
+// maxGroup) and runs them in one transaction, each inside its own
+// savepoint:
+//
+//	BEGIN IMMEDIATE
+//	  SAVEPOINT submission … RELEASE submission       (submission 1: saved)
+//	  SAVEPOINT submission … ROLLBACK TO submission   (submission 2: refused, its own error)
+//	  …
+//	COMMIT                                           (one flush for the batch)
+//
+// and only then answers each of them. A submission that fails (invalid,
+// closed consultation, a refused row) rolls back to its savepoint alone and
+// gets its own error; the others go on. Should the commit fail, every
+// submission of the batch gets the error: nothing is acknowledged that is
+// not committed. When the writer is idle a submission is run at once; the
+// batches grow by themselves while a commit is under way.
+
+// maxGroup is the most submissions one transaction takes.
+const maxGroup = 64
+
+// WriteStats counts the work of the writer since the store was opened.
+type WriteStats struct {
+	// Commits is the number of group transactions committed.
+	Commits uint64
+	// Saves is the number of submissions acknowledged as saved.
+	Saves uint64
+	// Refused is the number of submissions that got an error (invalid,
+	// closed, failed).
+	Refused uint64
+	// LargestGroup is the most submissions one commit carried.
+	LargestGroup int
+}
+
+// CommitsPerSave is Commits / Saves (0 before the first save).
+func (w WriteStats) CommitsPerSave() float64 {
+	if w.Saves == 0 {
+		return 0
+	}
+	return float64(w.Commits) / float64(w.Saves)
+}
+
+// WriteStats returns the writer's counters.
+func (s *Store) WriteStats() WriteStats {
+	if s.gw == nil {
+		return WriteStats{}
+	}
+	return WriteStats{Commits: s.gw.commits.Load(), Saves: s.gw.saves.Load(), Refused: s.gw.refused.Load(),
+		LargestGroup: int(s.gw.largest.Load())}
+}
+
+// errReadOnly answers a submission to a store opened read-only.
+var errReadOnly = errors.New("the store is read-only")
+
+// errStoreClosed answers a submission made after Close.
+var errStoreClosed = errors.New("the store is closed")
+
+type writeRequest struct {
+	ctx  context.Context
+	sub  Submission
+	done chan writeResult // buffered: the writer never waits for the caller
+}
+
+type writeResult struct {
+	res SubmitResult
+	err error
+}
+
+// groupWriter is the writer goroutine's state.
+type groupWriter struct {
+	store *Store
+	queue chan *writeRequest
+
+	mu     sync.RWMutex // guards closed against sends on a closed queue
+	closed bool
+	done   chan struct{} // closed when the writer has stopped
+
+	commits, saves, refused atomic.Uint64
+	largest                 atomic.Int64
+	// received counts the submissions the writer has taken off the queue.
+	received atomic.Uint64
+
+	// questionnaires caches each consultation's questions, by the version
+	// of its questionnaire; only the writer goroutine uses it.
+	questionnaires map[uint]*cachedQuestionnaire
+}
+
+type cachedQuestionnaire struct {
+	version int64
+	byKey   map[string]*Question
+	byID    map[uint]*Question
+}
+
+func startGroupWriter(s *Store) *groupWriter {
+	g := &groupWriter{store: s, queue: make(chan *writeRequest, 4*maxGroup), done: make(chan struct{}),
+		questionnaires: map[uint]*cachedQuestionnaire{}}
+	go g.loop()
+	return g
+}
+
+// submit queues a submission and waits for its outcome. Once the writer
+// has started a submission, its outcome is awaited even if ctx ends, so
+// that an error never hides a save that was committed; a submission whose
+// ctx has ended before it starts is not run.
+func (g *groupWriter) submit(ctx context.Context, sub Submission) (SubmitResult, error) {
+	if g == nil {
+		return SubmitResult{}, errReadOnly
+	}
+	req := &writeRequest{ctx: ctx, sub: sub, done: make(chan writeResult, 1)}
+	g.mu.RLock()
+	if g.closed {
+		g.mu.RUnlock()
+		return SubmitResult{}, errStoreClosed
+	}
+	select {
+	case g.queue <- req:
+	case <-ctx.Done():
+		g.mu.RUnlock()
+		return SubmitResult{}, ctx.Err()
+	}
+	g.mu.RUnlock()
+	out := <-req.done
+	return out.res, out.err
+}
+
+// close stops taking submissions, lets the writer finish those queued and
+// waits for it to stop.
+func (g *groupWriter) close() {
+	if g == nil { // a read-only store has no writer
+		return
+	}
+	g.mu.Lock()
+	if !g.closed {
+		g.closed = true
+		close(g.queue)
+	}
+	g.mu.Unlock()
+	<-g.done
+}
+
+func (g *groupWriter) loop() {
+	defer close(g.done)
+	var pending []*writeRequest
+	open := true
+	for open || len(pending) > 0 {
+		if len(pending) == 0 {
+			req, ok := <-g.queue
+			if !ok {
+				return
+			}
+			g.received.Add(1)
+			pending = append(pending, req)
+		}
+	fill: // take whatever else is waiting, without waiting for more
+		for open && len(pending) < maxGroup {
+			select {
+			case req, ok := <-g.queue:
+				if !ok {
+					open = false
+					break fill
+				}
+				g.received.Add(1)
+				pending = append(pending, req)
+			default:
+				break fill
+			}
+		}
+		n := min(len(pending), maxGroup)
+		again := g.run(pending[:n])
+		pending = append(again, pending[n:]...)
+	}
+}
+
+// run runs a batch in one transaction and answers each submission once the
+// transaction has committed. It returns the submissions to run again in a
+// new transaction, when the transaction had to be abandoned half-way
+// because a savepoint could not be rolled back.
+func (g *groupWriter) run(batch []*writeRequest) (again []*writeRequest) {
+	tx := g.store.w.WithContext(context.Background()).Begin()
+	if tx.Error != nil {
+		err := fmt.Errorf("begin transaction: %w", tx.Error)
+		for _, req := range batch {
+			g.answer(req, writeResult{err: err})
+		}
+		return nil
+	}
+	b := &batchState{g: g, cons: map[uint]*consultationState{}}
+	results := make([]writeResult, len(batch))
+	saved := 0
+	for i, req := range batch {
+		if err := req.ctx.Err(); err != nil {
+			results[i].err = err
+			continue
+		}
+		if err := tx.Exec("SAVEPOINT submission").Error; err != nil {
+			results[i].err = fmt.Errorf("open savepoint: %w", err)
+			return g.abandon(tx, batch, results, i)
+		}
+		res, err := g.store.submitIn(tx, b, req.sub)
+		if err != nil {
+			results[i].err = err
+			if rerr := tx.Exec("ROLLBACK TO submission").Error; rerr != nil {
+				results[i].err = errors.Join(err, fmt.Errorf("roll back the submission: %w", rerr))
+				return g.abandon(tx, batch, results, i)
+			}
+		} else {
+			results[i].res = res
+			saved++
+		}
+		if err := tx.Exec("RELEASE submission").Error; err != nil {
+			results[i] = writeResult{err: fmt.Errorf("release savepoint: %w", err)}
+			return g.abandon(tx, batch, results, i)
+		}
+	}
+	if saved == 0 {
+		// Nothing was written: the refusals stand whether or not the
+		// rollback reports an error (the connection's transaction ends
+		// either way).
+		_ = tx.Rollback().Error
+	} else if err := tx.Commit().Error; err != nil {
+		err = fmt.Errorf("commit: %w", err)
+		for i := range results {
+			if results[i].err == nil {
+				results[i] = writeResult{err: err}
+			}
+		}
+		b.forget()
+	} else {
+		g.commits.Add(1)
+		if int64(saved) > g.largest.Load() {
+			g.largest.Store(int64(saved))
+		}
+	}
+	for i, req := range batch {
+		g.answer(req, results[i])
+	}
+	return nil
+}
+
+// abandon rolls the transaction back after submission i could not be
+// isolated in its savepoint: submission i gets its error, those before it
+// that had succeeded (now rolled back) and those after it are run again.
+func (g *groupWriter) abandon(tx *gorm.DB, batch []*writeRequest, results []writeResult, i int) []*writeRequest {
+	_ = tx.Rollback().Error // the transaction may already be gone; nothing of it is kept either way
+	g.questionnaires = map[uint]*cachedQuestionnaire{}
+	var again []*writeRequest
+	for j, req := range batch {
+		switch {
+		case j == i, j < i && results[j].err != nil:
+			g.answer(req, results[j])
+		default:
+			again = append(again, req)
+		}
+	}
+	return again
+}
+
+func (g *groupWriter) answer(req *writeRequest, out writeResult) {
+	if out.err == nil {
+		g.saves.Add(1)
+	} else {
+		g.refused.Add(1)
+	}
+	req.done <- out
+}
+
+// batchState is what the submissions of one transaction share: the
+// consultations they save into, read once inside the transaction (nothing
+// else writes while it runs).
+type batchState struct {
+	g    *groupWriter
+	cons map[uint]*consultationState
+}
+
+type consultationState struct {
+	c Consultation
+	q *cachedQuestionnaire
+}
+
+// consultation loads, inside tx, a consultation and its questionnaire: the
+// questionnaire is read again only when its version has moved since it was
+// cached (see questionnaireSchema).
+func (b *batchState) consultation(tx *gorm.DB, id uint) (*consultationState, error) {
+	if cs, ok := b.cons[id]; ok {
+		return cs, nil
+	}
+	var row struct {
+		Consultation
+		QuestionnaireVersion int64
+	}
+	err := tx.Raw(`SELECT c.*, COALESCE((SELECT v.version FROM questionnaire_versions v WHERE v.consultation_id = c.id), 0)
+		AS questionnaire_version FROM consultations c WHERE c.id = ?`, id).Scan(&row).Error
+	if err != nil {
+		return nil, fmt.Errorf("load consultation %d: %w", id, err)
+	}
+	if row.ID == 0 {
+		return nil, fmt.Errorf("load consultation %d: %w", id, ErrNotFound)
+	}
+	q := b.g.questionnaires[id]
+	if q == nil || q.version != row.QuestionnaireVersion {
+		byKey, byID, err := questionIndex(tx, id)
+		if err != nil {
+			return nil, err
+		}
+		q = &cachedQuestionnaire{version: row.QuestionnaireVersion, byKey: byKey, byID: byID}
+		b.g.questionnaires[id] = q
+	}
+	cs := &consultationState{c: row.Consultation, q: q}
+	b.cons[id] = cs
+	return cs, nil
+}
+
+// forget drops the questionnaires read by a transaction that did not
+// commit (a safety measure: they were read, not written, by it).
+func (b *batchState) forget() {
+	for id := range b.cons {
+		delete(b.g.questionnaires, id)
+	}
+}
