@@ -315,6 +315,18 @@ func latestRevisions(tx *gorm.DB, consultationID uint, round int, memberID uint)
 const latestAny = ` AND r.seq = (SELECT MAX(r2.seq) FROM revisions r2
 	WHERE r2.member_id = r.member_id AND r2.question_id = r.question_id AND r2.round = r.round)`
 
+// pendingSelect reads pending drafts through their pointer table (see
+// pending_positions in current.go): one row per pending draft, however
+// long the history. Callers filter on pp.consultation_id, pp.round and
+// pp.member_id.
+var pendingSelect = `SELECT r.*, m.code AS member_code, m.name AS member_name, q.key AS question_key,
+	COALESCE(u.name, '') AS submitter_name, COALESCE(u.username, '') AS submitter_user
+	FROM pending_positions pp
+	CROSS JOIN revisions r ON r.id = pp.revision_id
+	JOIN members m ON m.id = r.member_id
+	JOIN questions q ON q.id = r.question_id
+	LEFT JOIN users u ON u.id = r.submitted_by`
+
 // PendingPositions returns, keyed by question ID, the member's drafts of a
 // round that are not (yet) its position: per question, the latest revision
 // when it is a draft awaiting approval (State StateDraft) or a draft
@@ -322,8 +334,8 @@ const latestAny = ` AND r.seq = (SELECT MAX(r2.seq) FROM revisions r2
 // them as the values being worked on; the approver's view lists them.
 func (s *Store) PendingPositions(ctx context.Context, consultationID uint, round int, memberID uint) (map[uint]RevisionRecord, error) {
 	var list []RevisionRecord
-	err := s.r.WithContext(ctx).Raw(revisionSelect+` WHERE r.consultation_id = ? AND r.round = ? AND r.member_id = ?
-		AND r.state IN ('draft', 'returned')`+latestAny, consultationID, round, memberID).Scan(&list).Error
+	err := s.r.WithContext(ctx).Raw(pendingSelect+` WHERE pp.consultation_id = ? AND pp.round = ? AND pp.member_id = ?`,
+		consultationID, round, memberID).Scan(&list).Error
 	if err != nil {
 		return nil, fmt.Errorf("load pending positions of member %d: %w", memberID, err)
 	}
@@ -353,9 +365,10 @@ func (s *Store) AwaitingApproval(ctx context.Context, userID uint) ([]Awaiting, 
 		return nil, nil
 	}
 	var out []Awaiting
-	err = s.r.WithContext(ctx).Raw(`SELECT c.*, COUNT(*) AS drafts FROM revisions r
-		JOIN consultations c ON c.id = r.consultation_id
-		WHERE r.member_id = ? AND r.round = c.round AND c.status = ? AND r.state = 'draft'`+latestAny+`
+	err = s.r.WithContext(ctx).Raw(`SELECT c.*, COUNT(*) AS drafts FROM consultations c
+		JOIN pending_positions pp ON pp.consultation_id = c.id AND pp.round = c.round
+		JOIN revisions r ON r.id = pp.revision_id
+		WHERE pp.member_id = ? AND c.status = ? AND r.state = 'draft'
 		GROUP BY c.id ORDER BY c.id DESC`, *u.MemberID, StatusOpen).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("list drafts awaiting approval of user %d: %w", userID, err)
@@ -401,9 +414,10 @@ func (s *Store) ApprovalStatus(ctx context.Context, c *Consultation) ([]MemberAp
 		State    string
 		N        int
 	}
-	err = s.r.WithContext(ctx).Raw(`SELECT r.member_id, r.state, COUNT(*) AS n FROM revisions r
-		WHERE r.consultation_id = ? AND r.round = ? AND r.state IN ('draft', 'returned')`+latestAny+`
-		GROUP BY r.member_id, r.state`, c.ID, c.Round).Scan(&rows).Error
+	err = s.r.WithContext(ctx).Raw(`SELECT pp.member_id, r.state, COUNT(*) AS n FROM pending_positions pp
+		CROSS JOIN revisions r ON r.id = pp.revision_id
+		WHERE pp.consultation_id = ? AND pp.round = ?
+		GROUP BY pp.member_id, r.state`, c.ID, c.Round).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("count drafts of consultation %d: %w", c.ID, err)
 	}

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // The one-row baseline is the yardstick of the save path's speed: the
@@ -126,3 +128,30 @@ func RunLoad(ctx context.Context, workers, ops int, d time.Duration,
 	}
 	return out, nil
 }
+
+// Baseline is an open one-row baseline database, for a server that serves
+// the baseline over HTTP (concord loadtest's yardstick, as a minimal
+// handler that inserts one row per request).
+type Baseline struct{ db *gorm.DB }
+
+// OpenBaseline opens (creating) a baseline database at path with the
+// Store's settings and the synchronous setting asked for.
+func OpenBaseline(ctx context.Context, path, synchronous string) (*Baseline, error) {
+	db, err := openGorm(storeURI(path, synchronous, true), 1)
+	if err != nil {
+		return nil, fmt.Errorf("open baseline database: %w", err)
+	}
+	if err := db.WithContext(ctx).AutoMigrate(&baselineRow{}); err != nil {
+		closeGorm(db)
+		return nil, fmt.Errorf("create baseline table: %w", err)
+	}
+	return &Baseline{db: db}, nil
+}
+
+// Insert writes one row in its own transaction.
+func (b *Baseline) Insert(ctx context.Context, value string) error {
+	return b.db.WithContext(ctx).Create(&baselineRow{Value: value, At: time.Now()}).Error
+}
+
+// Close closes the database.
+func (b *Baseline) Close() error { return closeGorm(b.db) }

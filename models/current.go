@@ -82,6 +82,56 @@ var currentSchema = []string{
 	BEGIN ` + recomputeCurrent("OLD") + recomputeCurrent("NEW") + ` END`,
 }
 
+// The drafts awaiting approval are kept the same way, in pending_positions:
+// one row per member, question and round whose latest revision is a draft
+// or a returned draft, pointing at it. A draft (or a returned draft)
+// appended sets the row; a revision that counts (approved, or made without
+// approval) removes it, as it supersedes the draft. Reading the pending
+// drafts therefore costs one row per pending draft, not the history.
+
+// latestPending is the definition of a pending draft computed from the
+// history: the latest revision of the member, question and round, when it
+// is a draft or a returned draft.
+const latestPending = ` AND r.state IN ('draft', 'returned') AND r.seq = (SELECT MAX(r2.seq) FROM revisions r2
+	WHERE r2.member_id = r.member_id AND r2.question_id = r.question_id AND r2.round = r.round)`
+
+// recomputePending is the trigger body that computes the pending row of
+// one member, question and round again from the history; K is OLD or NEW.
+func recomputePending(k string) string {
+	return `DELETE FROM pending_positions WHERE consultation_id = ` + k + `.consultation_id AND round = ` + k + `.round
+		AND member_id = ` + k + `.member_id AND question_id = ` + k + `.question_id;
+	INSERT INTO pending_positions (consultation_id, round, member_id, question_id, revision_id)
+		SELECT r.consultation_id, r.round, r.member_id, r.question_id, r.id FROM revisions r
+		WHERE r.member_id = ` + k + `.member_id AND r.question_id = ` + k + `.question_id AND r.round = ` + k + `.round` +
+		latestPending + `;`
+}
+
+// pendingSchema creates the pointer table of pending drafts and its
+// triggers.
+var pendingSchema = []string{
+	`CREATE TABLE IF NOT EXISTS pending_positions (
+		consultation_id INTEGER NOT NULL,
+		round INTEGER NOT NULL,
+		member_id INTEGER NOT NULL,
+		question_id INTEGER NOT NULL,
+		revision_id INTEGER NOT NULL,
+		PRIMARY KEY (consultation_id, round, member_id, question_id)
+	) WITHOUT ROWID`,
+	`CREATE TRIGGER IF NOT EXISTS pending_positions_append AFTER INSERT ON revisions
+	BEGIN
+		DELETE FROM pending_positions WHERE consultation_id = NEW.consultation_id AND round = NEW.round
+			AND member_id = NEW.member_id AND question_id = NEW.question_id;
+		INSERT INTO pending_positions (consultation_id, round, member_id, question_id, revision_id)
+			SELECT NEW.consultation_id, NEW.round, NEW.member_id, NEW.question_id, NEW.id
+			WHERE NEW.state IN ('draft', 'returned');
+	END`,
+	`CREATE TRIGGER IF NOT EXISTS pending_positions_delete AFTER DELETE ON revisions
+	BEGIN ` + recomputePending("OLD") + ` END`,
+	`CREATE TRIGGER IF NOT EXISTS pending_positions_update
+	AFTER UPDATE OF consultation_id, round, member_id, question_id, seq, state ON revisions
+	BEGIN ` + recomputePending("OLD") + recomputePending("NEW") + ` END`,
+}
+
 // questionnaireSchema keeps a version number per consultation that every
 // change of its questions raises (triggers, so that a change made by any
 // writer, another process included, is seen): the save path caches a
@@ -117,23 +167,34 @@ var questionnaireSchema = []string{
 // sure the triggers exist.
 func migrateCurrent(db *gorm.DB) error {
 	return db.Transaction(func(tx *gorm.DB) error {
-		var exists int64
+		var exists, pendingExists int64
 		if err := tx.Raw(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'current_positions'`).
 			Scan(&exists).Error; err != nil {
 			return fmt.Errorf("look for the current positions: %w", err)
 		}
-		for _, stmt := range append(append([]string{}, currentSchema...), questionnaireSchema...) {
+		if err := tx.Raw(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'pending_positions'`).
+			Scan(&pendingExists).Error; err != nil {
+			return fmt.Errorf("look for the pending drafts: %w", err)
+		}
+		schema := append(append(append([]string{}, currentSchema...), pendingSchema...), questionnaireSchema...)
+		for _, stmt := range schema {
 			if err := tx.Exec(stmt).Error; err != nil {
 				return fmt.Errorf("create the current positions: %w", err)
 			}
 		}
-		if exists > 0 {
-			return nil
+		if exists == 0 {
+			err := tx.Exec(`INSERT INTO current_positions (consultation_id, round, member_id, question_id, revision_id)
+				SELECT r.consultation_id, r.round, r.member_id, r.question_id, r.id FROM revisions r WHERE 1 = 1` + latestCounting).Error
+			if err != nil {
+				return fmt.Errorf("fill the current positions from the history: %w", err)
+			}
 		}
-		err := tx.Exec(`INSERT INTO current_positions (consultation_id, round, member_id, question_id, revision_id)
-			SELECT r.consultation_id, r.round, r.member_id, r.question_id, r.id FROM revisions r WHERE 1 = 1` + latestCounting).Error
-		if err != nil {
-			return fmt.Errorf("fill the current positions from the history: %w", err)
+		if pendingExists == 0 {
+			err := tx.Exec(`INSERT INTO pending_positions (consultation_id, round, member_id, question_id, revision_id)
+				SELECT r.consultation_id, r.round, r.member_id, r.question_id, r.id FROM revisions r WHERE 1 = 1` + latestPending).Error
+			if err != nil {
+				return fmt.Errorf("fill the pending drafts from the history: %w", err)
+			}
 		}
 		return nil
 	})

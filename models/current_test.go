@@ -14,13 +14,20 @@ import (
 // definition computed from the whole history.
 func currentRows(t *testing.T, s *Store, table bool) []string {
 	t.Helper()
+	return pointerRows(t, s, table, "current_positions", latestCounting)
+}
+
+// pointerRows lists the rows of a pointer table (table true) or the rows
+// its definition computes from the whole history.
+func pointerRows(t *testing.T, s *Store, table bool, name, definition string) []string {
+	t.Helper()
 	type row struct {
 		ConsultationID, MemberID, QuestionID, RevisionID uint
 		Round                                            int
 	}
-	q := `SELECT r.consultation_id, r.round, r.member_id, r.question_id, r.id AS revision_id FROM revisions r WHERE 1 = 1` + latestCounting
+	q := `SELECT r.consultation_id, r.round, r.member_id, r.question_id, r.id AS revision_id FROM revisions r WHERE 1 = 1` + definition
 	if table {
-		q = `SELECT consultation_id, round, member_id, question_id, revision_id FROM current_positions`
+		q = `SELECT consultation_id, round, member_id, question_id, revision_id FROM ` + name
 	}
 	var rows []row
 	if err := s.r.Raw(q).Scan(&rows).Error; err != nil {
@@ -39,6 +46,12 @@ func sameCurrent(t *testing.T, s *Store, when string) {
 	table, history := currentRows(t, s, true), currentRows(t, s, false)
 	if !slices.Equal(table, history) {
 		t.Fatalf("%s: the pointer table holds\n%v\nthe history gives\n%v", when, table, history)
+	}
+	// The pending drafts follow the same history.
+	table = pointerRows(t, s, true, "pending_positions", latestPending)
+	history = pointerRows(t, s, false, "pending_positions", latestPending)
+	if !slices.Equal(table, history) {
+		t.Fatalf("%s: the pending drafts table holds\n%v\nthe history gives\n%v", when, table, history)
 	}
 }
 

@@ -134,7 +134,7 @@ func runLoadtest(ctx context.Context, cfg loadConfig, dir string, stdout io.Writ
 	fmt.Fprintf(stdout, "Concord load test: %d delegates saving the whole form (7 questions, one changed) for %v\n",
 		cfg.delegates, cfg.duration)
 	logPath := filepath.Join(dir, "server.log")
-	srv, err := startLoadServer(ctx, cfg.exec, db, "127.0.0.1:0", logPath)
+	srv, err := startLoadServer(ctx, cfg.exec, []string{"serve", "-db", db, "-addr", "127.0.0.1:0"}, logPath)
 	if err != nil {
 		return err
 	}
@@ -211,7 +211,7 @@ func runLoadtest(ctx context.Context, cfg loadConfig, dir string, stdout io.Writ
 			if err := verifyLoadtest(ctx, db, consKey, delegates, acked); err != nil {
 				return fmt.Errorf("after kill -9: %w", err)
 			}
-			srv, err = startLoadServer(ctx, cfg.exec, db, srv.addr, logPath)
+			srv, err = startLoadServer(ctx, cfg.exec, []string{"serve", "-db", db, "-addr", srv.addr}, logPath)
 			if err != nil {
 				return fmt.Errorf("restart after kill -9: %w", err)
 			}
@@ -233,7 +233,18 @@ func runLoadtest(ctx context.Context, cfg loadConfig, dir string, stdout io.Writ
 	verifyErr := verifyLoadtest(ctx, db, consKey, delegates, acked)
 
 	// The baselines run after the server has stopped, on their own
-	// databases in the same folder, with as many workers for as long.
+	// databases in the same folder, with as many clients for as long: the
+	// issue's yardstick is a minimal HTTP handler inserting one row, driven
+	// the same way as the saves; the in-process figures (no HTTP at all)
+	// are printed too, for the cost of the disk alone.
+	httpFull, err := httpBaseline(ctx, cfg.exec, dir, models.SynchronousFull, cfg.delegates, cfg.duration)
+	if err != nil {
+		return fmt.Errorf("HTTP one-row baseline: %w", err)
+	}
+	httpNormal, err := httpBaseline(ctx, cfg.exec, dir, models.SynchronousNormal, cfg.delegates, cfg.duration)
+	if err != nil {
+		return fmt.Errorf("HTTP one-row baseline (synchronous=NORMAL): %w", err)
+	}
 	full, err := models.OneRowBaseline(ctx, models.BaselineSpec{Path: filepath.Join(dir, "baseline-full.db"),
 		Synchronous: models.SynchronousFull, Workers: cfg.delegates, Duration: cfg.duration})
 	if err != nil {
@@ -261,8 +272,10 @@ func runLoadtest(ctx context.Context, cfg loadConfig, dir string, stdout io.Writ
 	} else if !cfg.kill9 {
 		fmt.Fprintf(stdout, "  commits per save          not reported by the server (%v)\n", statsErr)
 	}
-	fmt.Fprintf(stdout, "  one-row baseline, synchronous=FULL    %.0f rows/s: saves are %.2f× it\n", full.PerSecond(), rate/full.PerSecond())
-	fmt.Fprintf(stdout, "  one-row baseline, synchronous=NORMAL  %.0f rows/s: saves are %.2f× it\n", normal.PerSecond(), rate/normal.PerSecond())
+	fmt.Fprintf(stdout, "  HTTP one-row handler, synchronous=FULL    %.0f req/s: saves are %.2f× it\n", httpFull.PerSecond(), rate/httpFull.PerSecond())
+	fmt.Fprintf(stdout, "  HTTP one-row handler, synchronous=NORMAL  %.0f req/s: saves are %.2f× it\n", httpNormal.PerSecond(), rate/httpNormal.PerSecond())
+	fmt.Fprintf(stdout, "  in-process one-row insert, FULL / NORMAL  %.0f / %.0f rows/s: saves are %.2f× / %.2f× them\n",
+		full.PerSecond(), normal.PerSecond(), rate/full.PerSecond(), rate/normal.PerSecond())
 	if killReport != "" {
 		fmt.Fprintln(stdout, "  "+killReport)
 	}
@@ -518,14 +531,15 @@ type loadServer struct {
 
 var servingLine = regexp.MustCompile(`Concord is serving on (\S+) `)
 
-// startLoadServer starts "concord serve" on the database and waits until it
-// serves; its log is appended to logPath.
-func startLoadServer(ctx context.Context, program, db, addr, logPath string) (*loadServer, error) {
+// startLoadServer starts the program with the arguments ("serve -db …", or
+// the HTTP baseline) and waits until it says it serves; its log is
+// appended to logPath.
+func startLoadServer(ctx context.Context, program string, args []string, logPath string) (*loadServer, error) {
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open the server log: %w", err)
 	}
-	cmd := exec.Command(program, "serve", "-db", db, "-addr", addr)
+	cmd := exec.Command(program, args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")} // no CONCORD_* of the caller
 	cmd.Stderr = logFile
 	out, err := cmd.StdoutPipe()
