@@ -43,8 +43,9 @@ func TestLoadtestSmoke(t *testing.T) {
 		{"throughput", `acknowledged saves +[1-9]\d* in \d+\.\ds: \d+ saves/s`},
 		{"percentiles", `latency p50 / p95 / p99 +\S+ / \S+ / \S+`},
 		{"commits", `commits per save +\d\.\d{3} \(\d+ saves in \d+ commits`},
-		{"durable baseline", `one-row baseline, synchronous=FULL +\d+ rows/s: saves are \d+\.\d\d× it`},
-		{"non-durable baseline", `one-row baseline, synchronous=NORMAL +\d+ rows/s: saves are \d+\.\d\d× it`},
+		{"durable baseline", `HTTP one-row handler, synchronous=FULL +[1-9]\d* req/s: saves are \d+\.\d\d× it`},
+		{"non-durable baseline", `HTTP one-row handler, synchronous=NORMAL +[1-9]\d* req/s: saves are \d+\.\d\d× it`},
+		{"in-process baselines", `in-process one-row insert, FULL / NORMAL +[1-9]\d* / [1-9]\d* rows/s: saves are \d+\.\d\d× / \d+\.\d\d× them`},
 		{"kill -9", `kill -9 after \d\.\ds with \d+ save\(s\) in flight: every save acknowledged before it is in the database`},
 		{"durability", `durability +every acknowledged save is stored \(4 delegates checked\)`},
 	}
