@@ -17,6 +17,16 @@ type Source interface {
 	History(ctx context.Context, consultationID uint, memberID uint) ([]models.RevisionRecord, error)
 }
 
+// HistoryStreamer is a [Source] that can also hand out a consultation's
+// history in batches (the Store does): the pack then reads history.csv
+// from the database as it writes it rather than holding it in memory.
+type HistoryStreamer interface {
+	EachRevision(ctx context.Context, consultationID uint, batch int, fn func([]models.RevisionRecord) error) error
+}
+
+// historyBatch is how many revisions history.csv reads at a time.
+const historyBatch = 2000
+
 // RoundError is a round that the consultation does not have (or a round
 // given as something else than a whole number). Its message is a plain
 // sentence for the user.
@@ -61,8 +71,9 @@ func ParseRound(s string, current int) (int, error) {
 // Load reads the export pack of round `round` of a consultation (0 means
 // the current round): that round's analysis for the per-round tables, the
 // analysis of every round 1 … current for rounds.csv and movement.csv (each
-// round compared with the one before it), and the whole history. A round
-// outside 1 … current is a *RoundError.
+// round compared with the one before it), and the whole history — read
+// when history.csv is written, in batches, when src is a
+// [HistoryStreamer]. A round outside 1 … current is a *RoundError.
 func Load(ctx context.Context, src Source, c *models.Consultation, round int) (*Pack, error) {
 	if round == 0 {
 		round = c.Round
@@ -81,6 +92,20 @@ func Load(ctx context.Context, src Source, c *models.Consultation, round int) (*
 		if r == round {
 			p.Analysis, p.Report = a, rep
 		}
+	}
+	if hs, ok := src.(HistoryStreamer); ok {
+		p.eachHistory = func(fn func([]models.RevisionRecord) error) error {
+			var fnErr error // an error of the writer, passed on as it is
+			err := hs.EachRevision(ctx, c.ID, historyBatch, func(batch []models.RevisionRecord) error {
+				fnErr = fn(batch)
+				return fnErr
+			})
+			if err != nil && fnErr == nil {
+				return fmt.Errorf("read history of %s: %w", c.Key, err)
+			}
+			return err
+		}
+		return p, nil
 	}
 	history, err := src.History(ctx, c.ID, 0)
 	if err != nil {

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -239,13 +239,19 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 		files = []file{{"pack.xlsx", func(w io.Writer) error { return export.WriteXLSX(w, pack.Tables()) }}}
 	}
 	for _, f := range files {
-		// Build in memory first: a writer error leaves nothing behind.
-		var buf bytes.Buffer
-		if err := f.write(&buf); err != nil {
-			return err
-		}
+		// Written as produced, through a temporary file: a writer error
+		// leaves nothing behind, and no file is held whole in memory.
 		path := filepath.Join(*out, export.FileName(cons.Key, f.name))
-		if err := writeFileAtomic(path, func(w io.Writer) error { _, err := buf.WriteTo(w); return err }); err != nil {
+		if err := writeFileAtomic(path, func(w io.Writer) error {
+			bw := bufio.NewWriterSize(w, 64<<10)
+			if err := f.write(bw); err != nil {
+				return err
+			}
+			if err := bw.Flush(); err != nil {
+				return fmt.Errorf("write %s: %w", path, err)
+			}
+			return nil
+		}); err != nil {
 			return err
 		}
 		detail := fmt.Sprintf("%s, round %d, command line", f.name, chosen)
