@@ -17,15 +17,20 @@ type Source interface {
 	History(ctx context.Context, consultationID uint, memberID uint) ([]models.RevisionRecord, error)
 }
 
-// HistoryStreamer is a [Source] that can also hand out a consultation's
-// history in batches (the Store does): the pack then reads history.csv
-// from the database as it writes it rather than holding it in memory.
-type HistoryStreamer interface {
+// Streamer is a [Source] that can also read revisions in batches (the
+// Store is one): the pack then reads the rows of positions.csv and
+// history.csv from the database as it writes them, rather than holding
+// 100,000 revisions in memory. positions.csv reads back, by ID, exactly
+// the revisions the analysis was made of (revisions never change).
+type Streamer interface {
+	LoadAnalysisIDs(ctx context.Context, c *models.Consultation, round int) (*models.Analysis, []uint, error)
 	EachRevision(ctx context.Context, consultationID uint, batch int, fn func([]models.RevisionRecord) error) error
+	RevisionsByID(ctx context.Context, ids []uint) ([]models.RevisionRecord, error)
 }
 
-// historyBatch is how many revisions history.csv reads at a time.
-const historyBatch = 2000
+// revisionBatch is how many revisions positions.csv and history.csv read
+// at a time.
+const revisionBatch = 1000
 
 // RoundError is a round that the consultation does not have (or a round
 // given as something else than a whole number). Its message is a plain
@@ -48,6 +53,24 @@ func (e *RoundError) Error() string {
 func (e *RoundError) Sentence() string {
 	s := e.Error()
 	return strings.ToUpper(s[:1]) + s[1:] + "."
+}
+
+// streamPositions makes positions.csv read its rows from st as it is
+// written: ids are the analysed revisions, in the order of the file.
+func (p *Pack) streamPositions(ctx context.Context, st Streamer, ids []uint) {
+	key := p.Key()
+	p.eachPosition = func(fn func([]models.RevisionRecord) error) error {
+		for from := 0; from < len(ids); from += revisionBatch {
+			batch, err := st.RevisionsByID(ctx, ids[from:min(from+revisionBatch, len(ids))])
+			if err != nil {
+				return fmt.Errorf("read positions of %s: %w", key, err)
+			}
+			if err := fn(batch); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // ParseRound reads the round asked for (the web's ?round=N): empty means
@@ -82,21 +105,34 @@ func Load(ctx context.Context, src Source, c *models.Consultation, round int) (*
 		return nil, &RoundError{Given: strconv.Itoa(round), Current: c.Round}
 	}
 	p := &Pack{}
+	st, streams := src.(Streamer)
 	for r := 1; r <= c.Round; r++ {
-		a, err := src.LoadAnalysis(ctx, c, r)
+		var a *models.Analysis
+		var ids []uint
+		var err error
+		if streams {
+			a, ids, err = st.LoadAnalysisIDs(ctx, c, r)
+		} else {
+			a, err = src.LoadAnalysis(ctx, c, r)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("load round %d of %s: %w", r, c.Key, err)
 		}
 		rep := consensus.Analyze(a.Input)
+		// The report is made: the input is not needed any more.
+		a.Input.Positions, a.Input.Previous = nil, nil
 		p.Rounds = append(p.Rounds, RoundReport{Round: r, Report: rep})
 		if r == round {
 			p.Analysis, p.Report = a, rep
+			if streams {
+				p.streamPositions(ctx, st, ids)
+			}
 		}
 	}
-	if hs, ok := src.(HistoryStreamer); ok {
+	if streams {
 		p.eachHistory = func(fn func([]models.RevisionRecord) error) error {
 			var fnErr error // an error of the writer, passed on as it is
-			err := hs.EachRevision(ctx, c.ID, historyBatch, func(batch []models.RevisionRecord) error {
+			err := st.EachRevision(ctx, c.ID, revisionBatch, func(batch []models.RevisionRecord) error {
 				fnErr = fn(batch)
 				return fnErr
 			})

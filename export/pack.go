@@ -58,6 +58,9 @@ type Pack struct {
 	// revisions from the database in batches as it is written instead.
 	History     []models.RevisionRecord
 	eachHistory func(fn func([]models.RevisionRecord) error) error
+	// eachPosition, when set, reads the rows of positions.csv in batches,
+	// in the file's order, instead of Analysis.Positions (see [Load]).
+	eachPosition func(fn func([]models.RevisionRecord) error) error
 	// Rounds is the report of every round, 1 … current, oldest first (see
 	// [Load]); without it, rounds.csv and movement.csv hold Report's round
 	// alone.
@@ -387,35 +390,35 @@ func timestamp(t time.Time) Cell {
 // produced as they are written, from the analysis's positions.
 func (p *Pack) Positions() Table {
 	byID, order := p.questionIndex()
-	list := p.Analysis.Positions
-	// Sort an index of the positions, not a copy of them.
-	idx := make([]int32, len(list))
-	for i := range idx {
-		idx[i] = int32(i)
+	each := p.eachPosition
+	if each == nil {
+		list := slices.Clone(p.Analysis.Positions)
+		slices.SortStableFunc(list, func(a, b models.RevisionRecord) int {
+			if c := strings.Compare(a.MemberCode, b.MemberCode); c != 0 {
+				return c
+			}
+			return order[a.QuestionID] - order[b.QuestionID]
+		})
+		each = func(fn func([]models.RevisionRecord) error) error { return fn(list) }
 	}
-	slices.SortStableFunc(idx, func(i, j int32) int {
-		a, b := &list[i], &list[j]
-		if c := strings.Compare(a.MemberCode, b.MemberCode); c != 0 {
-			return c
-		}
-		return order[a.QuestionID] - order[b.QuestionID]
-	})
 	t := Table{Name: "positions.csv", Header: slices.Clone(PositionColumns)}
 	t.stream = func(emit func([]Cell) error) error {
 		row := make([]Cell, 0, len(PositionColumns))
-		for _, i := range idx {
-			r := &list[i]
-			q := byID[r.QuestionID]
-			preferred, label, rest := answerCells(&r.Revision, q)
-			row = append(row[:0], Text(r.MemberCode), Text(r.MemberName), Text(r.QuestionKey), preferred, label)
-			row = append(row, rest...)
-			row = append(row, Int(r.Seq), Text(r.SubmitterUser), timestamp(r.SubmittedAt))
-			row = append(row, acceptableOptions(&r.Revision, q), questionNumber(q), Int(r.Round), conditions(&r.Revision, q))
-			if err := emit(row); err != nil {
-				return err
+		return each(func(batch []models.RevisionRecord) error {
+			for i := range batch {
+				r := &batch[i]
+				q := byID[r.QuestionID]
+				preferred, label, rest := answerCells(&r.Revision, q)
+				row = append(row[:0], Text(r.MemberCode), Text(r.MemberName), Text(r.QuestionKey), preferred, label)
+				row = append(row, rest...)
+				row = append(row, Int(r.Seq), Text(r.SubmitterUser), timestamp(r.SubmittedAt))
+				row = append(row, acceptableOptions(&r.Revision, q), questionNumber(q), Int(r.Round), conditions(&r.Revision, q))
+				if err := emit(row); err != nil {
+					return err
+				}
 			}
-		}
-		return nil
+			return nil
+		})
 	}
 	return t
 }

@@ -88,7 +88,7 @@ var wideColumns = map[string]bool{"question_text": true, "rationale": true, "ans
 // [Escape]. Each sheet is written with excelize's StreamWriter as the
 // table produces its rows, so that the workbook is never held whole in
 // memory (excelize keeps a large sheet in a temporary file until the
-// workbook is written).
+// workbook is written, then writes the archive straight to w).
 func WriteXLSX(w io.Writer, tables []Table) (err error) {
 	f := excelize.NewFile()
 	defer func() {
@@ -125,6 +125,11 @@ func WriteXLSX(w io.Writer, tables []Table) (err error) {
 		}
 	}
 	f.SetActiveSheet(0)
+	// excelize builds the archive in a buffer of its own before copying it
+	// to w; handing it a ZIP writer on w instead writes the archive as it
+	// is made, and the buffer stays empty. (The buffer only matters for a
+	// part over 4 GB, whose header excelize patches afterwards.)
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
 	if err := f.Write(w); err != nil {
 		return fmt.Errorf("write workbook: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"concord/export"
@@ -176,6 +177,10 @@ Questions, positions, matrix and members describe the round chosen; history,
 rounds and movement cover every round.
 Flags:`
 
+// exportMemory is the soft limit of the Go heap during an export: a
+// workbook of 200 members × 500 questions needs about 60 MB live.
+const exportMemory = 100 << 20
+
 // exportCmd is "concord export".
 func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
@@ -202,6 +207,12 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 		return errors.New("-bom applies to CSV files (csv and zip formats), not to the xlsx workbook")
 	case *round < 0:
 		return fmt.Errorf("-round must be a round number from 1, not %d", *round)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// The pack streams its long tables, but the garbage of a large
+		// export would let the heap grow to twice what is live: a soft
+		// limit keeps it near exportMemory (GOMEMLIMIT overrides it).
+		debug.SetMemoryLimit(exportMemory)
 	}
 	store, err := openExisting(ctx, *db)
 	if err != nil {
