@@ -27,12 +27,18 @@ const (
 // did not answer are listed as such. It returns "" when the consultation
 // has no scale question or the member is unknown.
 func MemberChart(r *consensus.Report, code string, positions []consensus.Position, id string) template.HTML {
+	return memberChart(r, code, positions, id, 0, len(r.Questions))
+}
+
+// memberChart draws the member chart of the questions from (inclusive)
+// to (exclusive) of the report, in questionnaire order.
+func memberChart(r *consensus.Report, code string, positions []consensus.Position, id string, from, to int) template.HTML {
 	prof, ok := r.Member(code)
 	if !ok {
 		return ""
 	}
 	var questions []*consensus.QuestionReport
-	for i := range r.Questions {
+	for i := from; i < to; i++ {
 		if r.Questions[i].Scale != nil && r.Questions[i].Scale.K >= 2 {
 			questions = append(questions, &r.Questions[i])
 		}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"html/template"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -59,10 +60,14 @@ type LegendItem struct {
 // Heatmap is the members × scale questions grid of deviations from the
 // median.
 type Heatmap struct {
-	Sort    string
-	Columns []HeatColumn
-	Groups  []HeatGroup
-	Legend  []LegendItem
+	Sort string
+	// Columns are the scale questions of the page shown; ColumnCount
+	// counts every scale question, Pager says which page.
+	Columns     []HeatColumn
+	ColumnCount int
+	Pager       Pager
+	Groups      []HeatGroup
+	Legend      []LegendItem
 }
 
 // HeatLegend describes the seven deviation classes, most below the median
@@ -83,23 +88,43 @@ func HeatLegend() []LegendItem {
 // SortBloc, grouped by bloc (members not placed on the map last). Any
 // other sort value means SortMember.
 func NewHeatmap(r *consensus.Report, sort string) Heatmap {
+	return NewHeatmapPage(r, sort, 1, len(r.Questions)+1, "", nil)
+}
+
+// NewHeatmapPage builds one page of the heatmap: the scale questions of
+// page `page`, shown size at a time in questionnaire order, for every
+// member. base and query are the page's address and query parameters,
+// for the pager's links (which keep the sort order).
+func NewHeatmapPage(r *consensus.Report, sort string, page, size int, base string, query url.Values) Heatmap {
 	if sort != SortBloc {
 		sort = SortMember
 	}
 	h := Heatmap{Sort: sort, Legend: HeatLegend()}
+	var all []HeatColumn
 	for i := range r.Questions {
 		q := &r.Questions[i]
 		if q.Scale == nil {
 			continue
 		}
-		h.Columns = append(h.Columns, HeatColumn{Number: QuestionNumber(r, i), Key: q.Key, Text: q.Text, K: q.Scale.K,
+		all = append(all, HeatColumn{Number: QuestionNumber(r, i), Key: q.Key, Text: q.Text, K: q.Scale.K,
 			Responses: q.Coverage.Responses, Median: q.Scale.Median})
+	}
+	h.ColumnCount = len(all)
+	h.Pager = NewPager(len(all), size, page, func(from, to int) string {
+		return fmt.Sprintf("Q%d–Q%d", all[from].Number, all[to-1].Number)
+	}, base, query)
+	h.Columns = all[h.Pager.From:h.Pager.To]
+	shown := make(map[string]bool, len(h.Columns))
+	for _, col := range h.Columns {
+		shown[col.Key] = true
 	}
 	rows := make([]HeatRow, 0, len(r.Members))
 	for _, m := range sortedMembers(r) {
-		byKey := make(map[string]consensus.MemberPosition, len(m.Positions))
+		byKey := make(map[string]consensus.MemberPosition, len(h.Columns))
 		for _, p := range m.Positions {
-			byKey[p.QuestionKey] = p
+			if shown[p.QuestionKey] {
+				byKey[p.QuestionKey] = p
+			}
 		}
 		row := HeatRow{Member: MemberRef{m.Code, m.Name}, Bloc: m.Bloc}
 		for _, col := range h.Columns {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -167,6 +168,9 @@ type MemberView struct {
 	// Movement sums up how the member moved since the previous round;
 	// nil in the first round.
 	Movement *MemberMoveView
+	// Pager says which page of the questions (in questionnaire order) the
+	// chart and the lists of answers show.
+	Pager Pager
 }
 
 // peersShown is how many most and least similar members a page lists.
@@ -175,14 +179,31 @@ const peersShown = 5
 // NewMemberView builds the page of the member with the given code; false
 // when the report has no such member.
 func NewMemberView(r *consensus.Report, code string, positions []consensus.Position) (*MemberView, bool) {
+	return NewMemberViewPage(r, code, positions, 1, len(r.Questions)+1, "", nil)
+}
+
+// NewMemberViewPage builds the page of a member with its answers to one
+// page of the questions: page `page`, shown size at a time in
+// questionnaire order. The key figures, bloc, movement and peers cover
+// every question. positions need hold only the member's own. base and
+// query are the page's address and query parameters, for the pager.
+func NewMemberViewPage(r *consensus.Report, code string, positions []consensus.Position, page, size int, base string, query url.Values) (*MemberView, bool) {
 	prof, ok := r.Member(code)
 	if !ok {
 		return nil, false
 	}
 	names := memberNames(r)
 	idx := positionIndex(positions)
+	pager := NewPager(len(r.Questions), size, page, func(from, to int) string {
+		return fmt.Sprintf("Q%d–Q%d", QuestionNumber(r, from), QuestionNumber(r, to-1))
+	}, base, query)
 	v := &MemberView{Profile: prof, Member: MemberRef{prof.Code, prof.Name}, Total: r.MembersTotal, MeanDistancePct: 100 * prof.MeanDistance,
-		Chart: MemberChart(r, code, positions, "member-chart"), Movement: memberMove(prof.Movement)}
+		Chart: memberChart(r, code, positions, "member-chart", pager.From, pager.To), Movement: memberMove(prof.Movement), Pager: pager}
+	for i := range r.Questions {
+		if r.Questions[i].Scale != nil {
+			v.ScaleQuestions++
+		}
+	}
 	sorted := sortedMembers(r)
 	for i, m := range sorted {
 		if m.Code != code {
@@ -214,12 +235,11 @@ func NewMemberView(r *consensus.Report, code string, positions []consensus.Posit
 	for _, p := range prof.Positions {
 		mine[p.QuestionKey] = p
 	}
-	for i := range r.Questions {
+	for i := pager.From; i < pager.To; i++ {
 		q := &r.Questions[i]
 		in, has := idx[posKey{code, q.Key}]
 		switch {
 		case q.Scale != nil:
-			v.ScaleQuestions++
 			row := MemberRow{Number: QuestionNumber(r, i), Key: q.Key, Text: q.Text}
 			if q.Scale.CommonGround != nil {
 				row.CommonGround = rangeText(*q.Scale.CommonGround)

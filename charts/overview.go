@@ -3,6 +3,7 @@ package charts
 import (
 	"fmt"
 	"html/template"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -132,9 +133,13 @@ type Overview struct {
 	Classes           []ClassCount
 	ClassChart        template.HTML
 	Thresholds        consensus.Thresholds
-	Ranked            []RankRow
-	Texts             []TextRow
-	Questions         int
+	// Ranked is the ranking's page shown (all of it below a page);
+	// RankedCount counts every ranked question, Pager says which page.
+	Ranked      []RankRow
+	RankedCount int
+	Pager       Pager
+	Texts       []TextRow
+	Questions   int
 	// Quorum is the number of answers a verdict needs to speak for the
 	// alliance; Provisional counts the ranked questions below it.
 	Quorum, Provisional int
@@ -188,8 +193,19 @@ func QuestionNumber(r *consensus.Report, i int) int {
 	return i + 1
 }
 
-// NewOverview builds the overview of a report.
+// NewOverview builds the overview of a report, with the whole ranking.
 func NewOverview(r *consensus.Report) Overview {
+	return NewOverviewPage(r, 1, len(r.Ranking)+1, "", nil)
+}
+
+// NewOverviewPage builds the overview of a report with one page of its
+// ranking: page `page` of the ranked questions shown size at a time, most
+// divided first across the pages (the rank numbers run on from page to
+// page). The summary (coverage, classifications, provisional verdicts,
+// the change since the previous round) covers every question. base and
+// query are the page's address and query parameters, for the pager's
+// links.
+func NewOverviewPage(r *consensus.Report, page, size int, base string, query url.Values) Overview {
 	o := Overview{Total: r.MembersTotal, Thresholds: r.Thresholds, Questions: len(r.Questions),
 		Quorum: r.Quorum, Provisional: r.Provisional,
 		PolarizedPct: fmtPct(100 * r.Thresholds.PolarizedShare)}
@@ -212,16 +228,26 @@ func NewOverview(r *consensus.Report) Overview {
 	}
 	o.ClassChart = ClassChart(r, "class-chart")
 	o.Since = NewSinceView(r)
-	number := map[string]int{}
+	number := make(map[string]int, len(r.Questions))
+	byKey := make(map[string]*consensus.QuestionReport, len(r.Questions))
 	for i := range r.Questions {
 		number[r.Questions[i].Key] = QuestionNumber(r, i)
+		byKey[r.Questions[i].Key] = &r.Questions[i]
 	}
+	type ranked struct {
+		rank int
+		q    *consensus.QuestionReport
+	}
+	all := make([]ranked, 0, len(r.Ranking))
 	for i, key := range r.Ranking {
-		q, ok := r.Question(key)
-		if !ok {
-			continue
+		if q, ok := byKey[key]; ok {
+			all = append(all, ranked{i + 1, q})
 		}
-		o.Ranked = append(o.Ranked, rankRow(i+1, number[key], q, names))
+	}
+	o.RankedCount = len(all)
+	o.Pager = NewPager(len(all), size, page, func(from, to int) string { return fmt.Sprintf("%d–%d", from+1, to) }, base, query)
+	for _, x := range all[o.Pager.From:o.Pager.To] {
+		o.Ranked = append(o.Ranked, rankRow(x.rank, number[x.q.Key], x.q, names))
 	}
 	for i := range r.Questions {
 		q := &r.Questions[i]

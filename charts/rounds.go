@@ -260,12 +260,17 @@ func NewSinceView(r *consensus.Report) *SinceView {
 		return nil
 	}
 	v := &SinceView{AllStable: r.AllStable, Movers: Movers(r, moversShown)}
+	byKey := make(map[string]int, len(r.Questions))
+	for i := range r.Questions {
+		byKey[r.Questions[i].Key] = i
+	}
 	for _, key := range r.Ranking {
-		q, ok := r.Question(key)
+		i, ok := byKey[key]
 		if !ok {
 			continue
 		}
-		ref := QuestionRef{Number: numberOf(r, key), Key: key, Text: q.Text}
+		q := &r.Questions[i]
+		ref := QuestionRef{Number: QuestionNumber(r, i), Key: key, Text: q.Text}
 		if t := q.Trend; t != nil {
 			switch t.Convergence {
 			case consensus.Converging:
@@ -292,6 +297,17 @@ func NewSinceView(r *consensus.Report) *SinceView {
 	}
 	return v
 }
+
+// SinceShown is how many questions each list of the overview's "since
+// the previous round" names; the rest are counted ("and 40 more"), and
+// every question's trend is in the ranking.
+const SinceShown = 20
+
+// Shown returns the first [SinceShown] questions of a list.
+func (SinceView) Shown(list []QuestionRef) []QuestionRef { return list[:min(len(list), SinceShown)] }
+
+// More counts the questions of a list beyond the first [SinceShown].
+func (SinceView) More(list []QuestionRef) int { return max(len(list)-SinceShown, 0) }
 
 // HasPreviousRound tells whether the report compares its round with a
 // previous one (the analysis had Input.Previous): every member then

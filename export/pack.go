@@ -53,8 +53,14 @@ var Files = []File{
 type Pack struct {
 	Analysis *models.Analysis
 	Report   *consensus.Report
-	// History is every revision of the consultation, oldest first.
-	History []models.RevisionRecord
+	// History is every revision of the consultation, oldest first. When it
+	// is nil and eachHistory is set (see [Load]), history.csv reads the
+	// revisions from the database in batches as it is written instead.
+	History     []models.RevisionRecord
+	eachHistory func(fn func([]models.RevisionRecord) error) error
+	// eachPosition, when set, reads the rows of positions.csv in batches,
+	// in the file's order, instead of Analysis.Positions (see [Load]).
+	eachPosition func(fn func([]models.RevisionRecord) error) error
 	// Rounds is the report of every round, 1 … current, oldest first (see
 	// [Load]); without it, rounds.csv and movement.csv hold Report's round
 	// alone.
@@ -81,11 +87,43 @@ func (p *Pack) Key() string { return p.Analysis.Consultation.Key }
 // "nato-russia-review-demo-questions.csv".
 func FileName(key, file string) string { return key + "-" + file }
 
-// Table is one table of the pack: a header row and rows of cells.
+// Table is one table of the pack: a header row and rows of cells. The
+// rows are either held in Rows or, for the long tables (positions and
+// history), produced one at a time as they are written: read them with
+// [Table.Each].
 type Table struct {
 	Name   string // file name, e.g. "questions.csv"
 	Header []string
 	Rows   [][]Cell
+	// stream, when set, produces the rows in order instead of Rows,
+	// handing each to emit; it stops at emit's first error.
+	stream func(emit func([]Cell) error) error
+}
+
+// Each hands every row of the table to fn, in order, and stops at fn's
+// first error. A streamed table may reuse the row slice for the next row:
+// fn must not keep it.
+func (t Table) Each(fn func([]Cell) error) error {
+	if t.stream != nil {
+		return t.stream(fn)
+	}
+	for _, row := range t.Rows {
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Collect returns the table with every row in Rows (for a streamed table,
+// as many copies as rows: for tests and small tables).
+func (t Table) Collect() (Table, error) {
+	out := Table{Name: t.Name, Header: t.Header}
+	err := t.Each(func(row []Cell) error {
+		out.Rows = append(out.Rows, slices.Clone(row))
+		return nil
+	})
+	return out, err
 }
 
 // Sheet is the table's name as a workbook sheet, e.g. "questions".
@@ -348,26 +386,39 @@ func timestamp(t time.Time) Cell {
 // Positions is positions.csv: the current positions of the round, by
 // member code, then in questionnaire order, with the round they belong to
 // and the conditions of the member's acceptance. They are the positions of
-// the analysis: under national approval, approved ones only.
+// the analysis: under national approval, approved ones only. The rows are
+// produced as they are written, from the analysis's positions.
 func (p *Pack) Positions() Table {
 	byID, order := p.questionIndex()
-	list := slices.Clone(p.Analysis.Positions)
-	slices.SortStableFunc(list, func(a, b models.RevisionRecord) int {
-		if c := strings.Compare(a.MemberCode, b.MemberCode); c != 0 {
-			return c
-		}
-		return order[a.QuestionID] - order[b.QuestionID]
-	})
+	each := p.eachPosition
+	if each == nil {
+		list := slices.Clone(p.Analysis.Positions)
+		slices.SortStableFunc(list, func(a, b models.RevisionRecord) int {
+			if c := strings.Compare(a.MemberCode, b.MemberCode); c != 0 {
+				return c
+			}
+			return order[a.QuestionID] - order[b.QuestionID]
+		})
+		each = func(fn func([]models.RevisionRecord) error) error { return fn(list) }
+	}
 	t := Table{Name: "positions.csv", Header: slices.Clone(PositionColumns)}
-	for i := range list {
-		r := &list[i]
-		preferred, label, rest := answerCells(&r.Revision, byID[r.QuestionID])
-		row := []Cell{Text(r.MemberCode), Text(r.MemberName), Text(r.QuestionKey), preferred, label}
-		row = append(row, rest...)
-		row = append(row, Int(r.Seq), Text(r.SubmitterUser), timestamp(r.SubmittedAt))
-		q := byID[r.QuestionID]
-		row = append(row, acceptableOptions(&r.Revision, q), questionNumber(q), Int(r.Round), conditions(&r.Revision, q))
-		t.Rows = append(t.Rows, row)
+	t.stream = func(emit func([]Cell) error) error {
+		row := make([]Cell, 0, len(PositionColumns))
+		return each(func(batch []models.RevisionRecord) error {
+			for i := range batch {
+				r := &batch[i]
+				q := byID[r.QuestionID]
+				preferred, label, rest := answerCells(&r.Revision, q)
+				row = append(row[:0], Text(r.MemberCode), Text(r.MemberName), Text(r.QuestionKey), preferred, label)
+				row = append(row, rest...)
+				row = append(row, Int(r.Seq), Text(r.SubmitterUser), timestamp(r.SubmittedAt))
+				row = append(row, acceptableOptions(&r.Revision, q), questionNumber(q), Int(r.Round), conditions(&r.Revision, q))
+				if err := emit(row); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
 	return t
 }
@@ -454,23 +505,37 @@ var HistoryColumns = []string{"revision_id", "round", "member_code", "question_k
 	"submitted_by", "submitted_at", "acceptable_options", "withdrawn", "conditions", "state"}
 
 // HistoryTable is history.csv: every revision of the consultation, all
-// rounds, oldest first, drafts and returned drafts included (state).
+// rounds, oldest first, drafts and returned drafts included (state). The
+// rows are produced as they are written: from History, or else read from
+// the database in batches (see [Load]).
 func (p *Pack) HistoryTable() Table {
 	byID, _ := p.questionIndex()
 	t := Table{Name: "history.csv", Header: slices.Clone(HistoryColumns)}
-	for i := range p.History {
-		r := &p.History[i]
-		preferred, _, rest := answerCells(&r.Revision, byID[r.QuestionID])
-		row := []Cell{Int(int(r.ID)), Int(r.Round), Text(r.MemberCode), Text(r.QuestionKey), Int(r.Seq), preferred}
-		row = append(row, rest...)
-		row = append(row, Text(r.Source), Text(r.SubmitterUser), timestamp(r.SubmittedAt))
-		withdrawn := Empty
-		if r.Withdrawn {
-			withdrawn = Text("yes")
-		}
-		row = append(row, acceptableOptions(&r.Revision, byID[r.QuestionID]), withdrawn,
-			conditions(&r.Revision, byID[r.QuestionID]), Text(r.State))
-		t.Rows = append(t.Rows, row)
+	each := p.eachHistory
+	if p.History != nil || each == nil {
+		each = func(fn func([]models.RevisionRecord) error) error { return fn(p.History) }
+	}
+	t.stream = func(emit func([]Cell) error) error {
+		row := make([]Cell, 0, len(HistoryColumns))
+		return each(func(batch []models.RevisionRecord) error {
+			for i := range batch {
+				r := &batch[i]
+				q := byID[r.QuestionID]
+				preferred, _, rest := answerCells(&r.Revision, q)
+				row = append(row[:0], Int(int(r.ID)), Int(r.Round), Text(r.MemberCode), Text(r.QuestionKey), Int(r.Seq), preferred)
+				row = append(row, rest...)
+				row = append(row, Text(r.Source), Text(r.SubmitterUser), timestamp(r.SubmittedAt))
+				withdrawn := Empty
+				if r.Withdrawn {
+					withdrawn = Text("yes")
+				}
+				row = append(row, acceptableOptions(&r.Revision, q), withdrawn, conditions(&r.Revision, q), Text(r.State))
+				if err := emit(row); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
 	return t
 }

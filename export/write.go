@@ -16,7 +16,8 @@ import (
 const BOM = "\xEF\xBB\xBF"
 
 // WriteCSV writes a table as RFC 4180 CSV (UTF-8, CRLF line ends, a header
-// row), with a UTF-8 byte-order mark first when bom is set.
+// row), with a UTF-8 byte-order mark first when bom is set. Rows are
+// written to w as the table produces them (see [Table.Each]).
 func WriteCSV(w io.Writer, t Table, bom bool) error {
 	if bom {
 		if _, err := io.WriteString(w, BOM); err != nil {
@@ -33,16 +34,17 @@ func WriteCSV(w io.Writer, t Table, bom bool) error {
 		return fmt.Errorf("write %s: %w", t.Name, err)
 	}
 	rec := make([]string, len(t.Header))
-	for _, row := range t.Rows {
+	err := t.Each(func(row []Cell) error {
 		for i := range rec {
 			rec[i] = ""
 			if i < len(row) {
 				rec[i] = row[i].String()
 			}
 		}
-		if err := cw.Write(rec); err != nil {
-			return fmt.Errorf("write %s: %w", t.Name, err)
-		}
+		return cw.Write(rec)
+	})
+	if err != nil {
+		return fmt.Errorf("write %s: %w", t.Name, err)
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -82,8 +84,11 @@ var wideColumns = map[string]bool{"question_text": true, "rationale": true, "ans
 
 // WriteXLSX writes the tables as one workbook with a sheet per table. The
 // header row is bold and frozen; numbers are stored as numbers (decimals
-// with a matching number format), text as shared strings protected by
-// [Escape].
+// rounded, with a matching number format), text as strings protected by
+// [Escape]. Each sheet is written with excelize's StreamWriter as the
+// table produces its rows, so that the workbook is never held whole in
+// memory (excelize keeps a large sheet in a temporary file until the
+// workbook is written, then writes the archive straight to w).
 func WriteXLSX(w io.Writer, tables []Table) (err error) {
 	f := excelize.NewFile()
 	defer func() {
@@ -120,65 +125,71 @@ func WriteXLSX(w io.Writer, tables []Table) (err error) {
 		}
 	}
 	f.SetActiveSheet(0)
+	// excelize builds the archive in a buffer of its own before copying it
+	// to w; handing it a ZIP writer on w instead writes the archive as it
+	// is made, and the buffer stays empty. (The buffer only matters for a
+	// part over 4 GB, whose header excelize patches afterwards.)
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
 	if err := f.Write(w); err != nil {
 		return fmt.Errorf("write workbook: %w", err)
 	}
 	return nil
 }
 
+// writeSheet streams one table into its sheet: column widths and the
+// frozen header first (the StreamWriter takes them before any row), then
+// the header and every row as the table produces it.
 func writeSheet(f *excelize.File, sheet string, t Table, bold int, decimals map[int]int) error {
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
 	for col, h := range t.Header {
-		name, err := excelize.CoordinatesToCellName(col+1, 1)
-		if err != nil {
-			return err
-		}
-		if err := f.SetCellStr(sheet, name, Escape(h)); err != nil {
-			return err
-		}
 		width := float64(narrowWidth)
 		if wideColumns[h] {
 			width = wideWidth
 		}
-		colName, _ := excelize.ColumnNumberToName(col + 1)
-		if err := f.SetColWidth(sheet, colName, colName, width); err != nil {
+		if err := sw.SetColWidth(col+1, col+1, width); err != nil {
 			return err
 		}
 	}
-	if len(t.Header) > 0 {
-		last, err := excelize.CoordinatesToCellName(len(t.Header), 1)
+	err = sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}})
+	if err != nil {
+		return err
+	}
+	header := make([]any, len(t.Header))
+	for col, h := range t.Header {
+		header[col] = excelize.Cell{StyleID: bold, Value: Escape(h)}
+	}
+	if err := sw.SetRow("A1", header); err != nil {
+		return err
+	}
+	var values []any
+	r := 1
+	err = t.Each(func(row []Cell) error {
+		r++
+		values = values[:0]
+		for _, c := range row {
+			switch c.kind {
+			case kindText:
+				values = append(values, Escape(c.text))
+			case kindInt:
+				values = append(values, int64(c.num))
+			case kindDecimal:
+				values = append(values, excelize.Cell{StyleID: decimals[c.prec], Value: c.rounded()})
+			default:
+				values = append(values, nil)
+			}
+		}
+		name, err := excelize.CoordinatesToCellName(1, r)
 		if err != nil {
 			return err
 		}
-		if err := f.SetCellStyle(sheet, "A1", last, bold); err != nil {
-			return err
-		}
+		return sw.SetRow(name, values)
+	})
+	if err != nil {
+		return err
 	}
-	for r, row := range t.Rows {
-		for col, c := range row {
-			if c.IsEmpty() {
-				continue
-			}
-			name, err := excelize.CoordinatesToCellName(col+1, r+2)
-			if err != nil {
-				return err
-			}
-			switch c.kind {
-			case kindText:
-				err = f.SetCellStr(sheet, name, Escape(c.text))
-			case kindInt:
-				err = f.SetCellInt(sheet, name, int64(c.num))
-			case kindDecimal:
-				if err = f.SetCellFloat(sheet, name, c.rounded(), c.prec, 64); err == nil {
-					if style, ok := decimals[c.prec]; ok {
-						err = f.SetCellStyle(sheet, name, name, style)
-					}
-				}
-			}
-			if err != nil {
-				return err
-			}
-		}
-	}
-	return f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}})
+	return sw.Flush()
 }

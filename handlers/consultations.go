@@ -188,40 +188,6 @@ func (h *Handler) setShare(c *gin.Context) {
 	h.redirect(c, "/consultations/"+cons.Key, msg)
 }
 
-func (h *Handler) coverage(c *gin.Context) {
-	cons, ok := h.consultation(c)
-	if !ok {
-		return
-	}
-	ctx := c.Request.Context()
-	qn, err := h.store.Questionnaire(ctx, cons.ID)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	members, err := h.store.Members(ctx)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	current, err := h.store.CurrentPositions(ctx, cons.ID, cons.Round)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	grid := models.BuildCoverage(members, qn.Questions, current)
-	d := gin.H{"Consultation": cons, "Grid": grid, "Reminder": buildReminder(grid)}
-	if cons.RequireApproval {
-		list, err := h.store.ApprovalStatus(ctx, cons)
-		if err != nil {
-			h.fail(c, err)
-			return
-		}
-		d["Approval"] = approvalByMember(list)
-	}
-	h.page(c, http.StatusOK, "coverage", "Coverage — "+cons.Title, d)
-}
-
 // formErrors returns the per-field messages of a validation or conflict
 // error, or nil for any other error.
 func formErrors(err error) map[string]string {

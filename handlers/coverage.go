@@ -1,10 +1,71 @@
 package handlers
 
 import (
+	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
+	"github.com/gin-gonic/gin"
+
+	"concord/charts"
 	"concord/models"
 )
+
+// coverage shows who has answered what in the current round: the figures
+// and the reminder cover every question; the grid shows a page of the
+// questions at a time (see charts.GridColumns), every member on each.
+// The grid comes from the report cache's analysis of the round, so that a
+// view does not read every position again.
+func (h *Handler) coverage(c *gin.Context) {
+	cons, ok := h.consultation(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	a, err := h.reports.analyse(ctx, h.store, cons, cons.Round)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	grid := a.coverageGrid()
+	d := gin.H{"Consultation": cons, "Grid": grid, "Reminder": buildReminder(grid),
+		"Page": coveragePage(grid, charts.ParsePage(c.Query("page")), c.Request.URL.Path, c.Request.URL.Query())}
+	if cons.RequireApproval {
+		list, err := h.store.ApprovalStatus(ctx, cons)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		d["Approval"] = approvalByMember(list)
+	}
+	h.page(c, http.StatusOK, "coverage", "Coverage — "+cons.Title, d)
+}
+
+// coverageGridPage is one page of the coverage grid: some of the
+// questions, for every member.
+type coverageGridPage struct {
+	Pager       charts.Pager
+	Questions   []models.Question
+	Rows        []models.CoverageRow // Answered holds the page's questions only; Count covers all
+	PerQuestion []int
+}
+
+// coveragePage cuts page `page` out of the grid: as many questions as
+// charts.GridColumns gives for the roster.
+func coveragePage(g models.CoverageGrid, page int, base string, query url.Values) coverageGridPage {
+	qs := g.Questions
+	pager := charts.NewPager(len(qs), charts.GridColumns(len(g.Rows)), page, func(from, to int) string {
+		return "Q" + strconv.Itoa(qs[from].Number) + "–Q" + strconv.Itoa(qs[to-1].Number)
+	}, base, query)
+	p := coverageGridPage{Pager: pager, Questions: qs[pager.From:pager.To], PerQuestion: g.PerQuestion[pager.From:pager.To],
+		Rows: make([]models.CoverageRow, len(g.Rows))}
+	for i, row := range g.Rows {
+		row.Answered = row.Answered[pager.From:pager.To]
+		p.Rows[i] = row
+	}
+	return p
+}
 
 // reminder is the list of members still missing answers on the coverage
 // page, ready to paste into a reminder: one "CODE Name" per line, in

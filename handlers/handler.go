@@ -58,6 +58,8 @@ type Handler struct {
 	cfg    Config
 	cop    *http.CrossOriginProtection
 	api    *api.API // the JSON API, mounted by NewRouter
+	// reports caches the analyses of the rounds viewed last (reportcache.go).
+	reports *reportCache
 }
 
 // New builds a Handler, parsing every template; a broken template is an
@@ -78,8 +80,9 @@ func New(store *models.Store, log *slog.Logger, cfg Config) (*Handler, error) {
 	if cfg.BaseURL == "" {
 		return nil, errors.New("no base URL: links would have to come from requests")
 	}
-	h := &Handler{store: store, render: r, assets: a, log: log, cfg: cfg, cop: http.NewCrossOriginProtection()}
-	h.api = api.New(api.Deps{Store: store, Log: log, Audit: h.audit, ExportPack: h.exportPackRound,
+	h := &Handler{store: store, render: r, assets: a, log: log, cfg: cfg, cop: http.NewCrossOriginProtection(),
+		reports: newReportCache(reportCacheSize)}
+	h.api = api.New(api.Deps{Store: store, Log: log, Audit: h.audit, ExportPack: h.exportPackRound, Report: h.analysedReport,
 		Downloaded: func(c *gin.Context, cons *models.Consultation, file string, round int) {
 			h.recordRoundDownload(c, cons, file, round, false)
 		}})

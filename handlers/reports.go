@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"concord/charts"
 	"concord/consensus"
+	"concord/handlers/api"
 	"concord/models"
 )
 
@@ -28,6 +30,7 @@ type report struct {
 	picked   bool // the round was named in the address (?round=N)
 	analysis *models.Analysis
 	rep      *consensus.Report
+	cached   *analysed // the cache's entry: positions by question and member, coverage
 }
 
 // reportRound reads the optional ?round=N of a report: 1 up to the
@@ -64,13 +67,26 @@ func (h *Handler) loadReport(c *gin.Context) (*report, bool) {
 		h.errorPage(c, http.StatusNotFound, msg)
 		return nil, false
 	}
-	a, err := h.store.LoadAnalysis(c.Request.Context(), cons, round)
+	a, err := h.reports.analyse(c.Request.Context(), h.store, cons, round)
 	if err != nil {
 		h.fail(c, fmt.Errorf("load analysis of consultation %s round %d: %w", cons.Key, round, err))
 		return nil, false
 	}
-	return &report{cons: cons, round: round, picked: picked, analysis: a, rep: consensus.Analyze(a.Input)}, true
+	return &report{cons: cons, round: round, picked: picked, analysis: a.analysis, rep: a.rep, cached: a}, true
 }
+
+// analysedReport returns the analysis of a round of a consultation from
+// the report cache (for the JSON API, which shares it).
+func (h *Handler) analysedReport(ctx context.Context, cons *models.Consultation, round int) (*consensus.Report, error) {
+	a, err := h.reports.analyse(ctx, h.store, cons, round)
+	if err != nil {
+		return nil, fmt.Errorf("load analysis of consultation %s round %d: %w", cons.Key, round, err)
+	}
+	return a.rep, nil
+}
+
+// page reads the ?page=N of a paged report page (1 when absent).
+func page(c *gin.Context) int { return charts.ParsePage(c.Query("page")) }
 
 // roundLink is one entry of a report page's round selector.
 type roundLink struct {
@@ -127,7 +143,8 @@ func (h *Handler) reportOverview(c *gin.Context) {
 	if !ok {
 		return
 	}
-	h.reportPage(c, r, "report_overview", "overview", "Divergence report", "", charts.NewOverview(r.rep))
+	v := charts.NewOverviewPage(r.rep, page(c), charts.RankPageSize, c.Request.URL.Path, c.Request.URL.Query())
+	h.reportPage(c, r, "report_overview", "overview", "Divergence report", "", v)
 }
 
 func (h *Handler) reportQuestion(c *gin.Context) {
@@ -144,7 +161,7 @@ func (h *Handler) reportQuestion(c *gin.Context) {
 			}
 		}
 	}
-	v, ok := charts.NewQuestionView(r.rep, key, r.analysis.Input.Positions, statusQuo)
+	v, ok := charts.NewQuestionView(r.rep, key, r.cached.questionPositions(key), statusQuo)
 	if !ok {
 		h.errorPage(c, http.StatusNotFound, "This consultation has no question with that key. It may have been removed, or the address may be mistyped.")
 		return
@@ -158,7 +175,8 @@ func (h *Handler) reportHeatmap(c *gin.Context) {
 	if !ok {
 		return
 	}
-	h.reportPage(c, r, "report_heatmap", "heatmap", "Heatmap of positions", "", charts.NewHeatmap(r.rep, c.Query("sort")))
+	v := charts.NewHeatmapPage(r.rep, c.Query("sort"), page(c), charts.GridColumns(len(r.rep.Members)), c.Request.URL.Path, c.Request.URL.Query())
+	h.reportPage(c, r, "report_heatmap", "heatmap", "Heatmap of positions", "", v)
 }
 
 func (h *Handler) reportMap(c *gin.Context) {
@@ -175,7 +193,7 @@ func (h *Handler) reportMember(c *gin.Context) {
 		return
 	}
 	code := strings.ToUpper(strings.TrimSpace(c.Param("code")))
-	v, ok := charts.NewMemberView(r.rep, code, r.analysis.Input.Positions)
+	v, ok := charts.NewMemberViewPage(r.rep, code, r.cached.memberPositions(code), page(c), charts.RankPageSize, c.Request.URL.Path, c.Request.URL.Query())
 	if !ok {
 		h.errorPage(c, http.StatusNotFound, "There is no member with that code. Member codes are three letters, such as EST.")
 		return
@@ -259,13 +277,15 @@ func (h *Handler) reportJSON(c *gin.Context) {
 		c.JSON(http.StatusNotFound, gin.H{"error": msg})
 		return
 	}
-	a, err := h.store.LoadAnalysis(ctx, cons, round)
+	rep, err := h.analysedReport(ctx, cons, round)
 	if err != nil {
-		h.log.Error("request failed", "route", c.FullPath(), "err", fmt.Errorf("load analysis of consultation %s round %d: %w", cons.Key, round, err))
+		h.log.Error("request failed", "route", c.FullPath(), "err", err)
 		c.JSON(http.StatusInternalServerError, gin.H{"error": "Something went wrong on our side; please try again."})
 		return
 	}
 	// The audit names the round downloaded, which may be an earlier one.
 	h.recordRoundDownload(c, cons, "report.json", round, false)
-	c.JSON(http.StatusOK, consensus.Analyze(a.Input))
+	if err := api.StreamJSON(c, rep); err != nil {
+		h.log.Error("report.json cut short", "route", c.FullPath(), "err", err)
+	}
 }

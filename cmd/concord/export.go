@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"concord/export"
@@ -176,6 +177,10 @@ Questions, positions, matrix and members describe the round chosen; history,
 rounds and movement cover every round.
 Flags:`
 
+// exportMemory is the soft limit of the Go heap during an export: a
+// workbook of 200 members × 500 questions needs about 60 MB live.
+const exportMemory = 100 << 20
+
 // exportCmd is "concord export".
 func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
@@ -202,6 +207,12 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 		return errors.New("-bom applies to CSV files (csv and zip formats), not to the xlsx workbook")
 	case *round < 0:
 		return fmt.Errorf("-round must be a round number from 1, not %d", *round)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// The pack streams its long tables, but the garbage of a large
+		// export would let the heap grow to twice what is live: a soft
+		// limit keeps it near exportMemory (GOMEMLIMIT overrides it).
+		debug.SetMemoryLimit(exportMemory)
 	}
 	store, err := openExisting(ctx, *db)
 	if err != nil {
@@ -239,13 +250,19 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 		files = []file{{"pack.xlsx", func(w io.Writer) error { return export.WriteXLSX(w, pack.Tables()) }}}
 	}
 	for _, f := range files {
-		// Build in memory first: a writer error leaves nothing behind.
-		var buf bytes.Buffer
-		if err := f.write(&buf); err != nil {
-			return err
-		}
+		// Written as produced, through a temporary file: a writer error
+		// leaves nothing behind, and no file is held whole in memory.
 		path := filepath.Join(*out, export.FileName(cons.Key, f.name))
-		if err := writeFileAtomic(path, func(w io.Writer) error { _, err := buf.WriteTo(w); return err }); err != nil {
+		if err := writeFileAtomic(path, func(w io.Writer) error {
+			bw := bufio.NewWriterSize(w, 64<<10)
+			if err := f.write(bw); err != nil {
+				return err
+			}
+			if err := bw.Flush(); err != nil {
+				return fmt.Errorf("write %s: %w", path, err)
+			}
+			return nil
+		}); err != nil {
 			return err
 		}
 		detail := fmt.Sprintf("%s, round %d, command line", f.name, chosen)

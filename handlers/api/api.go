@@ -34,6 +34,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"concord/consensus"
 	"concord/export"
 	"concord/models"
 )
@@ -48,6 +49,9 @@ type Deps struct {
 	// ExportPack builds the export pack of a round of a consultation, the
 	// same as the web exports page offers.
 	ExportPack func(ctx context.Context, cons *models.Consultation, round int) (*export.Pack, error)
+	// Report returns the analysis of a round, from the report cache the web
+	// pages share; nil analyses the round on every request.
+	Report func(ctx context.Context, cons *models.Consultation, round int) (*consensus.Report, error)
 	// Downloaded audits the download of one export file of a round by the
 	// request's account, as a download from the exports page is.
 	Downloaded func(c *gin.Context, cons *models.Consultation, file string, round int)
