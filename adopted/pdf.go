@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/go-pdf/fpdf"
 )
@@ -39,7 +40,7 @@ const (
 // user text too, should a paragraph contain it.) The file's dates are the
 // adoption time, so the same text always gives the same bytes.
 func WritePDF(w io.Writer, t Text) error {
-	d := layout(t)
+	d := pdfSafe(layout(t))
 	first, err := renderPDF(d, t, 0)
 	if err != nil {
 		return err
@@ -135,4 +136,32 @@ func renderPDF(d doc, t Text, pages int) (*fpdf.Fpdf, error) {
 		return nil, fmt.Errorf("lay out adopted text as pdf: %w", err)
 	}
 	return f, nil
+}
+
+// pdfSafe replaces the characters fpdf cannot encode — those beyond the
+// Basic Multilingual Plane, such as emoji — with U+FFFD (�); fpdf refuses
+// the whole document otherwise. Characters of the plane that DejaVu Sans
+// has no glyph for (Chinese, say) print as blanks.
+func pdfSafe(d doc) doc {
+	fix := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r > 0xFFFF {
+				return '\uFFFD'
+			}
+			return r
+		}, s)
+	}
+	d.marking, d.title, d.consultation, d.adoption = fix(d.marking), fix(d.title), fix(d.consultation), fix(d.adoption)
+	paras := make([]para, len(d.paras))
+	for k, p := range d.paras {
+		p.text = fix(p.text)
+		paras[k] = p
+	}
+	notes := make([]note, len(d.notes))
+	for k, n := range d.notes {
+		n.member, n.text = fix(n.member), fix(n.text)
+		notes[k] = n
+	}
+	d.paras, d.notes = paras, notes
+	return d
 }

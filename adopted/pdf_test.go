@@ -130,6 +130,24 @@ func TestWritePDFWithoutMarking(t *testing.T) {
 	}
 }
 
+func TestWritePDFUnusualText(t *testing.T) {
+	text := long()
+	text.Title = strings.Repeat("Title ", 30) // wraps over three lines
+	text.Paragraphs = []Paragraph{{Number: 1, Text: "Emoji 😀 and \x00control, and a " + strings.Repeat("long", 60) + " word.",
+		Footnotes: []Footnote{{MemberCode: "ISL", MemberName: "Ísland 🇮🇸", Text: "Ísland."}}}}
+	pages := pdfPages(t, text)
+	if len(pages) != 1 {
+		t.Fatalf("%d pages, want 1", len(pages))
+	}
+	// beyond the Basic Multilingual Plane becomes U+FFFD; the unbroken word
+	// is split across lines, so look for its start and end
+	for _, want := range []string{"Emoji \uFFFD and control, and a longlong", "longlong word.", "¹ Ísland \uFFFD\uFFFD: Ísland."} {
+		if !strings.Contains(pages[0], want) {
+			t.Errorf("page lacks %q: %s", want, pages[0])
+		}
+	}
+}
+
 func TestWritePDFDeterministic(t *testing.T) {
 	var a, b bytes.Buffer
 	if err := WritePDF(&a, sample(t)); err != nil {
