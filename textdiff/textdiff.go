@@ -21,7 +21,9 @@
 //     changed paragraph, a reworded paragraph shows as changed rather than as
 //     removed plus added. What is left over on one side is removed or added.
 //     A paragraph that moved shows as removed where it was and added where it
-//     now is.
+//     now is. Beyond MaxParagraphEdits removed plus added paragraphs the
+//     search stops, and the differing middles of the two versions are
+//     paired in order.
 //  2. A changed paragraph is split into tokens: maximal runs of word
 //     characters (letters, digits, combining marks) and maximal runs of
 //     everything else (spaces, punctuation). The token sequences are compared
@@ -103,6 +105,11 @@ type ParagraphDiff struct {
 // the search for one pair needs at most about 2 MB (MaxTokenEdits²/2 int32).
 const MaxTokenEdits = 1000
 
+// MaxParagraphEdits bounds the alignment of paragraphs the same way: beyond
+// this many removed plus added paragraphs (after the common first and last
+// ones), the differing middles are paired in order as changed paragraphs.
+const MaxParagraphEdits = 1000
+
 // Compare aligns the paragraphs of old and new and diffs the changed ones
 // word by word. The result lists every paragraph of both versions once, in
 // reading order of the new version (removed paragraphs where they stood).
@@ -110,8 +117,7 @@ func Compare(old, new []string) []ParagraphDiff {
 	in := interner{}
 	a, b := in.all(old), in.all(new)
 	var sc scratch
-	ops, _ := sc.script(a, b, 0)
-	ops = append([]Op(nil), ops...) // sc is reused by the word diffs below
+	ops := sc.bounded(a, b, MaxParagraphEdits)
 
 	out := make([]ParagraphDiff, 0, max(len(old), len(new)))
 	i, j := 0, 0 // next old, next new paragraph (0-based)
@@ -168,25 +174,7 @@ func (sc *scratch) words(old, new string) []Run {
 	in := interner{}
 	a, b := in.all(ta), in.all(tb)
 
-	// Common prefix and suffix, then the bounded search on the middle.
-	p := 0
-	for p < len(a) && p < len(b) && a[p] == b[p] {
-		p++
-	}
-	s := 0
-	for s < len(a)-p && s < len(b)-p && a[len(a)-1-s] == b[len(b)-1-s] {
-		s++
-	}
-	mid, ok := sc.script(a[p:len(a)-s], b[p:len(b)-s], MaxTokenEdits)
-	if !ok {
-		mid = sc.ops[:0]
-		for range len(a) - p - s {
-			mid = append(mid, Delete)
-		}
-		for range len(b) - p - s {
-			mid = append(mid, Insert)
-		}
-	}
+	ops := sc.bounded(a, b, MaxTokenEdits)
 
 	var segs []segment
 	i, j := 0, 0
@@ -208,16 +196,44 @@ func (sc *scratch) words(old, new string) []Run {
 			j++
 		}
 	}
-	for range p {
-		add(Equal)
-	}
-	for _, op := range mid {
+	for _, op := range ops {
 		add(op)
 	}
-	for range s {
-		add(Equal)
-	}
 	return runs(fold(segs))
+}
+
+// bounded returns an edit script turning a into b: the common prefix and
+// suffix are kept, and the middle is searched with script up to limit
+// edits; beyond the limit the middle is all deleted, then all inserted.
+// The slice is only valid until the next call with the same scratch.
+func (sc *scratch) bounded(a, b []int32, limit int) []Op {
+	p := 0
+	for p < len(a) && p < len(b) && a[p] == b[p] {
+		p++
+	}
+	s := 0
+	for s < len(a)-p && s < len(b)-p && a[len(a)-1-s] == b[len(b)-1-s] {
+		s++
+	}
+	mid, ok := sc.script(a[p:len(a)-s], b[p:len(b)-s], limit)
+	ops := make([]Op, 0, len(a)+len(b))
+	for range p {
+		ops = append(ops, Equal)
+	}
+	if ok {
+		ops = append(ops, mid...)
+	} else {
+		for range len(a) - p - s {
+			ops = append(ops, Delete)
+		}
+		for range len(b) - p - s {
+			ops = append(ops, Insert)
+		}
+	}
+	for range s {
+		ops = append(ops, Equal)
+	}
+	return ops
 }
 
 // segment is either unchanged text (eq) or a change (del, ins).
