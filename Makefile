@@ -1,6 +1,6 @@
 # Concord — build and test.
 #
-#   make test    install what the tests need (Debian chromium) when missing, then vet and test with -race
+#   make test    install what the tests need (Debian chromium, poppler-utils) when missing, then vet and test with -race
 #   make run     serve on http://127.0.0.1:8080 with ./concord.db
 #   make demo    serve with the sample consultation and demo accounts
 #   make bench   run the aggregation and save-path benchmarks (figures as ratios to a baseline measured in the same run)
@@ -17,14 +17,19 @@ CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
 test: deps vet
 	$(GO) test -race -count=1 ./...
 
-# Browser tests need Debian's chromium; install it when it is missing and we can.
+# Browser tests need Debian's chromium and the PDF tests poppler-utils' pdftotext;
+# install whichever is missing when we can (one apt-get update for both).
+PDFTOTEXT ?= $(shell command -v pdftotext || true)
 deps:
-	@if [ -z "$(CHROMIUM)" ]; then \
+	@missing=""; \
+	if [ -z "$(CHROMIUM)" ]; then missing="$$missing chromium"; fi; \
+	if [ -z "$(PDFTOTEXT)" ]; then missing="$$missing poppler-utils"; fi; \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-			echo "installing chromium for the browser tests"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+			echo "installing$$missing for the browser and PDF tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 		else \
-			echo "chromium is missing and cannot be installed here (need root and apt-get): browser tests will be skipped"; \
+			echo "missing and cannot be installed here (need root and apt-get):$$missing; the browser or PDF tests will be skipped"; \
 		fi; \
 	fi
 
