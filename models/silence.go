@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -939,4 +940,54 @@ type SilenceRecord struct {
 	ActionRecord
 	DraftNumber int
 	Version     int
+}
+
+// DeadlineJob ends silence procedures at their deadlines in the
+// background (CloseDueProcedures): once at start — so that deadlines that
+// passed while the server was down are applied, stamped with their own
+// times — then on every tick, until ctx is done. Several instances may run
+// it on one database: the conditional update decides.
+type DeadlineJob struct {
+	Store *Store
+	Log   *slog.Logger
+	// Ticks wakes the job; nil means a ticker of DeadlineCheckEvery.
+	Ticks <-chan time.Time
+	// Done, if set, receives the result of every pass (tests).
+	Done chan<- int
+}
+
+// DeadlineCheckEvery is how often the server's deadline job runs: a
+// procedure's stored state changes within about this long of its deadline
+// (pages show the effective state at once).
+const DeadlineCheckEvery = 5 * time.Second
+
+// Run closes due procedures until ctx is done. Failures are logged and
+// retried on the next tick.
+func (j *DeadlineJob) Run(ctx context.Context) {
+	ticks := j.Ticks
+	if ticks == nil {
+		t := time.NewTicker(DeadlineCheckEvery)
+		defer t.Stop()
+		ticks = t.C
+	}
+	for {
+		n, err := j.Store.CloseDueProcedures(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil && j.Log != nil:
+			j.Log.Error("close silence procedures past their deadline", "err", err)
+		case n > 0 && j.Log != nil:
+			j.Log.Info("silence procedures ended at their deadline", "count", n)
+		}
+		if j.Done != nil {
+			select {
+			case j.Done <- n:
+			case <-ctx.Done():
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+		}
+	}
 }
