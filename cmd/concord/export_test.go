@@ -65,7 +65,7 @@ func TestExportCommand(t *testing.T) {
 	db, store := cliDB(t)
 	key := models.DemoKey
 	csvFiles := []string{key + "-questions.csv", key + "-positions.csv", key + "-matrix.csv", key + "-members.csv", key + "-history.csv",
-		key + "-rounds.csv", key + "-movement.csv"}
+		key + "-rounds.csv", key + "-movement.csv", key + "-silence.csv"}
 	tests := []struct {
 		name  string
 		args  []string
@@ -130,7 +130,7 @@ func TestExportCommand(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if got := x.GetSheetList(); !slices.Equal(got, []string{"questions", "positions", "matrix", "members", "history", "rounds", "movement"}) {
+					if got := x.GetSheetList(); !slices.Equal(got, []string{"questions", "positions", "matrix", "members", "history", "rounds", "movement", "silence"}) {
 						t.Errorf("sheets = %v", got)
 					}
 					x.Close()
