@@ -2,12 +2,15 @@ package export_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/crypto/bcrypt"
 
 	"concord/export"
 	"concord/models"
@@ -86,5 +89,50 @@ func TestSilenceCSV(t *testing.T) {
 	}
 	if v, _ := f.GetCellValue("silence", "E2"); v != "footnote" {
 		t.Errorf("silence!E2 = %q, want footnote", v)
+	}
+}
+
+// TestLoadSilence loads the pack of the demonstration from the Store: its
+// silence.csv is the demo procedure's record, oldest first.
+func TestLoadSilence(t *testing.T) {
+	ctx := context.Background()
+	store, err := models.Open(filepath.Join(t.TempDir(), "demo.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	store.SetPasswordCost(bcrypt.MinCost)
+	if err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	roster, err := models.DefaultRoster()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SeedMembers(ctx, roster); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c, err := store.ConsultationByKey(ctx, models.DemoKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := export.Load(ctx, store, c, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := p.SilenceTable().Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, row := range tbl.Rows {
+		got = append(got, row[1].String()+" "+row[3].String()+" "+row[4].String()+" "+row[5].String()+" "+row[8].String())
+	}
+	want := []string{"d1v2 EST confirmed  ", "d1v2 HUN broke 3 ", "d1v2 TUR footnote 6 ", "d1v2 GRC footnote 5 yes", "d1v2 LVA confirmed  "}
+	if !slices.Equal(got, want) {
+		t.Errorf("silence.csv rows = %q, want %q", got, want)
 	}
 }
