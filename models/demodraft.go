@@ -113,7 +113,7 @@ func (s *Store) seedDemoDraft(tx *gorm.DB, c *Consultation, members []Member) er
 	acts := []ProcedureAction{
 		{MemberID: actors["EST"].memberID, By: actors["EST"].userID, Action: ActionConfirmed, At: circulated.Add(2 * time.Hour)},
 		{MemberID: actors["HUN"].memberID, By: actors["HUN"].userID, Action: ActionBroke, Paragraph: 3, At: circulated.Add(5 * time.Hour),
-			Text: "Hungary cannot accept making talks within the NATO–Russia Council conditional on the end of the war: dialogue is needed most while the war goes on.",
+			Text:      "Hungary cannot accept making talks within the NATO–Russia Council conditional on the end of the war: dialogue is needed most while the war goes on.",
 			Amendment: "The NATO–Russia Council should meet at ambassador level to discuss risk reduction and the conditions of a ceasefire; military channels of communication stay open to manage risks and prevent incidents."},
 		{MemberID: actors["TUR"].memberID, By: actors["TUR"].userID, Action: ActionFootnote, Paragraph: 6, At: circulated.Add(8 * time.Hour),
 			Text: "Türkiye recalls that high-level contacts are a national prerogative; it will keep Allies informed."},
