@@ -294,6 +294,10 @@ func TestActRules(t *testing.T) {
 	f := newSilenceFixture(t)
 	p := f.circulate(t, f.v1, 24*time.Hour)
 	hun := mustMember(t, f.s, "HUN")
+	revoked := mustUser(t, f.s, "hun-former", models.RoleDelegate, "HUN")
+	if err := f.s.RevokeUser(ctx, revoked.ID, f.fac.ID); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name    string
 		in      models.ActionInput
@@ -301,6 +305,8 @@ func TestActRules(t *testing.T) {
 		wantErr func(error) bool
 	}{
 		{"delegate of another member", models.ActionInput{MemberID: hun.ID, Action: models.ActionBroke, Paragraph: 2, Text: "No."}, f.del["EST"],
+			func(err error) bool { return errors.Is(err, models.ErrCannotAct) }},
+		{"revoked delegate of the member", models.ActionInput{MemberID: hun.ID, Action: models.ActionConfirmed}, revoked,
 			func(err error) bool { return errors.Is(err, models.ErrCannotAct) }},
 		{"observer", models.ActionInput{MemberID: hun.ID, Action: models.ActionConfirmed}, f.observer,
 			func(err error) bool { return errors.Is(err, models.ErrCannotAct) }},
