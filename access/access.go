@@ -28,8 +28,17 @@
 //     a member's behalf, so that a member without an approver is never
 //     stuck. Nobody approves for another member.
 //
-// New rights (the silence procedure, …) go into this package
-// as functions of the same kind, with their rows in the table test
+//   - Drafts and the silence procedure: facilitators write drafts and run
+//     procedures (CanDraft); facilitators and observers see every draft
+//     and version; delegates see a draft, and each of its versions, only
+//     once it has been circulated. A member acts in a procedure through its
+//     head of delegation, or any of its delegates where the consultation
+//     does not require national approval; facilitators act on a member's
+//     behalf. Objections and footnotes are seen by facilitators and
+//     observers, by each member for itself, and by every delegate only
+//     when the facilitators share them for that procedure.
+//
+// New rights go into this package as functions of the same kind, with their rows in the table test
 // (access_test.go), so that the policy stays in one place.
 package access
 
@@ -144,4 +153,55 @@ func CanSeeSharedDistribution(u *models.User, c *models.Consultation) bool {
 // member's behalf). A delegate who is not an approver never can.
 func CanApprove(u *models.User, memberID uint) bool {
 	return CanActForAnyMember(u) || (delegateOf(u, memberID) && u.Approver)
+}
+
+// CanDraft reports whether u may write drafts and run silence procedures:
+// create drafts, save versions, circulate a version, extend or cancel a
+// procedure, share its objections. Facilitators only (CanManage).
+func CanDraft(u *models.User) bool {
+	return CanManage(u)
+}
+
+// CanSeeDraft reports whether u may see a draft of the consultation (its
+// list entry, its versions' texts): facilitators and observers always;
+// delegates once it has been circulated. For one version, pass whether
+// that version has been circulated: delegates see only the versions put
+// to a silence procedure, not the drafting in between.
+func CanSeeDraft(u *models.User, c *models.Consultation, circulated bool) bool {
+	if !CanSeeConsultation(u, c) {
+		return false
+	}
+	return CanReadAttributed(u) || (IsDelegate(u) && circulated)
+}
+
+// CanActInProcedure reports whether u may act for the member in a silence
+// procedure of the consultation (break or join silence, withdraw, add a
+// footnote): the member's head of delegation; any delegate of the member
+// where the consultation does not require national approval; a
+// facilitator, on the member's behalf (OnBehalf says so). The Store
+// applies the same rule (models.Store.Act).
+func CanActInProcedure(u *models.User, memberID uint, c *models.Consultation) bool {
+	if !CanSeeConsultation(u, c) {
+		return false
+	}
+	return CanActForAnyMember(u) || (delegateOf(u, memberID) && (u.Approver || !c.RequireApproval))
+}
+
+// CanSeeObjections reports whether u may see every member's actions in the
+// procedure — who broke silence on which paragraph and why, the
+// amendments, confirmations and footnotes: facilitators and observers;
+// delegates only when the facilitators share the procedure's objections
+// (p.ShareObjections).
+func CanSeeObjections(u *models.User, c *models.Consultation, p *models.Procedure) bool {
+	if !CanSeeConsultation(u, c) || p == nil {
+		return false
+	}
+	return CanReadAttributed(u) || (IsDelegate(u) && p.ShareObjections)
+}
+
+// CanSeeActionsOf reports whether u may see the member's own actions in
+// the procedure: whoever sees every member's (CanSeeObjections), and the
+// member's own delegates.
+func CanSeeActionsOf(u *models.User, c *models.Consultation, p *models.Procedure, memberID uint) bool {
+	return CanSeeObjections(u, c, p) || (p != nil && CanSeeConsultation(u, c) && delegateOf(u, memberID))
 }

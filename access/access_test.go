@@ -65,6 +65,16 @@ type want struct {
 	signedIn, delegate, manage, attributed, write, anyMember bool
 	actFor, onBehalf, readPositions, approve                 [2]bool // members A, B
 	see, shared                                              []string
+
+	// Drafts and the silence procedure, in an open consultation: CanDraft;
+	// CanSeeDraft before and after circulation; CanActInProcedure for A
+	// and B without and with required approval; CanSeeObjections unshared
+	// and shared; CanSeeActionsOf A and B, unshared.
+	draft                        bool
+	seeDraft                     [2]bool // not circulated, circulated
+	actInProc, actInProcApproval [2]bool // members A, B
+	objections                   [2]bool // not shared, shared
+	actionsOf                    [2]bool // members A, B (not shared)
 }
 
 var everyState = []string{draft, open, openShared, closed, closedShared}
@@ -82,24 +92,33 @@ func TestPolicy(t *testing.T) {
 			signedIn: true, manage: true, attributed: true, write: true, anyMember: true,
 			actFor: [2]bool{true, true}, onBehalf: [2]bool{true, true}, readPositions: [2]bool{true, true},
 			approve: [2]bool{true, true},
-			see:     everyState, shared: []string{closedShared}}},
+			see:     everyState, shared: []string{closedShared},
+			draft: true, seeDraft: [2]bool{true, true}, actInProc: [2]bool{true, true}, actInProcApproval: [2]bool{true, true},
+			objections: [2]bool{true, true}, actionsOf: [2]bool{true, true}}},
 		{"observer", user(models.RoleObserver, 0, false), want{
 			signedIn: true, attributed: true,
 			readPositions: [2]bool{true, true},
-			see:           everyState, shared: []string{closedShared}}},
+			see:           everyState, shared: []string{closedShared},
+			seeDraft: [2]bool{true, true}, objections: [2]bool{true, true}, actionsOf: [2]bool{true, true}}},
 		{"delegate of A", user(models.RoleDelegate, memberA, false), want{
 			signedIn: true, delegate: true, write: true,
 			actFor: [2]bool{true, false}, readPositions: [2]bool{true, false},
-			see: []string{open, openShared, closed, closedShared}, shared: []string{closedShared}}},
+			see: []string{open, openShared, closed, closedShared}, shared: []string{closedShared},
+			seeDraft: [2]bool{false, true}, actInProc: [2]bool{true, false},
+			objections: [2]bool{false, true}, actionsOf: [2]bool{true, false}}},
 		{"head of delegation of A", user("head of delegation", memberA, false), want{
 			signedIn: true, delegate: true, write: true,
 			actFor: [2]bool{true, false}, readPositions: [2]bool{true, false}, approve: [2]bool{true, false},
-			see: []string{open, openShared, closed, closedShared}, shared: []string{closedShared}}},
+			see: []string{open, openShared, closed, closedShared}, shared: []string{closedShared},
+			seeDraft: [2]bool{false, true}, actInProc: [2]bool{true, false}, actInProcApproval: [2]bool{true, false},
+			objections: [2]bool{false, true}, actionsOf: [2]bool{true, false}}},
 		{"revoked head of delegation of A", user("head of delegation", memberA, true), want{}},
 		{"delegate of B", user(models.RoleDelegate, memberB, false), want{
 			signedIn: true, delegate: true, write: true,
 			actFor: [2]bool{false, true}, readPositions: [2]bool{false, true},
-			see: []string{open, openShared, closed, closedShared}, shared: []string{closedShared}}},
+			see: []string{open, openShared, closed, closedShared}, shared: []string{closedShared},
+			seeDraft: [2]bool{false, true}, actInProc: [2]bool{false, true},
+			objections: [2]bool{false, true}, actionsOf: [2]bool{false, true}}},
 		// The store never leaves a delegate without a member; should one
 		// exist, it acts for nobody and sees nothing.
 		{"delegate without a member", user(models.RoleDelegate, 0, false), want{signedIn: true, write: true}},
@@ -137,6 +156,24 @@ func TestPolicy(t *testing.T) {
 				check("CanSeeSharedDistribution "+s, access.CanSeeSharedDistribution(u, c), slices.Contains(w.shared, s))
 				// The store-query form of the rule agrees with it.
 				check("VisibleStatuses contains "+s, slices.Contains(access.VisibleStatuses(u), c.Status), slices.Contains(w.see, s))
+			}
+			openC := consultation(open)
+			approval := consultation(open)
+			approval.RequireApproval = true
+			unshared, shared := &models.Procedure{}, &models.Procedure{ShareObjections: true}
+			check("CanDraft", access.CanDraft(u), w.draft)
+			check("CanSeeDraft not circulated", access.CanSeeDraft(u, openC, false), w.seeDraft[0])
+			check("CanSeeDraft circulated", access.CanSeeDraft(u, openC, true), w.seeDraft[1])
+			check("CanSeeDraft circulated, consultation in draft", access.CanSeeDraft(u, consultation(draft), true), w.seeDraft[1] && slices.Contains(w.see, draft))
+			check("CanSeeObjections not shared", access.CanSeeObjections(u, openC, unshared), w.objections[0])
+			check("CanSeeObjections shared", access.CanSeeObjections(u, openC, shared), w.objections[1])
+			check("CanSeeObjections without procedure", access.CanSeeObjections(u, openC, nil), false)
+			for i, m := range []uint{memberA, memberB} {
+				name := []string{"A", "B"}[i]
+				check("CanActInProcedure "+name, access.CanActInProcedure(u, m, openC), w.actInProc[i])
+				check("CanActInProcedure with approval "+name, access.CanActInProcedure(u, m, approval), w.actInProcApproval[i])
+				check("CanSeeActionsOf "+name, access.CanSeeActionsOf(u, openC, unshared, m), w.actionsOf[i])
+				check("CanSeeActionsOf shared "+name, access.CanSeeActionsOf(u, openC, shared, m), w.actionsOf[i] || w.objections[1])
 			}
 			check("CanSeeConsultation of no consultation", access.CanSeeConsultation(u, nil), false)
 			check("CanSeeSharedDistribution of no consultation", access.CanSeeSharedDistribution(u, nil), false)

@@ -555,7 +555,7 @@ func TestZIP(t *testing.T) {
 		}
 	}
 	want := []string{"review-2026-questions.csv", "review-2026-positions.csv", "review-2026-matrix.csv",
-		"review-2026-members.csv", "review-2026-history.csv", "review-2026-rounds.csv", "review-2026-movement.csv"}
+		"review-2026-members.csv", "review-2026-history.csv", "review-2026-rounds.csv", "review-2026-movement.csv", "review-2026-silence.csv"}
 	if !slices.Equal(names, want) {
 		t.Errorf("archive holds %v, want %v", names, want)
 	}
@@ -572,7 +572,7 @@ func TestXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got, want := f.GetSheetList(), []string{"questions", "positions", "matrix", "members", "history", "rounds", "movement"}; !slices.Equal(got, want) {
+	if got, want := f.GetSheetList(), []string{"questions", "positions", "matrix", "members", "history", "rounds", "movement", "silence"}; !slices.Equal(got, want) {
 		t.Fatalf("sheets = %v, want %v", got, want)
 	}
 	for _, sheet := range f.GetSheetList() {

@@ -96,7 +96,8 @@ func ParseRound(s string, current int) (int, error) {
 // analysis of every round 1 … current for rounds.csv and movement.csv (each
 // round compared with the one before it), and the whole history — read
 // when history.csv is written, in batches, when src is a
-// [HistoryStreamer]. A round outside 1 … current is a *RoundError.
+// [HistoryStreamer] — and the record of the silence procedures when src
+// is a [SilenceSource]. A round outside 1 … current is a *RoundError.
 func Load(ctx context.Context, src Source, c *models.Consultation, round int) (*Pack, error) {
 	if round == 0 {
 		round = c.Round
@@ -128,6 +129,9 @@ func Load(ctx context.Context, src Source, c *models.Consultation, round int) (*
 				p.streamPositions(ctx, st, ids)
 			}
 		}
+	}
+	if err := p.loadSilence(ctx, src, c); err != nil {
+		return nil, err
 	}
 	if streams {
 		p.eachHistory = func(fn func([]models.RevisionRecord) error) error {

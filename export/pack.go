@@ -45,6 +45,8 @@ var Files = []File{
 		Description: "Every round of every question: responses, median, spread, consensus, classification, common ground and holdouts, and from round 2 the share of members who kept their answer and whether the question is stable."},
 	{Name: "movement.csv", Title: "Movement",
 		Description: "For every pair of consecutive rounds and every scale question: each member who answered both rounds, the preferred point before and after, the shift, whether it moved toward or away from the earlier median, and the acceptable ranges."},
+	{Name: "silence.csv", Title: "Silence procedures",
+		Description: "Every action of every silence procedure on the consultation's drafts, oldest first: who broke silence on which paragraph and why (with any proposed amendment), withdrew an objection, confirmed or attached a national footnote, by whom, on whose behalf and when."},
 }
 
 // Pack is everything the export of one round of a consultation is made of.
@@ -65,6 +67,9 @@ type Pack struct {
 	// [Load]); without it, rounds.csv and movement.csv hold Report's round
 	// alone.
 	Rounds []RoundReport
+	// Silence is the record of the consultation's silence procedures,
+	// oldest first (see [Load]); without it, silence.csv is its header.
+	Silence []models.SilenceRecord
 }
 
 // RoundReport is the analysis of one round; a round after the first is
@@ -131,7 +136,8 @@ func (t Table) Sheet() string { return strings.TrimSuffix(t.Name, ".csv") }
 
 // Tables returns every table of the pack, in the order of [Files].
 func (p *Pack) Tables() []Table {
-	return []Table{p.Questions(), p.Positions(), p.Matrix(), p.Members(), p.HistoryTable(), p.RoundsTable(), p.MovementTable()}
+	return []Table{p.Questions(), p.Positions(), p.Matrix(), p.Members(), p.HistoryTable(), p.RoundsTable(), p.MovementTable(),
+		p.SilenceTable()}
 }
 
 // Table returns the table of the named file.
@@ -151,6 +157,8 @@ func (p *Pack) Table(name string) (Table, bool) {
 		return p.RoundsTable(), true
 	case "movement.csv":
 		return p.MovementTable(), true
+	case "silence.csv":
+		return p.SilenceTable(), true
 	}
 	return Table{}, false
 }

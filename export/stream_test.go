@@ -48,6 +48,9 @@ func TestStreamedPackSameFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range export.Files {
+		if f.Name == "silence.csv" {
+			continue // not streamed, and empty here: see TestSilenceCSV and the export command's test
+		}
 		t.Run(f.Name, func(t *testing.T) {
 			want, _ := inMemory.Table(f.Name)
 			got, _ := streamed.Table(f.Name)

@@ -80,7 +80,7 @@ const (
 
 // wideColumns hold long texts.
 var wideColumns = map[string]bool{"question_text": true, "rationale": true, "answer_text": true, "section": true,
-	"missing_members": true, "conditions": true}
+	"missing_members": true, "conditions": true, "text": true}
 
 // WriteXLSX writes the tables as one workbook with a sheet per table. The
 // header row is bold and frozen; numbers are stored as numbers (decimals

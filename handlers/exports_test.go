@@ -227,7 +227,7 @@ func TestExportDownloads(t *testing.T) {
 			names = append(names, f.Name)
 		}
 		want := []string{"review-questions.csv", "review-positions.csv", "review-matrix.csv", "review-members.csv", "review-history.csv",
-			"review-rounds.csv", "review-movement.csv"}
+			"review-rounds.csv", "review-movement.csv", "review-silence.csv"}
 		if !slices.Equal(names, want) {
 			t.Errorf("entries = %v, want %v", names, want)
 		}
@@ -239,7 +239,7 @@ func TestExportDownloads(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		if got := f.GetSheetList(); !slices.Equal(got, []string{"questions", "positions", "matrix", "members", "history", "rounds", "movement"}) {
+		if got := f.GetSheetList(); !slices.Equal(got, []string{"questions", "positions", "matrix", "members", "history", "rounds", "movement", "silence"}) {
 			t.Errorf("sheets = %v", got)
 		}
 		typ, err := f.GetCellType("positions", "D2")

@@ -34,6 +34,27 @@ type ConsultationInput struct {
 	// RequireApproval makes delegates' saves drafts until the member's
 	// head of delegation approves them (see Store.SetRequireApproval).
 	RequireApproval bool `form:"-" json:"require_approval"`
+	// Timezone is the IANA name of the zone deadlines of silence
+	// procedures are shown in (e.g. Europe/Brussels), checked against the
+	// zone database embedded in the binary. Empty means UTC when creating
+	// and "keep the current zone" when updating, so that a form or an
+	// import that does not offer the setting never resets it.
+	Timezone string `form:"timezone" json:"timezone,omitempty" field:"timezone"`
+}
+
+// CheckTimezone reports whether name is a time zone this binary knows (an
+// IANA name such as Europe/Brussels, or UTC), returning a message for the
+// field otherwise. Empty is accepted (the default).
+func CheckTimezone(name string) string {
+	if name == "" {
+		return ""
+	}
+	// LoadLocation also accepts "Local", which means the server's zone:
+	// not a setting that travels.
+	if _, err := time.LoadLocation(name); err != nil || name == "Local" || !IsText(name) {
+		return "Give a time zone by its IANA name, such as Europe/Brussels or UTC."
+	}
+	return ""
 }
 
 // MaxMarking is the longest classification marking, in characters (the
@@ -66,6 +87,7 @@ func (in *ConsultationInput) trim() {
 	in.Deadline = strings.TrimSpace(in.Deadline)
 	in.Quorum = strings.TrimSpace(in.Quorum)
 	in.Marking = strings.Join(strings.Fields(in.Marking), " ")
+	in.Timezone = strings.TrimSpace(in.Timezone)
 }
 
 func (in *ConsultationInput) deadline() *time.Time {
@@ -119,14 +141,20 @@ func (s *Store) checkSettings(tx *gorm.DB, in *ConsultationInput) (int, error) {
 	}
 	err := s.checkConsultation(in)
 	q, msg := quorum(in.Quorum, int(roster))
-	if msg == "" {
+	tzMsg := CheckTimezone(in.Timezone)
+	if msg == "" && tzMsg == "" {
 		return q, err
 	}
 	var verr *ValidationError
 	if !errors.As(err, &verr) {
 		verr = &ValidationError{Fields: map[string]string{}}
 	}
-	verr.Fields["quorum"] = msg
+	if msg != "" {
+		verr.Fields["quorum"] = msg
+	}
+	if tzMsg != "" {
+		verr.Fields["timezone"] = tzMsg
+	}
 	return 0, verr
 }
 
@@ -138,8 +166,12 @@ func (s *Store) CreateConsultation(ctx context.Context, in ConsultationInput, by
 		if err != nil {
 			return err
 		}
+		tz := in.Timezone
+		if tz == "" {
+			tz = "UTC"
+		}
 		c = &Consultation{Key: in.Key, Title: in.Title, Description: in.Description, Deadline: in.deadline(),
-			Quorum: q, Marking: in.Marking, RequireApproval: in.RequireApproval, Status: StatusDraft, Round: 1}
+			Quorum: q, Marking: in.Marking, RequireApproval: in.RequireApproval, Timezone: tz, Status: StatusDraft, Round: 1}
 		if err := tx.Create(c).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return &ConflictError{Field: "key", Message: "Another consultation already uses this key."}
@@ -169,7 +201,7 @@ func (s *Store) CreateConsultation(ctx context.Context, in ConsultationInput, by
 }
 
 // UpdateConsultation changes title, description, deadline, quorum,
-// marking and the approval setting, in one transaction, recording what
+// marking, time zone (empty keeps it) and the approval setting, in one transaction, recording what
 // changed in the audit log. The key is stable and
 // cannot change.
 func (s *Store) UpdateConsultation(ctx context.Context, id uint, in ConsultationInput, by uint) error {
@@ -199,6 +231,12 @@ func (s *Store) UpdateConsultation(ctx context.Context, id uint, in Consultation
 		if c.Marking != in.Marking {
 			changes = append(changes, fmt.Sprintf("marking %q → %q", c.Marking, in.Marking))
 		}
+		if in.Timezone == "" {
+			in.Timezone = c.Timezone
+		}
+		if c.Timezone != in.Timezone {
+			changes = append(changes, fmt.Sprintf("time zone %q → %q", c.Timezone, in.Timezone))
+		}
 		if c.RequireApproval != in.RequireApproval {
 			// Audited as the approval setting, as SetRequireApproval does.
 			if err := tx.Create(&AuditEvent{At: s.Now(), UserID: &by, Action: AuditApprovalSetting,
@@ -214,7 +252,7 @@ func (s *Store) UpdateConsultation(ctx context.Context, id uint, in Consultation
 			return nil
 		}
 		c.Title, c.Description, c.Deadline = in.Title, in.Description, in.deadline()
-		c.Quorum, c.Marking = q, in.Marking
+		c.Quorum, c.Marking, c.Timezone = q, in.Marking, in.Timezone
 		if err := tx.Save(&c).Error; err != nil {
 			return err
 		}

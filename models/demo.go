@@ -189,13 +189,13 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoCredential, error) {
 			return err
 		}
 		if c.ID != 0 {
-			return nil
+			return s.seedDemoDraft(tx, &c, members)
 		}
 		var fac User
 		if err := tx.Where("username = ?", "demo-facilitator").First(&fac).Error; err != nil {
 			return err
 		}
-		c = Consultation{Key: DemoKey, Status: StatusOpen, Round: 1, Marking: "Restricted",
+		c = Consultation{Key: DemoKey, Status: StatusOpen, Round: 1, Marking: "Restricted", Timezone: "Europe/Brussels",
 			Title: "NATO–Russia strategy review (demonstration, synthetic data)",
 			Description: "A sample consultation modelled on the 2024–25 review of the Alliance's policy toward Russia. " +
 				"Every position in it is SYNTHETIC, generated for demonstration; none is the view of any government."}
@@ -256,8 +256,10 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoCredential, error) {
 		if err := s.openNextRound(tx, &c, nil, fac.ID, now); err != nil {
 			return err
 		}
-		_, err := appendRevisions(tx, demoSecondRound(revs, qs, members, c.Round, now), byID)
-		return err
+		if _, err := appendRevisions(tx, demoSecondRound(revs, qs, members, c.Round, now), byID); err != nil {
+			return err
+		}
+		return s.seedDemoDraft(tx, &c, members)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("seed demo: %w", err)

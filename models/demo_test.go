@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"concord/consensus"
 	"concord/models"
@@ -35,7 +37,9 @@ func TestSeedDemoIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	c1, r1, u1 := count()
-	if c1 != 1 || u1 != 4 || r1 == 0 {
+	// The four demo accounts, and a delegate account for each of the 30
+	// other members, so that the demo draft could be circulated.
+	if c1 != 1 || u1 != 34 || r1 == 0 {
 		t.Fatalf("after the first seed: %d consultations, %d revisions, %d accounts", c1, r1, u1)
 	}
 	demo, err := s.ConsultationByKey(ctx, models.DemoKey)
@@ -264,4 +268,81 @@ func TestSeedDemoAccountsChangedByFacilitator(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSeedDemoDraft checks the demonstration's draft: version 2 of the
+// NATO–Russia strategy under a running silence procedure that HUN broke on
+// the paragraph about the NATO–Russia Council, with footnotes from TUR and
+// GRC (in Greek), seeded once.
+func TestSeedDemoDraft(t *testing.T) {
+	s, clock := freshStore(t)
+	ctx := context.Background()
+	for range 2 {
+		if _, err := s.SeedDemo(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := s.ConsultationByKey(ctx, models.DemoKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Timezone != "Europe/Brussels" {
+		t.Errorf("demo time zone = %q, want Europe/Brussels", c.Timezone)
+	}
+	drafts, err := s.Drafts(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(drafts) != 1 || len(drafts[0].Versions) != 2 || len(drafts[0].Procedures) != 1 {
+		t.Fatalf("demo drafts = %+v, want one draft with 2 versions and 1 procedure (seeded once)", drafts)
+	}
+	p := drafts[0].Procedures[0]
+	if p.Version != 2 || p.State != models.ProcedureRunning || !p.Deadline.After(clock.Now()) {
+		t.Errorf("procedure on version %d, %s, deadline %v; want version 2 running with a future deadline", p.Version, p.State, p.Deadline)
+	}
+	v, err := s.ProcedureState(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Version.Hash != models.VersionHash(paragraphTexts(v.Version.Paragraphs)) {
+		t.Error("the demo version's hash is not the hash of its paragraphs")
+	}
+	hun := v.Stand(mustMember(t, s, "HUN").ID)
+	if hun.Stand != models.StandBroke || len(hun.Objections) != 1 || hun.Objections[0].Amendment == "" {
+		t.Fatalf("HUN = %+v, want broke once with an amendment", hun)
+	}
+	para := v.Version.Paragraphs[hun.Objections[0].Paragraph-1]
+	if !strings.Contains(para.Text, "NATO–Russia Council") || !slices.Contains(para.QuestionKeys, "nato-russia-council") {
+		t.Errorf("HUN broke on %q (%v), want the paragraph about the NATO–Russia Council", para.Text, para.QuestionKeys)
+	}
+	for code, want := range map[string]string{"TUR": "Türkiye", "GRC": "Η Ελλάδα"} {
+		st := v.Stand(mustMember(t, s, code).ID)
+		if len(st.Footnotes) != 1 || !strings.Contains(st.Footnotes[0].Text, want) || st.Stand != models.StandSilent {
+			t.Errorf("%s = %+v, want one footnote containing %q and silence kept", code, st, want)
+		}
+	}
+	if v.Broke != 1 || v.Confirmed != 2 || v.Silent != 29 {
+		t.Errorf("stands = %d broke, %d confirmed, %d silent; want 1, 2, 29", v.Broke, v.Confirmed, v.Silent)
+	}
+	// Every member has an account able to act: once the procedure ends,
+	// the next version can be circulated.
+	clock.advance(8 * 24 * time.Hour)
+	if _, err := s.Circulate(ctx, v.Version.ID, clock.Now().Add(time.Hour), v.Procedure.CreatedBy); err != nil {
+		t.Errorf("circulating again after the demo procedure ended: %v", err)
+	}
+	d, err := s.Draft(ctx, drafts[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Procedures[0].State != models.ProcedureBroken {
+		t.Errorf("demo procedure after its deadline = %s, want broken (HUN's objection stands)", d.Procedures[0].State)
+	}
+}
+
+func paragraphTexts(ps []models.Paragraph) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Text
+	}
+	return out
 }

@@ -54,8 +54,25 @@ type Consultation struct {
 	// RequireApproval makes a delegate's save a draft until the member's
 	// head of delegation (or a facilitator) approves it (see approval.go).
 	RequireApproval bool `gorm:"not null;default:false"`
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// Timezone is the IANA name of the zone deadlines of silence
+	// procedures are shown in beside UTC (e.g. "Europe/Brussels"); they
+	// are stored in UTC. Default "UTC".
+	Timezone  string `gorm:"not null;default:'UTC'"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Location is the consultation's time zone (UTC if unset or unknown to
+// this binary, whose zone database is embedded).
+func (c *Consultation) Location() *time.Location {
+	if c.Timezone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }
 
 // AcceptsPositions reports whether positions may be submitted at now.

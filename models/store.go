@@ -183,6 +183,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		&User{}, &Session{}, &Invitation{}, &AuditEvent{},
 		&APIToken{},
 		&LoginFailure{}, &KnownAddress{},
+		&Draft{}, &DraftVersion{}, &Paragraph{}, &Procedure{}, &ProcedureAction{},
 	)
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)

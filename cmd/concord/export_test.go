@@ -65,7 +65,7 @@ func TestExportCommand(t *testing.T) {
 	db, store := cliDB(t)
 	key := models.DemoKey
 	csvFiles := []string{key + "-questions.csv", key + "-positions.csv", key + "-matrix.csv", key + "-members.csv", key + "-history.csv",
-		key + "-rounds.csv", key + "-movement.csv"}
+		key + "-rounds.csv", key + "-movement.csv", key + "-silence.csv"}
 	tests := []struct {
 		name  string
 		args  []string
@@ -113,16 +113,21 @@ func TestExportCommand(t *testing.T) {
 					if strings.HasSuffix(f, "-movement.csv") {
 						minLines = 1
 					}
-					if recs := readCSVFile(t, path); len(recs) < minLines {
+					recs := readCSVFile(t, path)
+					if len(recs) < minLines {
 						t.Errorf("%s has %d lines", f, len(recs))
+					}
+					// The demo's silence procedure: five actions.
+					if strings.HasSuffix(f, "-silence.csv") && len(recs) != 6 {
+						t.Errorf("%s has %d lines, want a header and 5 actions", f, len(recs))
 					}
 				case ".zip":
 					zr, err := zip.OpenReader(path)
 					if err != nil {
 						t.Fatal(err)
 					}
-					if len(zr.File) != 7 {
-						t.Errorf("archive holds %d files, want 7", len(zr.File))
+					if len(zr.File) != 8 {
+						t.Errorf("archive holds %d files, want 8", len(zr.File))
 					}
 					zr.Close()
 				case ".xlsx":
@@ -130,7 +135,7 @@ func TestExportCommand(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if got := x.GetSheetList(); !slices.Equal(got, []string{"questions", "positions", "matrix", "members", "history", "rounds", "movement"}) {
+					if got := x.GetSheetList(); !slices.Equal(got, []string{"questions", "positions", "matrix", "members", "history", "rounds", "movement", "silence"}) {
 						t.Errorf("sheets = %v", got)
 					}
 					x.Close()

@@ -23,6 +23,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	// The time zone database is embedded, so that consultations' zones
+	// (e.g. Europe/Brussels) work on hosts without one.
+	_ "time/tzdata"
 
 	"github.com/gin-gonic/gin"
 
@@ -323,6 +326,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	defer closeStore(store, &err)
 	stopLinker := startAuditLinker(ctx, store, log)
 	defer stopLinker() // before closeStore: deferred calls run last first
+	stopDeadlines := startDeadlineJob(ctx, store, log, nil, nil)
+	defer stopDeadlines()
 
 	if cfg.demo {
 		creds, err := store.SeedDemo(ctx)
