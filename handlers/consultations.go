@@ -120,7 +120,7 @@ func (h *Handler) editConsultation(c *gin.Context) {
 		return
 	}
 	f := models.ConsultationInput{Key: cons.Key, Title: cons.Title, Description: cons.Description, Deadline: cons.DeadlineInput(),
-		Quorum: models.QuorumInput(cons.Quorum), Marking: cons.Marking}
+		Quorum: models.QuorumInput(cons.Quorum), Marking: cons.Marking, Timezone: cons.Timezone}
 	h.consultationForm(c, http.StatusOK, "Edit consultation", gin.H{"Form": f, "Consultation": cons, "RequireApproval": cons.RequireApproval}, nil)
 }
 

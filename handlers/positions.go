@@ -887,5 +887,15 @@ func (h *Handler) dashboard(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.page(c, http.StatusOK, "dashboard", "Your consultations", gin.H{"Items": items, "Member": u.Member, "Awaiting": awaiting, "Now": now})
+	// Running silence procedures await the member's answer (silence.go).
+	cs := make([]models.Consultation, len(list))
+	for i := range list {
+		cs[i] = list[i].Consultation
+	}
+	silence, err := h.runningProcedures(c.Request.Context(), u, cs)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.page(c, http.StatusOK, "dashboard", "Your consultations", gin.H{"Items": items, "Member": u.Member, "Awaiting": awaiting, "Now": now, "Silence": silence})
 }

@@ -115,6 +115,27 @@ func (h *Handler) WebRoutes() []Route {
 		{"GET", "/consultations/:key/positions/import", Facilitator, "consultations", h.importPositionsForm},
 		{"POST", "/consultations/:key/positions/import", Facilitator, "consultations", h.importPositions},
 
+		// Drafts and the silence procedure (drafts.go, silence.go): what
+		// each account sees is further decided by the access package.
+		{"GET", "/consultations/:key/drafts", SignedIn, "consultations", h.draftsPage},
+		{"POST", "/consultations/:key/drafts", Facilitator, "consultations", h.createDraft},
+		{"GET", "/consultations/:key/drafts/:n", SignedIn, "consultations", h.draftPage},
+		{"POST", "/consultations/:key/drafts/:n", Facilitator, "consultations", h.saveDraft},
+		{"GET", "/consultations/:key/drafts/:n/versions/:v", SignedIn, "consultations", h.versionPage},
+		{"POST", "/consultations/:key/drafts/:n/versions/:v/circulate", Facilitator, "consultations", h.circulate},
+		{"GET", "/consultations/:key/drafts/:n/compare", SignedIn, "consultations", h.compareVersions},
+		{"GET", "/consultations/:key/drafts/:n/procedures/:pid", SignedIn, "consultations", h.procedurePage},
+		{"POST", "/consultations/:key/drafts/:n/procedures/:pid/extend", Facilitator, "consultations", h.extendProcedure},
+		{"POST", "/consultations/:key/drafts/:n/procedures/:pid/cancel", Facilitator, "consultations", h.cancelProcedure},
+		{"POST", "/consultations/:key/drafts/:n/procedures/:pid/share", Facilitator, "consultations", h.shareObjections},
+		{"POST", "/consultations/:key/drafts/:n/procedures/:pid/record", Facilitator, "consultations", h.recordOnBehalf},
+		{"GET", "/consultations/:key/drafts/:n/procedures/:pid/members/:member", SignedIn, "consultations", h.memberProcedurePage},
+		{"POST", "/consultations/:key/drafts/:n/procedures/:pid/members/:member", SignedIn, "consultations", h.act},
+		{"GET", "/consultations/:key/drafts/:n/adopted", SignedIn, "consultations", h.adoptedPage},
+		{"GET", "/consultations/:key/drafts/:n/adopted.pdf", SignedIn, "consultations", h.adoptedPDF},
+		{"GET", "/consultations/:key/drafts/:n/adopted.md", SignedIn, "consultations", h.adoptedMarkdown},
+		{"GET", "/consultations/:key/drafts/:n/print.css", SignedIn, "", h.draftPrintCSS},
+
 		{"GET", "/accounts", Facilitator, "accounts", h.accounts},
 		{"POST", "/accounts/invitations", Facilitator, "accounts", h.createInvitation},
 
