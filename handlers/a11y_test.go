@@ -144,16 +144,19 @@ func (b *browserSession) audit(ctx context.Context) ([]string, error) {
 // nonPages are GET routes that answer something other than an HTML page.
 var nonPages = map[string]bool{
 	"/healthz": true, "/static/*file": true, "/audit.csv": true,
-	"/consultations/:key/report.json":          true,
-	"/consultations/:key/report/print.css":     true,
-	"/consultations/:key/exports/:file":        true,
-	"/consultations/:key/definition.json":      true,
-	"/api/v1/openapi.json":                     true,
-	"/api/v1/consultations":                    true,
-	"/api/v1/consultations/:key":               true,
-	"/api/v1/consultations/:key/positions":     true,
-	"/api/v1/consultations/:key/report":        true,
-	"/api/v1/consultations/:key/exports/:file": true,
+	"/consultations/:key/report.json":           true,
+	"/consultations/:key/report/print.css":      true,
+	"/consultations/:key/exports/:file":         true,
+	"/consultations/:key/definition.json":       true,
+	"/consultations/:key/drafts/:n/adopted.pdf": true,
+	"/consultations/:key/drafts/:n/adopted.md":  true,
+	"/consultations/:key/drafts/:n/print.css":   true,
+	"/api/v1/openapi.json":                      true,
+	"/api/v1/consultations":                     true,
+	"/api/v1/consultations/:key":                true,
+	"/api/v1/consultations/:key/positions":      true,
+	"/api/v1/consultations/:key/report":         true,
+	"/api/v1/consultations/:key/exports/:file":  true,
 }
 
 // TestAccessibility loads every page each kind of account can open (and

@@ -144,6 +144,29 @@ var matrix = map[string]expect{
 	// Another account's token: nobody may revoke it.
 	"POST /account/tokens/:id/revoke": signedInPost(404),
 
+	// Drafts and the silence procedure: the matrix draft 1 has version 1
+	// adopted and version 2 under a running procedure (:pid), so a second
+	// circulation is refused; delegates reach a procedure through their
+	// member's page.
+	"GET /consultations/:key/drafts":                                     signedInPage(200),
+	"POST /consultations/:key/drafts":                                    facPost(303),
+	"GET /consultations/:key/drafts/:n":                                  signedInPage(200),
+	"POST /consultations/:key/drafts/:n":                                 facPost(303),
+	"GET /consultations/:key/drafts/:n/versions/:v":                      signedInPage(200),
+	"POST /consultations/:key/drafts/:n/versions/:v/circulate":           facPost(409),
+	"GET /consultations/:key/drafts/:n/compare":                          signedInPage(200),
+	"GET /consultations/:key/drafts/:n/procedures/:pid":                  {303, 303, 303, 200, 303, 200},
+	"POST /consultations/:key/drafts/:n/procedures/:pid/extend":          facPost(303),
+	"POST /consultations/:key/drafts/:n/procedures/:pid/cancel":          facPost(303),
+	"POST /consultations/:key/drafts/:n/procedures/:pid/share":           facPost(303),
+	"POST /consultations/:key/drafts/:n/procedures/:pid/record":          facPost(303),
+	"GET /consultations/:key/drafts/:n/procedures/:pid/members/:member":  {303, 303, 403, 200, 200, 200},
+	"POST /consultations/:key/drafts/:n/procedures/:pid/members/:member": memberPost(303),
+	"GET /consultations/:key/drafts/:n/adopted":                          signedInPage(200),
+	"GET /consultations/:key/drafts/:n/adopted.pdf":                      signedInPage(200),
+	"GET /consultations/:key/drafts/:n/adopted.md":                       signedInPage(200),
+	"GET /consultations/:key/drafts/:n/print.css":                        signedInPage(200),
+
 	"GET /api/v1/openapi.json":                     everyone(200),
 	"GET /api/v1/consultations":                    apiAll(200),
 	"GET /api/v1/consultations/:key":               apiAll(200),
@@ -158,20 +181,28 @@ var matrix = map[string]expect{
 // so that an allowed actor succeeds and a refusal is about access only.
 var matrixForms = map[string]url.Values{
 	"POST /login": url.Values{"username": {"nobody-at-all"}, "password": {"not a password of anyone"}},
-	"POST /consultations/:key/positions/:member": url.Values{"preferred.posture": {"3"}, "rationale.posture": {"Moved."}},
-	"POST /consultations":                        url.Values{"key": {"created-in-matrix"}, "title": {"Created"}},
-	"POST /consultations/:key/edit":              url.Values{"title": {"Edited title"}, "description": {"Edited."}},
-	"POST /consultations/:key/status":            url.Values{"status": {"closed"}},
-	"POST /consultations/:key/share":             url.Values{"share": {"on"}},
-	"POST /consultations/:key/questions":         url.Values{"key": {"added"}, "section": {"Posture"}, "text": {"Added?"}, "kind": {"text"}},
-	"POST /questions/:id/edit":                   url.Values{"key": {"spare"}, "section": {"Posture"}, "text": {"Reworded?"}, "kind": {"text"}},
-	"POST /questions/:id/move":                   url.Values{"direction": {"up"}},
-	"POST /sections/:id/move":                    url.Values{"direction": {"down"}},
-	"POST /sections/:id/rename":                  url.Values{"title": {"Renamed"}},
-	"POST /accounts/invitations":                 url.Values{"role": {"observer"}},
-	"POST /accounts/users/:id/role":              url.Values{"role": {"delegate"}, "member": {"LVA"}},
-	"POST /accounts/users/:id/approver":          url.Values{"approver": {"on"}},
-	"POST /account/tokens":                       url.Values{"name": {"matrix"}, "expires": {"30"}, "current": {testPassword}},
+	"POST /consultations/:key/positions/:member":                         url.Values{"preferred.posture": {"3"}, "rationale.posture": {"Moved."}},
+	"POST /consultations":                                                url.Values{"key": {"created-in-matrix"}, "title": {"Created"}},
+	"POST /consultations/:key/edit":                                      url.Values{"title": {"Edited title"}, "description": {"Edited."}},
+	"POST /consultations/:key/status":                                    url.Values{"status": {"closed"}},
+	"POST /consultations/:key/share":                                     url.Values{"share": {"on"}},
+	"POST /consultations/:key/questions":                                 url.Values{"key": {"added"}, "section": {"Posture"}, "text": {"Added?"}, "kind": {"text"}},
+	"POST /questions/:id/edit":                                           url.Values{"key": {"spare"}, "section": {"Posture"}, "text": {"Reworded?"}, "kind": {"text"}},
+	"POST /questions/:id/move":                                           url.Values{"direction": {"up"}},
+	"POST /sections/:id/move":                                            url.Values{"direction": {"down"}},
+	"POST /sections/:id/rename":                                          url.Values{"title": {"Renamed"}},
+	"POST /accounts/invitations":                                         url.Values{"role": {"observer"}},
+	"POST /accounts/users/:id/role":                                      url.Values{"role": {"delegate"}, "member": {"LVA"}},
+	"POST /accounts/users/:id/approver":                                  url.Values{"approver": {"on"}},
+	"POST /consultations/:key/drafts":                                    url.Values{"title": {"Matrix text"}},
+	"POST /consultations/:key/drafts/:n":                                 url.Values{"count": {"1"}, "p.1.order": {"1"}, "p.1.text": {"Rewritten."}},
+	"POST /consultations/:key/drafts/:n/versions/:v/circulate":           url.Values{"deadline": {"2099-01-15T17:00"}, "confirm": {"on"}},
+	"POST /consultations/:key/drafts/:n/procedures/:pid/extend":          url.Values{"deadline": {"2099-01-15T17:00"}},
+	"POST /consultations/:key/drafts/:n/procedures/:pid/cancel":          url.Values{"reason": {"Overtaken by events."}},
+	"POST /consultations/:key/drafts/:n/procedures/:pid/share":           url.Values{"share": {"on"}},
+	"POST /consultations/:key/drafts/:n/procedures/:pid/record":          url.Values{"member": {"DEU"}, "action": {"confirmed"}, "text": {"Received by telegram."}},
+	"POST /consultations/:key/drafts/:n/procedures/:pid/members/:member": url.Values{"action": {"confirmed"}},
+	"POST /account/tokens":                                               url.Values{"name": {"matrix"}, "expires": {"30"}, "current": {testPassword}},
 }
 
 // matrixUploads are the files of upload forms (field "file").
@@ -226,6 +257,7 @@ func newMatrixWorld(t *testing.T) *matrixWorld {
 		models.PositionInput{QuestionKey: "treaty", Option: 2, Rationale: markerChoice})
 	app.submitPositions(cons.ID, "LVA", users[actDelB].ID,
 		models.PositionInput{QuestionKey: "posture", Preferred: 5, Rationale: "Latvia's own reasons."})
+	running := app.matrixDrafts(cons.ID) // moves the clock: before anyone signs in
 	for actor, u := range users {
 		w.clients[actor] = app.login(u)
 		tok, _, err := app.store.CreateAPIToken(ctx, u.ID, models.APITokenInput{Name: "matrix " + actor, Expires: "30"})
@@ -282,7 +314,7 @@ func newMatrixWorld(t *testing.T) *matrixWorld {
 		}
 	}
 	w.params = map[string]string{"key": "matrix", "member": "EST", "token": invToken, "file": "positions.csv",
-		"qkey": "posture", "code": "EST",
+		"qkey": "posture", "code": "EST", "n": "1", "v": "2", "pid": strconv.Itoa(int(running.ID)),
 		"static": strings.TrimPrefix(css, "/static/")}
 	return w
 }

@@ -112,6 +112,16 @@ type draftWorld struct {
 	fac, obs, est    *client
 	lva              *client
 	facID, estUserID uint
+	users            map[**client]*testUser
+}
+
+// advance moves the clock on and signs everyone in again (sessions end
+// after half an hour idle).
+func (w *draftWorld) advance(d time.Duration) {
+	w.app.clock.advance(d)
+	for cl, u := range w.users {
+		*cl = w.app.login(u)
+	}
 }
 
 func newDraftWorld(t *testing.T) *draftWorld {
@@ -123,8 +133,10 @@ func newDraftWorld(t *testing.T) *draftWorld {
 	est := app.delegate("del-est", "EST")
 	lva := app.delegate("del-lva", "LVA")
 	app.everyMemberCanAct(false)
-	return &draftWorld{app: app, cons: cons, fac: app.login(fac), obs: app.login(obs), est: app.login(est), lva: app.login(lva),
-		facID: fac.ID, estUserID: est.ID}
+	w := &draftWorld{app: app, cons: cons, facID: fac.ID, estUserID: est.ID}
+	w.users = map[**client]*testUser{&w.fac: fac, &w.obs: obs, &w.est: est, &w.lva: lva}
+	w.advance(0)
+	return w
 }
 
 func (w *draftWorld) path(rest string) string { return "/consultations/" + w.cons.Key + rest }

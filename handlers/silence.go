@@ -373,6 +373,7 @@ func (h *Handler) recordAction(c *gin.Context, cons *models.Consultation, d *mod
 		for k, msg := range verr.Fields {
 			if k == "action" || k == "paragraph" {
 				k = "form"
+				errs[""] = "Nothing was recorded: " + msg
 			}
 			errs[form.ID+"."+k] = msg
 		}
