@@ -246,10 +246,10 @@ func TestSilenceFacilitator(t *testing.T) {
 
 func TestSilenceDeadline(t *testing.T) {
 	tests := []struct {
-		name  string
+		name   string
 		break_ bool
-		state string
-		says  string
+		state  string
+		says   string
 	}{
 		{"unbroken: adopted", false, models.ProcedureAdopted, "Adopted at the deadline, silence unbroken."},
 		{"broken: not adopted", true, models.ProcedureBroken, "Silence broken: version 1 was not adopted."},
