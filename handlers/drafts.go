@@ -483,7 +483,7 @@ func slotErrors(fields map[string]string, slots []int) map[string]string {
 	return out
 }
 
-// versionParam reads the version number :v of a draft the account may
+// loadVersion reads the version number raw of a draft the account may
 // see, answering 404 otherwise.
 func (h *Handler) loadVersion(c *gin.Context, cons *models.Consultation, d *models.DraftSummary, raw string) (*models.DraftVersion, bool) {
 	n, err := strconv.Atoi(strings.TrimSpace(raw))
