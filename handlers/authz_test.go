@@ -152,6 +152,13 @@ var matrix = map[string]expect{
 	"GET /api/v1/consultations/:key/report":        apiStaff(200),
 	"GET /api/v1/consultations/:key/exports/:file": apiStaff(200),
 	"POST /api/v1/consultations/:key/rounds":       {401, 401, 403, 403, 403, 201},
+	// Drafts (matrixDraftAPI): delegates see the circulated draft, each
+	// member's own actions only; member B's delegate may not act for A.
+	"GET /api/v1/consultations/:key/drafts":                            apiAll(200),
+	"GET /api/v1/consultations/:key/drafts/:n/versions/:v":             apiAll(200),
+	"GET /api/v1/consultations/:key/drafts/:n/procedures/:id":          apiAll(200),
+	"GET /api/v1/consultations/:key/drafts/:n/adopted.md":              apiAll(200),
+	"POST /api/v1/consultations/:key/drafts/:n/procedures/:id/actions": {401, 401, 403, 403, 201, 201},
 }
 
 // matrixForms are the bodies of state-changing routes: valid requests,
@@ -185,6 +192,8 @@ var matrixUploads = map[string]struct{ name, content string }{
 var matrixJSON = map[string]string{
 	"PUT /api/v1/consultations/:key/positions": `{"member":"EST","positions":[{"question_key":"posture","preferred":2}]}`,
 	"POST /api/v1/consultations/:key/rounds":   `{"deadline":null}`,
+	// A footnote: member A may add one as often as it likes.
+	"POST /api/v1/consultations/:key/drafts/:n/procedures/:id/actions": `{"member":"EST","action":"footnote","paragraph":1,"text":"Estonia's national position."}`,
 }
 
 // ownAccountRoutes change only the caller's own account; every other
@@ -284,7 +293,57 @@ func newMatrixWorld(t *testing.T) *matrixWorld {
 	w.params = map[string]string{"key": "matrix", "member": "EST", "token": invToken, "file": "positions.csv",
 		"qkey": "posture", "code": "EST",
 		"static": strings.TrimPrefix(css, "/static/")}
+	matrixDraftAPI(w)
 	return w
+}
+
+// matrixDraftAPI gives the matrix consultation a draft for the API's
+// drafts routes: version 1 adopted by a silence procedure with no
+// objection, version 2 under a running one in which member A broke silence
+// on paragraph 1 and attached a footnote to paragraph 2, both carrying A's
+// markers (hidden from member B's delegate: objections are not shared).
+// Every member gets a delegate account, so that versions can be
+// circulated. Sets the parameters n, v and id.
+func matrixDraftAPI(w *matrixWorld) {
+	t, app, ctx := w.app.t, w.app, context.Background()
+	t.Helper()
+	apiDraftDelegates(app)
+	cons := app.secConsultation("matrix")
+	fac := app.authorID()
+	d, err := app.store.CreateDraft(ctx, cons.ID, "Matrix strategy", fac)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := []models.ParagraphInput{{Text: "Allies agree.", Questions: []string{"posture"}}, {Text: "Allies consult."}}
+	v1, _, err := app.store.SaveDraftVersion(ctx, d.ID, text, "", fac)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.store.Circulate(ctx, v1.ID, app.clock.Now().Add(time.Minute), fac); err != nil {
+		t.Fatal(err)
+	}
+	app.clock.advance(time.Minute) // version 1 adopted, silence unbroken
+	text[1].Text = "Allies consult closely."
+	v2, _, err := app.store.SaveDraftVersion(ctx, d.ID, text, "", fac)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := app.store.Circulate(ctx, v2.ID, app.clock.Now().Add(7*24*time.Hour), fac)
+	if err != nil {
+		t.Fatal(err)
+	}
+	est := app.member("EST").ID
+	for _, in := range []models.ActionInput{
+		{MemberID: est, Action: models.ActionBroke, Paragraph: 1, Text: "Objection: " + markerRationale},
+		{MemberID: est, Action: models.ActionFootnote, Paragraph: 2, Text: "Footnote: " + markerAnswer},
+	} {
+		if _, err := app.store.Act(ctx, p.ID, in, fac); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.params["n"] = strconv.Itoa(d.Number)
+	w.params["v"] = strconv.Itoa(v2.Version)
+	w.params["id"] = strconv.Itoa(int(p.ID))
 }
 
 // path fills a route pattern's parameters with this world's objects.
