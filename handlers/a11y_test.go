@@ -157,6 +157,11 @@ var nonPages = map[string]bool{
 	"/api/v1/consultations/:key/positions":      true,
 	"/api/v1/consultations/:key/report":         true,
 	"/api/v1/consultations/:key/exports/:file":  true,
+	// The API's drafts: JSON, and the adopted text as Markdown.
+	"/api/v1/consultations/:key/drafts":                   true,
+	"/api/v1/consultations/:key/drafts/:n/versions/:v":    true,
+	"/api/v1/consultations/:key/drafts/:n/procedures/:id": true,
+	"/api/v1/consultations/:key/drafts/:n/adopted.md":     true,
 }
 
 // TestAccessibility loads every page each kind of account can open (and

@@ -175,6 +175,13 @@ var matrix = map[string]expect{
 	"GET /api/v1/consultations/:key/report":        apiStaff(200),
 	"GET /api/v1/consultations/:key/exports/:file": apiStaff(200),
 	"POST /api/v1/consultations/:key/rounds":       {401, 401, 403, 403, 403, 201},
+	// Drafts (matrixDraftAPI): delegates see the circulated draft, each
+	// member's own actions only; member B's delegate may not act for A.
+	"GET /api/v1/consultations/:key/drafts":                            apiAll(200),
+	"GET /api/v1/consultations/:key/drafts/:n/versions/:v":             apiAll(200),
+	"GET /api/v1/consultations/:key/drafts/:n/procedures/:id":          apiAll(200),
+	"GET /api/v1/consultations/:key/drafts/:n/adopted.md":              apiAll(200),
+	"POST /api/v1/consultations/:key/drafts/:n/procedures/:id/actions": {401, 401, 403, 403, 201, 201},
 }
 
 // matrixForms are the bodies of state-changing routes: valid requests,
@@ -201,7 +208,7 @@ var matrixForms = map[string]url.Values{
 	"POST /consultations/:key/drafts/:n/procedures/:pid/cancel":          url.Values{"reason": {"Overtaken by events."}},
 	"POST /consultations/:key/drafts/:n/procedures/:pid/share":           url.Values{"share": {"on"}},
 	"POST /consultations/:key/drafts/:n/procedures/:pid/record":          url.Values{"member": {"DEU"}, "action": {"confirmed"}, "text": {"Received by telegram."}},
-	"POST /consultations/:key/drafts/:n/procedures/:pid/members/:member": url.Values{"action": {"confirmed"}},
+	"POST /consultations/:key/drafts/:n/procedures/:pid/members/:member": url.Values{"action": {"footnote"}, "paragraph": {"1"}, "text": {"A national position."}},
 	"POST /account/tokens":                                               url.Values{"name": {"matrix"}, "expires": {"30"}, "current": {testPassword}},
 }
 
@@ -216,6 +223,8 @@ var matrixUploads = map[string]struct{ name, content string }{
 var matrixJSON = map[string]string{
 	"PUT /api/v1/consultations/:key/positions": `{"member":"EST","positions":[{"question_key":"posture","preferred":2}]}`,
 	"POST /api/v1/consultations/:key/rounds":   `{"deadline":null}`,
+	// A footnote: member A may add one as often as it likes.
+	"POST /api/v1/consultations/:key/drafts/:n/procedures/:id/actions": `{"member":"EST","action":"footnote","paragraph":1,"text":"Estonia's national position."}`,
 }
 
 // ownAccountRoutes change only the caller's own account; every other
@@ -316,7 +325,33 @@ func newMatrixWorld(t *testing.T) *matrixWorld {
 	w.params = map[string]string{"key": "matrix", "member": "EST", "token": invToken, "file": "positions.csv",
 		"qkey": "posture", "code": "EST", "n": "1", "v": "2", "pid": strconv.Itoa(int(running.ID)),
 		"static": strings.TrimPrefix(css, "/static/")}
+	matrixDraftAPI(w)
 	return w
+}
+
+// matrixDraftAPI completes the matrix world's draft (see matrixDrafts:
+// draft 1, version 1 adopted, version 2 under a running procedure) for the
+// API's drafts routes: in the running procedure member A breaks silence on
+// paragraph 1 and attaches a footnote to paragraph 2, both carrying A's
+// markers, which member B's delegate must never see (objections are not
+// shared). Sets the parameter id (the API's name of the procedure).
+func matrixDraftAPI(w *matrixWorld) {
+	t, app, ctx := w.app.t, w.app, context.Background()
+	t.Helper()
+	id, err := strconv.Atoi(w.params["pid"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	est := app.member("EST").ID
+	for _, in := range []models.ActionInput{
+		{MemberID: est, Action: models.ActionBroke, Paragraph: 1, Text: "Objection: " + markerRationale},
+		{MemberID: est, Action: models.ActionFootnote, Paragraph: 2, Text: "Footnote: " + markerAnswer},
+	} {
+		if _, err := app.store.Act(ctx, uint(id), in, app.authorID()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.params["id"] = w.params["pid"]
 }
 
 // path fills a route pattern's parameters with this world's objects.

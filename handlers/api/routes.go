@@ -52,6 +52,11 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/consultations/:key/report", BearerStaff, a.report},
 		{"GET", "/api/v1/consultations/:key/exports/:file", BearerStaff, a.exportFile},
 		{"POST", "/api/v1/consultations/:key/rounds", Bearer, a.openRound}, // facilitators only: checked in the handler
+		{"GET", "/api/v1/consultations/:key/drafts", Bearer, a.listDrafts},
+		{"GET", "/api/v1/consultations/:key/drafts/:n/versions/:v", Bearer, a.getVersion},
+		{"GET", "/api/v1/consultations/:key/drafts/:n/procedures/:id", Bearer, a.getProcedure},
+		{"GET", "/api/v1/consultations/:key/drafts/:n/adopted.md", Bearer, a.adoptedMarkdown},
+		{"POST", "/api/v1/consultations/:key/drafts/:n/procedures/:id/actions", Bearer, a.postAction}, // who acts for which member: checked in the handler
 	}
 }
 
