@@ -116,6 +116,18 @@ type Procedure struct {
 	AdoptedHash     string     `gorm:"not null;default:''" json:"adopted_hash,omitempty"`
 }
 
+// migrateProcedures adds the storage-level guard of "one running silence
+// procedure per draft": Circulate checks it inside its write transaction,
+// and this partial unique index makes any other writer (another instance,
+// a future code path) fail rather than start a second one.
+func migrateProcedures(db *gorm.DB) error {
+	if err := db.Exec(`CREATE UNIQUE INDEX IF NOT EXISTS idx_procedures_one_running
+		ON procedures (draft_id) WHERE state = 'running'`).Error; err != nil {
+		return fmt.Errorf("guard one running procedure per draft: %w", err)
+	}
+	return nil
+}
+
 // Running reports whether the procedure accepts actions at now: running
 // and before its deadline.
 func (p *Procedure) Running(now time.Time) bool {

@@ -197,6 +197,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := migrateCurrent(s.w.WithContext(ctx)); err != nil {
 		return err
 	}
+	if err := migrateProcedures(s.w.WithContext(ctx)); err != nil {
+		return err
+	}
 	return migrateAudit(s.w.WithContext(ctx))
 }
 
