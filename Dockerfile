@@ -18,6 +18,9 @@ COPY --from=build /out/concord /usr/local/bin/concord
 USER concord
 WORKDIR /data
 VOLUME ["/data"]
+# CONCORD_BASE_URL (the address people reach Concord at) must be given at
+# run time: listening on all interfaces, the server refuses to start
+# without it, so that no link is built from a request's Host header.
 ENV CONCORD_ADDR=0.0.0.0:8080 \
     CONCORD_DB=/data/concord.db
 EXPOSE 8080
