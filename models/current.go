@@ -46,27 +46,35 @@ const latestCounting = ` AND r.state IN ('', 'approved') AND r.seq = (SELECT MAX
 	AND r2.state IN ('', 'approved'))
 	AND NOT r.withdrawn`
 
-// recomputeCurrent is the trigger body that computes the row of one
-// member, question and round again from the history; K is OLD or NEW.
-func recomputeCurrent(k string) string {
-	return `DELETE FROM current_positions WHERE consultation_id = ` + k + `.consultation_id AND round = ` + k + `.round
+// recompute is the trigger body that computes again, from the history, the
+// row of a pointer table (current_positions or pending_positions) for one
+// member, question and round: definition selects the revision the row
+// points at (latestCounting or latestPending); K is OLD or NEW.
+func recompute(table, definition, k string) string {
+	return `DELETE FROM ` + table + ` WHERE consultation_id = ` + k + `.consultation_id AND round = ` + k + `.round
 		AND member_id = ` + k + `.member_id AND question_id = ` + k + `.question_id;
-	INSERT INTO current_positions (consultation_id, round, member_id, question_id, revision_id)
+	INSERT INTO ` + table + ` (consultation_id, round, member_id, question_id, revision_id)
 		SELECT r.consultation_id, r.round, r.member_id, r.question_id, r.id FROM revisions r
 		WHERE r.member_id = ` + k + `.member_id AND r.question_id = ` + k + `.question_id AND r.round = ` + k + `.round` +
-		latestCounting + `;`
+		definition + `;`
 }
 
-// currentSchema creates the pointer table and its triggers.
-var currentSchema = []string{
-	`CREATE TABLE IF NOT EXISTS current_positions (
+// pointerTable creates a table pointing, per member, question and round,
+// at one revision.
+func pointerTable(name string) string {
+	return `CREATE TABLE IF NOT EXISTS ` + name + ` (
 		consultation_id INTEGER NOT NULL,
 		round INTEGER NOT NULL,
 		member_id INTEGER NOT NULL,
 		question_id INTEGER NOT NULL,
 		revision_id INTEGER NOT NULL,
 		PRIMARY KEY (consultation_id, round, member_id, question_id)
-	) WITHOUT ROWID`,
+	) WITHOUT ROWID`
+}
+
+// currentSchema creates the pointer table and its triggers.
+var currentSchema = []string{
+	pointerTable("current_positions"),
 	`CREATE TRIGGER IF NOT EXISTS current_positions_append AFTER INSERT ON revisions
 	WHEN NEW.state IN ('', 'approved')
 	BEGIN
@@ -76,10 +84,11 @@ var currentSchema = []string{
 			SELECT NEW.consultation_id, NEW.round, NEW.member_id, NEW.question_id, NEW.id WHERE NOT NEW.withdrawn;
 	END`,
 	`CREATE TRIGGER IF NOT EXISTS current_positions_delete AFTER DELETE ON revisions
-	BEGIN ` + recomputeCurrent("OLD") + ` END`,
+	BEGIN ` + recompute("current_positions", latestCounting, "OLD") + ` END`,
 	`CREATE TRIGGER IF NOT EXISTS current_positions_update
 	AFTER UPDATE OF consultation_id, round, member_id, question_id, seq, state, withdrawn ON revisions
-	BEGIN ` + recomputeCurrent("OLD") + recomputeCurrent("NEW") + ` END`,
+	BEGIN ` + recompute("current_positions", latestCounting, "OLD") +
+		recompute("current_positions", latestCounting, "NEW") + ` END`,
 }
 
 // The drafts awaiting approval are kept the same way, in pending_positions:
@@ -95,28 +104,10 @@ var currentSchema = []string{
 const latestPending = ` AND r.state IN ('draft', 'returned') AND r.seq = (SELECT MAX(r2.seq) FROM revisions r2
 	WHERE r2.member_id = r.member_id AND r2.question_id = r.question_id AND r2.round = r.round)`
 
-// recomputePending is the trigger body that computes the pending row of
-// one member, question and round again from the history; K is OLD or NEW.
-func recomputePending(k string) string {
-	return `DELETE FROM pending_positions WHERE consultation_id = ` + k + `.consultation_id AND round = ` + k + `.round
-		AND member_id = ` + k + `.member_id AND question_id = ` + k + `.question_id;
-	INSERT INTO pending_positions (consultation_id, round, member_id, question_id, revision_id)
-		SELECT r.consultation_id, r.round, r.member_id, r.question_id, r.id FROM revisions r
-		WHERE r.member_id = ` + k + `.member_id AND r.question_id = ` + k + `.question_id AND r.round = ` + k + `.round` +
-		latestPending + `;`
-}
-
 // pendingSchema creates the pointer table of pending drafts and its
 // triggers.
 var pendingSchema = []string{
-	`CREATE TABLE IF NOT EXISTS pending_positions (
-		consultation_id INTEGER NOT NULL,
-		round INTEGER NOT NULL,
-		member_id INTEGER NOT NULL,
-		question_id INTEGER NOT NULL,
-		revision_id INTEGER NOT NULL,
-		PRIMARY KEY (consultation_id, round, member_id, question_id)
-	) WITHOUT ROWID`,
+	pointerTable("pending_positions"),
 	`CREATE TRIGGER IF NOT EXISTS pending_positions_append AFTER INSERT ON revisions
 	BEGIN
 		DELETE FROM pending_positions WHERE consultation_id = NEW.consultation_id AND round = NEW.round
@@ -126,10 +117,11 @@ var pendingSchema = []string{
 			WHERE NEW.state IN ('draft', 'returned');
 	END`,
 	`CREATE TRIGGER IF NOT EXISTS pending_positions_delete AFTER DELETE ON revisions
-	BEGIN ` + recomputePending("OLD") + ` END`,
+	BEGIN ` + recompute("pending_positions", latestPending, "OLD") + ` END`,
 	`CREATE TRIGGER IF NOT EXISTS pending_positions_update
 	AFTER UPDATE OF consultation_id, round, member_id, question_id, seq, state ON revisions
-	BEGIN ` + recomputePending("OLD") + recomputePending("NEW") + ` END`,
+	BEGIN ` + recompute("pending_positions", latestPending, "OLD") +
+		recompute("pending_positions", latestPending, "NEW") + ` END`,
 }
 
 // questionnaireSchema keeps a version number per consultation that every
