@@ -19,6 +19,13 @@ type AnalysisVersion struct {
 	// LatestRevision is the highest revision ID of the whole database: a
 	// read of the primary key's last entry, whatever the size of the
 	// table. While it stays the same, no revision was written anywhere.
+	//
+	// On PostgreSQL concurrent saves may commit out of ID order (a
+	// revision with a smaller ID committing after a larger one was seen),
+	// so there it is the highest ID plus the number of revisions: each
+	// revision committed raises it, whatever its ID. Counting reads the
+	// primary key's index (an index-only scan), which grows with the
+	// history but stays cheap beside computing an analysis.
 	LatestRevision uint
 	// Questionnaire fingerprints the questions and sections of the
 	// consultation and the roster (a SHA-256 of their counts, IDs, order,
@@ -39,14 +46,18 @@ func (s *Store) AnalysisVersion(ctx context.Context, consultationID uint) (Analy
 	// SUM(id * ord) changes when two questions (or sections) swap places;
 	// updated_at changes with every edit of a question; section titles
 	// and member names are few and short, and listed whole.
+	latest, list := `SELECT COALESCE(MAX(id), 0) FROM revisions`, `group_concat(%s, char(31))`
+	if s.pg != nil {
+		latest, list = `SELECT COALESCE(MAX(id), 0) + COUNT(*) FROM revisions`, `string_agg(%s, chr(31) ORDER BY id)`
+	}
 	err := s.r.WithContext(ctx).Raw(`SELECT
-		(SELECT COALESCE(MAX(id), 0) FROM revisions) AS latest_revision,
-		(SELECT COUNT(*) || '/' || COALESCE(MAX(id), 0) || '/' || COALESCE(MAX(updated_at), '') || '/' ||
+		(`+latest+`) AS latest_revision,
+		(SELECT COUNT(*) || '/' || COALESCE(MAX(id), 0) || '/' || COALESCE(CAST(MAX(updated_at) AS TEXT), '') || '/' ||
 			COALESCE(SUM(id * ord), 0) || '/' || COALESCE(SUM(id * section_id), 0) || '/' || COALESCE(SUM(id * number), 0)
 			FROM questions WHERE consultation_id = ?) AS questions,
-		(SELECT COUNT(*) || '/' || COALESCE(SUM(id * ord), 0) || '/' || COALESCE(group_concat(id || ':' || title, char(31)), '')
+		(SELECT COUNT(*) || '/' || COALESCE(SUM(id * ord), 0) || '/' || COALESCE(`+fmt.Sprintf(list, `id || ':' || title`)+`, '')
 			FROM sections WHERE consultation_id = ?) AS sections,
-		(SELECT COUNT(*) || '/' || COALESCE(group_concat(id || ':' || code || ':' || name, char(31)), '')
+		(SELECT COUNT(*) || '/' || COALESCE(`+fmt.Sprintf(list, `id || ':' || code || ':' || name`)+`, '')
 			FROM members) AS members`, consultationID, consultationID).Scan(&row).Error
 	if err != nil {
 		return AnalysisVersion{}, fmt.Errorf("read the analysis version of consultation %d: %w", consultationID, err)
@@ -56,13 +67,17 @@ func (s *Store) AnalysisVersion(ctx context.Context, consultationID uint) (Analy
 }
 
 // LatestRevisionOf returns the highest revision ID of a consultation (0
-// without revisions). It reads the consultation's entries of an index, so
+// without revisions; on PostgreSQL plus the consultation's number of
+// revisions, see AnalysisVersion.LatestRevision). It reads the consultation's entries of an index, so
 // its cost grows with the consultation's history: read it only when
 // [AnalysisVersion.LatestRevision] has moved.
 func (s *Store) LatestRevisionOf(ctx context.Context, consultationID uint) (uint, error) {
 	var id uint
-	err := s.r.WithContext(ctx).Raw(`SELECT COALESCE(MAX(id), 0) FROM revisions WHERE consultation_id = ?`, consultationID).
-		Scan(&id).Error
+	latest := `SELECT COALESCE(MAX(id), 0) FROM revisions WHERE consultation_id = ?`
+	if s.pg != nil {
+		latest = `SELECT COALESCE(MAX(id), 0) + COUNT(*) FROM revisions WHERE consultation_id = ?`
+	}
+	err := s.r.WithContext(ctx).Raw(latest, consultationID).Scan(&id).Error
 	if err != nil {
 		return 0, fmt.Errorf("read the latest revision of consultation %d: %w", consultationID, err)
 	}

@@ -318,11 +318,11 @@ const latestAny = ` AND r.seq = (SELECT MAX(r2.seq) FROM revisions r2
 // pendingSelect reads pending drafts through their pointer table (see
 // pending_positions in current.go): one row per pending draft, however
 // long the history. Callers filter on pp.consultation_id, pp.round and
-// pp.member_id.
+// pp.member_id, and join the two (r.id = pp.revision_id).
 var pendingSelect = `SELECT r.*, m.code AS member_code, m.name AS member_name, q.key AS question_key,
 	COALESCE(u.name, '') AS submitter_name, COALESCE(u.username, '') AS submitter_user
 	FROM pending_positions pp
-	CROSS JOIN revisions r ON r.id = pp.revision_id
+	CROSS JOIN revisions r
 	JOIN members m ON m.id = r.member_id
 	JOIN questions q ON q.id = r.question_id
 	LEFT JOIN users u ON u.id = r.submitted_by`
@@ -334,7 +334,7 @@ var pendingSelect = `SELECT r.*, m.code AS member_code, m.name AS member_name, q
 // them as the values being worked on; the approver's view lists them.
 func (s *Store) PendingPositions(ctx context.Context, consultationID uint, round int, memberID uint) (map[uint]RevisionRecord, error) {
 	var list []RevisionRecord
-	err := s.r.WithContext(ctx).Raw(pendingSelect+` WHERE pp.consultation_id = ? AND pp.round = ? AND pp.member_id = ?`,
+	err := s.r.WithContext(ctx).Raw(pendingSelect+` WHERE r.id = pp.revision_id AND pp.consultation_id = ? AND pp.round = ? AND pp.member_id = ?`,
 		consultationID, round, memberID).Scan(&list).Error
 	if err != nil {
 		return nil, fmt.Errorf("load pending positions of member %d: %w", memberID, err)
@@ -415,8 +415,8 @@ func (s *Store) ApprovalStatus(ctx context.Context, c *Consultation) ([]MemberAp
 		N        int
 	}
 	err = s.r.WithContext(ctx).Raw(`SELECT pp.member_id, r.state, COUNT(*) AS n FROM pending_positions pp
-		CROSS JOIN revisions r ON r.id = pp.revision_id
-		WHERE pp.consultation_id = ? AND pp.round = ?
+		CROSS JOIN revisions r
+		WHERE r.id = pp.revision_id AND pp.consultation_id = ? AND pp.round = ?
 		GROUP BY pp.member_id, r.state`, c.ID, c.Round).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("count drafts of consultation %d: %w", c.ID, err)

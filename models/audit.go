@@ -115,6 +115,9 @@ func (s *Store) AuditActions(ctx context.Context) ([]string, error) {
 // protectAudit makes the database itself refuse to change or remove audit
 // rows, whatever code runs against it.
 func protectAudit(tx *gorm.DB) error {
+	if isPostgres(tx) {
+		return appendOnlyPostgres(tx, "audit_events", "the audit log is append-only")
+	}
 	for _, stmt := range []string{
 		`CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events
 			BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`,
@@ -156,4 +159,24 @@ func describeAnswer(r *Revision, q *Question) string {
 	default:
 		return fmt.Sprintf("text answer (%d characters)", len([]rune(r.Answer)))
 	}
+}
+
+// appendOnlyPostgres makes PostgreSQL refuse to update, delete or truncate
+// the rows of table, with message.
+func appendOnlyPostgres(tx *gorm.DB, table, message string) error {
+	for _, stmt := range []string{
+		`CREATE OR REPLACE FUNCTION concord_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'restrict_violation';
+		END $$`,
+		`CREATE OR REPLACE TRIGGER ` + table + `_no_change BEFORE UPDATE OR DELETE ON ` + table + `
+			FOR EACH ROW EXECUTE FUNCTION concord_append_only('` + message + `')`,
+		`CREATE OR REPLACE TRIGGER ` + table + `_no_truncate BEFORE TRUNCATE ON ` + table + `
+			FOR EACH STATEMENT EXECUTE FUNCTION concord_append_only('` + message + `')`,
+	} {
+		if err := tx.Exec(stmt).Error; err != nil {
+			return fmt.Errorf("protect %s: %w", table, err)
+		}
+	}
+	return nil
 }

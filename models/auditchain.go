@@ -194,7 +194,10 @@ var errLinkRace = errors.New("another linker extended the audit chain first")
 //
 // Events are linked in id order as committed. On SQLite ids are given out
 // under the database's single write lock, so a committed id is never
-// followed later by the commit of a smaller one.
+// followed later by the commit of a smaller one. On PostgreSQL the
+// linker's transaction holds the store's write lock exclusively (see
+// postgres.go): every transaction that took an id before it has ended, so
+// likewise no smaller id can commit later.
 func (s *Store) LinkAudit(ctx context.Context) (int, error) {
 	n := 0
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -386,6 +389,9 @@ func migrateAudit(tx *gorm.DB) error {
 	}
 	if err := protectAudit(tx); err != nil {
 		return err
+	}
+	if isPostgres(tx) {
+		return appendOnlyPostgres(tx, "audit_links", "the audit chain is append-only")
 	}
 	for _, stmt := range []string{
 		`CREATE TRIGGER IF NOT EXISTS audit_links_no_update BEFORE UPDATE ON audit_links

@@ -32,8 +32,10 @@ import (
 
 // currentFrom reads current positions: the pointer table drives (CROSS
 // JOIN keeps SQLite from starting from the revisions), r is the revision.
-// Callers filter on cp.consultation_id, cp.round and cp.member_id.
-const currentFrom = ` FROM current_positions cp CROSS JOIN revisions r ON r.id = cp.revision_id`
+// Callers join the two in their WHERE clause (r.id = cp.revision_id: a
+// CROSS JOIN takes no ON clause on PostgreSQL) and filter on
+// cp.consultation_id, cp.round and cp.member_id.
+const currentFrom = ` FROM current_positions cp CROSS JOIN revisions r`
 
 // latestCounting is the definition of a current position computed from the
 // history: per member and question of the round, the revision that counts
@@ -152,6 +154,100 @@ var questionnaireSchema = []string{
 	END`,
 }
 
+// The same pointer tables on PostgreSQL: plpgsql trigger functions with
+// the same rules, one per table, fired for each row.
+var currentSchemaPostgres = []string{
+	pointerTablePostgres("current_positions"),
+	`CREATE OR REPLACE FUNCTION concord_current_positions() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP = 'INSERT' THEN
+			IF NEW.state IN ('', 'approved') THEN
+				DELETE FROM current_positions WHERE consultation_id = NEW.consultation_id AND round = NEW.round
+					AND member_id = NEW.member_id AND question_id = NEW.question_id;
+				IF NOT NEW.withdrawn THEN
+					INSERT INTO current_positions (consultation_id, round, member_id, question_id, revision_id)
+						VALUES (NEW.consultation_id, NEW.round, NEW.member_id, NEW.question_id, NEW.id);
+				END IF;
+			END IF;
+			RETURN NULL;
+		END IF;
+		` + recompute("current_positions", latestCounting, "OLD") + `
+		IF TG_OP = 'UPDATE' THEN
+			` + recompute("current_positions", latestCounting, "NEW") + `
+		END IF;
+		RETURN NULL;
+	END $$`,
+	`CREATE OR REPLACE TRIGGER current_positions_append AFTER INSERT ON revisions
+		FOR EACH ROW EXECUTE FUNCTION concord_current_positions()`,
+	`CREATE OR REPLACE TRIGGER current_positions_delete AFTER DELETE ON revisions
+		FOR EACH ROW EXECUTE FUNCTION concord_current_positions()`,
+	`CREATE OR REPLACE TRIGGER current_positions_update
+		AFTER UPDATE OF consultation_id, round, member_id, question_id, seq, state, withdrawn ON revisions
+		FOR EACH ROW EXECUTE FUNCTION concord_current_positions()`,
+}
+
+var pendingSchemaPostgres = []string{
+	pointerTablePostgres("pending_positions"),
+	`CREATE OR REPLACE FUNCTION concord_pending_positions() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP = 'INSERT' THEN
+			DELETE FROM pending_positions WHERE consultation_id = NEW.consultation_id AND round = NEW.round
+				AND member_id = NEW.member_id AND question_id = NEW.question_id;
+			IF NEW.state IN ('draft', 'returned') THEN
+				INSERT INTO pending_positions (consultation_id, round, member_id, question_id, revision_id)
+					VALUES (NEW.consultation_id, NEW.round, NEW.member_id, NEW.question_id, NEW.id);
+			END IF;
+			RETURN NULL;
+		END IF;
+		` + recompute("pending_positions", latestPending, "OLD") + `
+		IF TG_OP = 'UPDATE' THEN
+			` + recompute("pending_positions", latestPending, "NEW") + `
+		END IF;
+		RETURN NULL;
+	END $$`,
+	`CREATE OR REPLACE TRIGGER pending_positions_append AFTER INSERT ON revisions
+		FOR EACH ROW EXECUTE FUNCTION concord_pending_positions()`,
+	`CREATE OR REPLACE TRIGGER pending_positions_delete AFTER DELETE ON revisions
+		FOR EACH ROW EXECUTE FUNCTION concord_pending_positions()`,
+	`CREATE OR REPLACE TRIGGER pending_positions_update
+		AFTER UPDATE OF consultation_id, round, member_id, question_id, seq, state ON revisions
+		FOR EACH ROW EXECUTE FUNCTION concord_pending_positions()`,
+}
+
+var questionnaireSchemaPostgres = []string{
+	`CREATE TABLE IF NOT EXISTS questionnaire_versions (
+		consultation_id BIGINT PRIMARY KEY,
+		version BIGINT NOT NULL DEFAULT 0
+	)`,
+	`CREATE OR REPLACE FUNCTION concord_questionnaire_version() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP IN ('UPDATE', 'DELETE') THEN
+			INSERT INTO questionnaire_versions (consultation_id, version) VALUES (OLD.consultation_id, 1)
+				ON CONFLICT (consultation_id) DO UPDATE SET version = questionnaire_versions.version + 1;
+		END IF;
+		IF TG_OP IN ('UPDATE', 'INSERT') THEN
+			INSERT INTO questionnaire_versions (consultation_id, version) VALUES (NEW.consultation_id, 1)
+				ON CONFLICT (consultation_id) DO UPDATE SET version = questionnaire_versions.version + 1;
+		END IF;
+		RETURN NULL;
+	END $$`,
+	`CREATE OR REPLACE TRIGGER questionnaire_version AFTER INSERT OR UPDATE OR DELETE ON questions
+		FOR EACH ROW EXECUTE FUNCTION concord_questionnaire_version()`,
+}
+
+// pointerTablePostgres is pointerTable for PostgreSQL (whose tables have no
+// rowid to do without; IDs are 64-bit).
+func pointerTablePostgres(name string) string {
+	return `CREATE TABLE IF NOT EXISTS ` + name + ` (
+		consultation_id BIGINT NOT NULL,
+		round BIGINT NOT NULL,
+		member_id BIGINT NOT NULL,
+		question_id BIGINT NOT NULL,
+		revision_id BIGINT NOT NULL,
+		PRIMARY KEY (consultation_id, round, member_id, question_id)
+	)`
+}
+
 // migrateCurrent creates the pointer table of current positions and the
 // questionnaire versions. The first time (the table does not exist yet)
 // the table is filled from the history, in the same transaction that
@@ -159,29 +255,26 @@ var questionnaireSchema = []string{
 // sure the triggers exist.
 func migrateCurrent(db *gorm.DB) error {
 	return db.Transaction(func(tx *gorm.DB) error {
-		var exists, pendingExists int64
-		if err := tx.Raw(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'current_positions'`).
-			Scan(&exists).Error; err != nil {
-			return fmt.Errorf("look for the current positions: %w", err)
-		}
-		if err := tx.Raw(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'pending_positions'`).
-			Scan(&pendingExists).Error; err != nil {
-			return fmt.Errorf("look for the pending drafts: %w", err)
-		}
+		exists := tx.Migrator().HasTable("current_positions")
+		pendingExists := tx.Migrator().HasTable("pending_positions")
 		schema := append(append(append([]string{}, currentSchema...), pendingSchema...), questionnaireSchema...)
+		if isPostgres(tx) {
+			schema = append(append(append([]string{}, currentSchemaPostgres...), pendingSchemaPostgres...),
+				questionnaireSchemaPostgres...)
+		}
 		for _, stmt := range schema {
 			if err := tx.Exec(stmt).Error; err != nil {
 				return fmt.Errorf("create the current positions: %w", err)
 			}
 		}
-		if exists == 0 {
+		if !exists {
 			err := tx.Exec(`INSERT INTO current_positions (consultation_id, round, member_id, question_id, revision_id)
 				SELECT r.consultation_id, r.round, r.member_id, r.question_id, r.id FROM revisions r WHERE 1 = 1` + latestCounting).Error
 			if err != nil {
 				return fmt.Errorf("fill the current positions from the history: %w", err)
 			}
 		}
-		if pendingExists == 0 {
+		if !pendingExists {
 			err := tx.Exec(`INSERT INTO pending_positions (consultation_id, round, member_id, question_id, revision_id)
 				SELECT r.consultation_id, r.round, r.member_id, r.question_id, r.id FROM revisions r WHERE 1 = 1` + latestPending).Error
 			if err != nil {

@@ -282,7 +282,7 @@ func (s *Store) ReviewRationales(ctx context.Context, c *Consultation) ([]Review
 		JOIN members m ON m.id = r.member_id
 		JOIN questions q ON q.id = r.question_id
 		JOIN sections s ON s.id = q.section_id
-		WHERE cp.consultation_id = ? AND cp.round = ? AND q.kind IN (?, ?) AND TRIM(r.rationale) <> ''
+		WHERE r.id = cp.revision_id AND cp.consultation_id = ? AND cp.round = ? AND q.kind IN (?, ?) AND TRIM(r.rationale) <> ''
 		ORDER BY s.ord, s.id, q.ord, q.id, m.code`, c.ID, c.Round-1, KindScale, KindChoice).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("load rationales of consultation %d round %d: %w", c.ID, c.Round-1, err)

@@ -99,8 +99,45 @@ type groupWriter struct {
 	received atomic.Uint64
 
 	// questionnaires caches each consultation's questions, by the version
-	// of its questionnaire; only the writer goroutine uses it.
-	questionnaires map[uint]*cachedQuestionnaire
+	// of its questionnaire.
+	questionnaires questionnaireCache
+}
+
+// questionnaireCache keeps each consultation's questions by the version of
+// its questionnaire (see questionnaireSchema). On SQLite only the writer
+// goroutine uses it; on PostgreSQL concurrent saves share it, hence the
+// lock. A cached questionnaire is never changed, only replaced.
+type questionnaireCache struct {
+	mu sync.Mutex
+	m  map[uint]*cachedQuestionnaire
+}
+
+func (c *questionnaireCache) get(id uint) *cachedQuestionnaire {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[id]
+}
+
+func (c *questionnaireCache) put(id uint, q *cachedQuestionnaire) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[uint]*cachedQuestionnaire{}
+	}
+	c.m[id] = q
+}
+
+// forget drops the given consultations, or all of them when ids is nil.
+func (c *questionnaireCache) forget(ids []uint) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ids == nil {
+		c.m = nil
+		return
+	}
+	for _, id := range ids {
+		delete(c.m, id)
+	}
 }
 
 type cachedQuestionnaire struct {
@@ -110,8 +147,7 @@ type cachedQuestionnaire struct {
 }
 
 func startGroupWriter(s *Store) *groupWriter {
-	g := &groupWriter{store: s, queue: make(chan *writeRequest, 4*maxGroup), done: make(chan struct{}),
-		questionnaires: map[uint]*cachedQuestionnaire{}}
+	g := &groupWriter{store: s, queue: make(chan *writeRequest, 4*maxGroup), done: make(chan struct{})}
 	go g.loop()
 	return g
 }
@@ -202,7 +238,7 @@ func (g *groupWriter) run(batch []*writeRequest) (again []*writeRequest) {
 		}
 		return nil
 	}
-	b := &batchState{g: g, cons: map[uint]*consultationState{}}
+	b := &batchState{cache: &g.questionnaires, cons: map[uint]*consultationState{}}
 	results := make([]writeResult, len(batch))
 	saved := 0
 	for i, req := range batch {
@@ -260,7 +296,7 @@ func (g *groupWriter) run(batch []*writeRequest) (again []*writeRequest) {
 // that had succeeded (now rolled back) and those after it are run again.
 func (g *groupWriter) abandon(tx *gorm.DB, batch []*writeRequest, results []writeResult, i int) []*writeRequest {
 	_ = tx.Rollback().Error // the transaction may already be gone; nothing of it is kept either way
-	g.questionnaires = map[uint]*cachedQuestionnaire{}
+	g.questionnaires.forget(nil)
 	var again []*writeRequest
 	for j, req := range batch {
 		switch {
@@ -286,8 +322,8 @@ func (g *groupWriter) answer(req *writeRequest, out writeResult) {
 // consultations they save into, read once inside the transaction (nothing
 // else writes while it runs).
 type batchState struct {
-	g    *groupWriter
-	cons map[uint]*consultationState
+	cache *questionnaireCache
+	cons  map[uint]*consultationState
 }
 
 type consultationState struct {
@@ -314,14 +350,14 @@ func (b *batchState) consultation(tx *gorm.DB, id uint) (*consultationState, err
 	if row.ID == 0 {
 		return nil, fmt.Errorf("load consultation %d: %w", id, ErrNotFound)
 	}
-	q := b.g.questionnaires[id]
+	q := b.cache.get(id)
 	if q == nil || q.version != row.QuestionnaireVersion {
 		byKey, byID, err := questionIndex(tx, id)
 		if err != nil {
 			return nil, err
 		}
 		q = &cachedQuestionnaire{version: row.QuestionnaireVersion, byKey: byKey, byID: byID}
-		b.g.questionnaires[id] = q
+		b.cache.put(id, q)
 	}
 	cs := &consultationState{c: row.Consultation, q: q}
 	b.cons[id] = cs
@@ -331,7 +367,9 @@ func (b *batchState) consultation(tx *gorm.DB, id uint) (*consultationState, err
 // forget drops the questionnaires read by a transaction that did not
 // commit (a safety measure: they were read, not written, by it).
 func (b *batchState) forget() {
+	ids := make([]uint, 0, len(b.cons))
 	for id := range b.cons {
-		delete(b.g.questionnaires, id)
+		ids = append(ids, id)
 	}
+	b.cache.forget(ids)
 }

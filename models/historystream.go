@@ -123,7 +123,7 @@ func (s *Store) LoadAnalysisIDs(ctx context.Context, c *Consultation, round int)
 		slices.SortFunc(byCode, func(x, y Member) int { return strings.Compare(x.Code, y.Code) })
 		for _, m := range byCode {
 			var revs []RevisionRecord
-			err := tx.Raw(currentSelect+` WHERE cp.consultation_id = ? AND cp.round = ? AND cp.member_id = ?
+			err := tx.Raw(currentSelect+` WHERE r.id = cp.revision_id AND cp.consultation_id = ? AND cp.round = ? AND cp.member_id = ?
 				ORDER BY q.ord, q.id`, c.ID, round, m.ID).Scan(&revs).Error
 			if err != nil {
 				return fmt.Errorf("load positions of member %s: %w", m.Code, err)
@@ -134,7 +134,7 @@ func (s *Store) LoadAnalysisIDs(ctx context.Context, c *Consultation, round int)
 			a.Input.Positions = append(a.Input.Positions, toPositions(revs, byID)...)
 			if round > 1 {
 				var prev []RevisionRecord
-				err := tx.Raw(currentSelect+` WHERE cp.consultation_id = ? AND cp.round = ? AND cp.member_id = ?
+				err := tx.Raw(currentSelect+` WHERE r.id = cp.revision_id AND cp.consultation_id = ? AND cp.round = ? AND cp.member_id = ?
 					ORDER BY q.ord, q.id`, c.ID, round-1, m.ID).Scan(&prev).Error
 				if err != nil {
 					return fmt.Errorf("load previous round of member %s: %w", m.Code, err)

@@ -297,7 +297,13 @@ type SubmitResult struct {
 // share one commit (see groupcommit.go); each still succeeds or fails on
 // its own.
 func (s *Store) SubmitPositions(ctx context.Context, sub Submission) (SubmitResult, error) {
-	res, err := s.gw.submit(ctx, sub)
+	var res SubmitResult
+	var err error
+	if s.pg != nil {
+		res, err = s.submitConcurrently(ctx, sub)
+	} else {
+		res, err = s.gw.submit(ctx, sub)
+	}
 	if err != nil {
 		var se *SubmissionError
 		if errors.Is(err, ErrClosed) || errors.Is(err, ErrNotFound) || errors.As(err, &se) {
@@ -536,10 +542,12 @@ func latestRevisionsOf(tx *gorm.DB, revs []Revision) (map[revisionKey]Revision, 
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(?, ?, ?)")
+			// Typed, for PostgreSQL, which cannot infer the type of a
+			// parameter in VALUES.
+			q.WriteString("(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))")
 			args = append(args, k.member, k.question, k.round)
 		}
-		q.WriteString(`) SELECT r.* FROM k CROSS JOIN revisions r ON r.id = (SELECT r2.id FROM revisions r2
+		q.WriteString(`) SELECT r.* FROM k CROSS JOIN revisions r WHERE r.id = (SELECT r2.id FROM revisions r2
 			WHERE r2.member_id = k.member_id AND r2.question_id = k.question_id AND r2.round = k.round
 			ORDER BY r2.seq DESC LIMIT 1)`)
 		var list []Revision
@@ -561,7 +569,7 @@ func currentRevisions(tx *gorm.DB, consultationID uint, round int, memberID uint
 		return out, nil
 	}
 	var list []Revision
-	err := tx.Raw(`SELECT r.*`+currentFrom+` WHERE cp.consultation_id = ? AND cp.round = ? AND cp.member_id = ?`,
+	err := tx.Raw(`SELECT r.*`+currentFrom+` WHERE r.id = cp.revision_id AND cp.consultation_id = ? AND cp.round = ? AND cp.member_id = ?`,
 		consultationID, round, memberID).Scan(&list).Error
 	if err != nil {
 		return nil, fmt.Errorf("load round %d positions of member %d: %w", round, memberID, err)

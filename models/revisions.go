@@ -34,7 +34,7 @@ const currentSelect = `SELECT r.*, m.code AS member_code, m.name AS member_name,
 // consultation, ordered by member code and question order.
 func (s *Store) CurrentPositions(ctx context.Context, consultationID uint, round int) ([]RevisionRecord, error) {
 	var out []RevisionRecord
-	err := s.r.WithContext(ctx).Raw(currentSelect+` WHERE cp.consultation_id = ? AND cp.round = ?
+	err := s.r.WithContext(ctx).Raw(currentSelect+` WHERE r.id = cp.revision_id AND cp.consultation_id = ? AND cp.round = ?
 		ORDER BY m.code, q.ord, q.id`, consultationID, round).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("load current positions of consultation %d: %w", consultationID, err)
@@ -46,7 +46,7 @@ func (s *Store) CurrentPositions(ctx context.Context, consultationID uint, round
 // by question ID.
 func (s *Store) MemberPositions(ctx context.Context, consultationID uint, round int, memberID uint) (map[uint]RevisionRecord, error) {
 	var list []RevisionRecord
-	err := s.r.WithContext(ctx).Raw(currentSelect+` WHERE cp.consultation_id = ? AND cp.round = ? AND cp.member_id = ?`,
+	err := s.r.WithContext(ctx).Raw(currentSelect+` WHERE r.id = cp.revision_id AND cp.consultation_id = ? AND cp.round = ? AND cp.member_id = ?`,
 		consultationID, round, memberID).Scan(&list).Error
 	if err != nil {
 		return nil, fmt.Errorf("load positions of member %d: %w", memberID, err)

@@ -53,17 +53,59 @@ func (e *ConflictError) Unwrap() error { return ErrConflict }
 // positions go through the group writer (groupcommit.go), which shares
 // one durable commit among the saves waiting.
 type Store struct {
-	w        *gorm.DB
-	r        *gorm.DB
-	gw       *groupWriter
+	w  *gorm.DB
+	r  *gorm.DB
+	gw *groupWriter
+	// pg holds what only a PostgreSQL store has (nil on SQLite): see
+	// postgres.go.
+	pg       *pgState
 	validate *validator.Validate
 	now      func() time.Time
 	// bcryptCost is the password hashing cost; 0 means bcrypt.DefaultCost.
 	bcryptCost int
 }
 
-// Open opens (creating if needed) the SQLite database at path.
-func Open(path string) (*Store, error) {
+// Options are the settings of a store; the zero value is the defaults.
+type Options struct {
+	// MaxConns is the most connections the store opens to a PostgreSQL
+	// server (default 10). SQLite ignores it: its writer is one connection
+	// and its readers are eight.
+	MaxConns int
+	// StatementTimeout ends a PostgreSQL statement that runs longer
+	// (default 60 s; negative: no limit). SQLite ignores it.
+	StatementTimeout time.Duration
+}
+
+// Open opens the database named by dsn: a PostgreSQL URL (postgres://… or
+// postgresql://…, see IsPostgresDSN) or else the path of a SQLite file,
+// created if needed. The store is not migrated: see Migrate.
+func Open(dsn string) (*Store, error) { return OpenWith(dsn, Options{}) }
+
+// OpenWith is Open with settings.
+func OpenWith(dsn string, o Options) (*Store, error) {
+	if IsPostgresDSN(dsn) {
+		return openPostgres(dsn, o)
+	}
+	return openSQLite(dsn)
+}
+
+// Backend names the kind of database the store runs on: "sqlite" or
+// "postgres".
+func (s *Store) Backend() string {
+	if s.pg != nil {
+		return BackendPostgres
+	}
+	return BackendSQLite
+}
+
+// The backends a store runs on.
+const (
+	BackendSQLite   = "sqlite"
+	BackendPostgres = "postgres"
+)
+
+// openSQLite opens (creating if needed) the SQLite database at path.
+func openSQLite(path string) (*Store, error) {
 	writer, err := openGorm(storeURI(path, SynchronousFull, true), 1)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -152,9 +194,12 @@ func closeGorm(db *gorm.DB) error {
 }
 
 // Close stops taking saves, lets the writer finish those already queued
-// (each is answered), then closes both connection pools.
+// (each is answered), then closes the connection pools.
 func (s *Store) Close() error {
 	s.gw.close()
+	if s.pg != nil {
+		return s.pg.close()
+	}
 	return errors.Join(closeGorm(s.r), closeGorm(s.w))
 }
 
@@ -176,9 +221,19 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Migrate brings the schema up to date. It is called once, from main.
+// Migrate brings the schema up to date. It is called once, from main. On
+// PostgreSQL it runs in one transaction holding the store's write lock
+// (see postgres.go), so that of several instances starting at once one
+// migrates and the others then find the schema in place.
 func (s *Store) Migrate(ctx context.Context) error {
-	err := s.w.WithContext(ctx).AutoMigrate(
+	if s.pg != nil {
+		return s.w.WithContext(ctx).Transaction(migrate)
+	}
+	return migrate(s.w.WithContext(ctx))
+}
+
+func migrate(db *gorm.DB) error {
+	err := db.AutoMigrate(
 		&Member{}, &Consultation{}, &Section{}, &Question{}, &Revision{},
 		&User{}, &Session{}, &Invitation{}, &AuditEvent{},
 		&APIToken{},
@@ -188,19 +243,19 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)
 	}
-	if err := numberQuestions(s.w.WithContext(ctx)); err != nil {
+	if err := numberQuestions(db); err != nil {
 		return err
 	}
-	if err := migrateRounds(s.w.WithContext(ctx)); err != nil {
+	if err := migrateRounds(db); err != nil {
 		return err
 	}
-	if err := migrateCurrent(s.w.WithContext(ctx)); err != nil {
+	if err := migrateCurrent(db); err != nil {
 		return err
 	}
-	if err := migrateProcedures(s.w.WithContext(ctx)); err != nil {
+	if err := migrateProcedures(db); err != nil {
 		return err
 	}
-	return migrateAudit(s.w.WithContext(ctx))
+	return migrateAudit(db)
 }
 
 // numberQuestions gives the questions created before questions had stable
