@@ -379,17 +379,42 @@ func countRows(db *gorm.DB, table string) (int64, error) {
 	return n, nil
 }
 
-// requireEmpty refuses a target with a row in any table a copy writes or
-// derives.
-func requireEmpty(wtx *gorm.DB, specs []copySpec) error {
-	tables := make([]string, 0, len(specs)+len(derivedTables))
-	for _, t := range specs {
-		tables = append(tables, t.table)
+// RequireEmpty returns a *TargetNotEmptyError when any table of the
+// database holds a row: a copy may go into it. A database without tables
+// (a new file, a new PostgreSQL database) is empty.
+func (s *Store) RequireEmpty(ctx context.Context) error {
+	specs, err := copySpecs()
+	if err != nil {
+		return err
 	}
-	tables = append(tables, derivedTables...)
+	return requireEmpty(s.r.WithContext(ctx), specs)
+}
+
+// requireEmpty refuses a database with a row in any table: Concord's, in
+// the order of a copy, then any other.
+func requireEmpty(db *gorm.DB, specs []copySpec) error {
+	present, err := db.Migrator().GetTables()
+	if err != nil {
+		return fmt.Errorf("check that the target is empty: list tables: %w", err)
+	}
+	var order []string
+	for _, t := range specs {
+		order = append(order, t.table)
+	}
+	order = append(order, derivedTables...)
+	var others []string
+	for _, t := range present {
+		if !strings.HasPrefix(t, "sqlite_") && !slices.Contains(order, t) {
+			others = append(others, t)
+		}
+	}
+	sort.Strings(others)
 	var full []TableCount
-	for _, table := range tables {
-		n, err := countRows(wtx, table)
+	for _, table := range append(order, others...) {
+		if !slices.Contains(present, table) {
+			continue
+		}
+		n, err := countRows(db, table)
 		if err != nil {
 			return fmt.Errorf("check that the target is empty: %w", err)
 		}

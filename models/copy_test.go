@@ -361,24 +361,78 @@ func mapsEqual(a, b map[string]int64) bool {
 	return true
 }
 
+// rawSQLite runs statements on a SQLite file through a connection of its
+// own, behind the Store's back.
+func rawSQLite(t *testing.T, path string, stmts ...string) {
+	t.Helper()
+	raw, err := gorm.Open(sqlite.Open(path), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, err := raw.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqlDB.Close()
+	for _, stmt := range stmts {
+		if err := raw.Exec(stmt).Error; err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+}
+
 // TestCopyRefusesNonEmptyTarget: a target that holds anything at all, even
-// only the roster that serve seeds, is refused by name and count.
+// only the roster that serve seeds, or rows of a table that is not
+// Concord's, is refused by table and count, and left as it was.
 func TestCopyRefusesNonEmptyTarget(t *testing.T) {
 	ctx := context.Background()
 	clock := &fixedClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	src := copyStore(t, filepath.Join(t.TempDir(), "source.db"), clock)
 	mustUser(t, src, "fac", models.RoleFacilitator, "")
-	dst := copyStore(t, filepath.Join(t.TempDir(), "target.db"), clock)
-	if err := dst.SeedMembers(ctx, []models.Member{{Code: "EST", Name: "Estonia", Accession: 2004}}); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name string
+		fill func(t *testing.T, path string, s *models.Store)
+		want string
+	}{
+		{"the roster", func(t *testing.T, _ string, s *models.Store) {
+			if err := s.SeedMembers(ctx, []models.Member{{Code: "EST", Name: "Estonia", Accession: 2004}}); err != nil {
+				t.Fatal(err)
+			}
+		}, "1 row in members"},
+		{"another table", func(t *testing.T, path string, _ *models.Store) {
+			rawSQLite(t, path, "CREATE TABLE notes (body TEXT)", "INSERT INTO notes VALUES ('a'), ('b')")
+		}, "2 rows in notes"},
+		{"a session and the roster", func(t *testing.T, path string, s *models.Store) {
+			if err := s.SeedMembers(ctx, []models.Member{{Code: "EST", Name: "Estonia", Accession: 2004}}); err != nil {
+				t.Fatal(err)
+			}
+			u := mustUser(t, s, "fac", models.RoleFacilitator, "")
+			if _, _, err := s.CreateSession(ctx, u.ID, copySession, ""); err != nil {
+				t.Fatal(err)
+			}
+		}, "1 row in members, 1 row in users, 1 row in sessions"},
 	}
-	_, err := models.CopyDatabase(ctx, src, dst)
-	want := "copy database: the target database already holds data: 1 row in members; copy only into a new, empty database"
-	if err == nil || err.Error() != want {
-		t.Errorf("copy into a seeded database: %v; want %q", err, want)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "target.db")
+			dst := copyStore(t, path, clock)
+			tc.fill(t, path, dst)
+			want := "the target database already holds data: " + tc.want + "; copy only into a new, empty database"
+			if err := dst.RequireEmpty(ctx); err == nil || err.Error() != want {
+				t.Errorf("RequireEmpty: %v; want %q", err, want)
+			}
+			_, err := models.CopyDatabase(ctx, src, dst)
+			if err == nil || err.Error() != "copy database: "+want {
+				t.Errorf("copy: %v; want %q", err, "copy database: "+want)
+			}
+			if users, err := dst.Users(ctx); err != nil || len(users) > 1 {
+				t.Errorf("the target has %d accounts after the refusal (%v); want at most its own", len(users), err)
+			}
+		})
 	}
-	if users, err := dst.Users(ctx); err != nil || len(users) != 0 {
-		t.Errorf("the target has %d accounts after the refusal (%v); want none", len(users), err)
+	empty := copyStore(t, filepath.Join(t.TempDir(), "empty.db"), clock)
+	if err := empty.RequireEmpty(ctx); err != nil {
+		t.Errorf("a new database: %v; want it empty", err)
 	}
 }
 
@@ -389,22 +443,7 @@ func TestCopyAllOrNothing(t *testing.T) {
 	f := newCopyFixture(t)
 	path := filepath.Join(t.TempDir(), "target.db")
 	dst := copyStore(t, path, f.clock)
-	raw, err := gorm.Open(sqlite.Open(path), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, err := raw.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sqlDB.Close()
-	run := func(stmt string) {
-		t.Helper()
-		if err := raw.Exec(stmt).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
-	run(`CREATE TRIGGER refuse_links BEFORE INSERT ON audit_links BEGIN SELECT RAISE(ABORT, 'links refused'); END`)
+	rawSQLite(t, path, `CREATE TRIGGER refuse_links BEFORE INSERT ON audit_links BEGIN SELECT RAISE(ABORT, 'links refused'); END`)
 	if _, err := models.CopyDatabase(ctx, f.src, dst); err == nil || !strings.Contains(err.Error(), "links refused") {
 		t.Fatalf("copy with audit links refused: %v; want the refusal", err)
 	}
@@ -415,7 +454,7 @@ func TestCopyAllOrNothing(t *testing.T) {
 	if empty.Rows() != 0 {
 		t.Errorf("the failed copy left %d rows in the target: %v", empty.Rows(), counts(empty))
 	}
-	run(`DROP TRIGGER refuse_links`)
+	rawSQLite(t, path, `DROP TRIGGER refuse_links`)
 	if _, err := models.CopyDatabase(ctx, f.src, dst); err != nil {
 		t.Fatalf("copy after the failed one: %v", err)
 	}
