@@ -114,20 +114,52 @@ func copyInto(ctx context.Context, src *models.Store, to string, created bool) (
 	return report, err
 }
 
+// tableWords says what each table holds, for the report of a copy.
+var tableWords = map[string]string{
+	"members":                "members of the roster",
+	"users":                  "accounts",
+	"consultations":          "consultations",
+	"sections":               "sections of questionnaires",
+	"questions":              "questions",
+	"round_records":          "rounds",
+	"revisions":              "saved positions, the whole history",
+	"hidden_rationales":      "rationales withheld from the next round",
+	"sessions":               "sign-in sessions",
+	"invitations":            "invitations",
+	"api_tokens":             "API tokens",
+	"login_failures":         "sign-in throttling counters",
+	"known_addresses":        "addresses accounts signed in from",
+	"drafts":                 "drafts",
+	"draft_versions":         "versions of drafts",
+	"paragraphs":             "paragraphs of drafts",
+	"procedures":             "silence procedures",
+	"procedure_actions":      "actions in silence procedures",
+	"audit_events":           "audit log entries",
+	"audit_links":            "links of the audit hash chain",
+	"current_positions":      "current positions",
+	"pending_positions":      "drafts awaiting approval",
+	"questionnaire_versions": "questionnaire versions",
+}
+
 // printCopyReport says what was copied, table by table.
 func printCopyReport(w io.Writer, from, to string, r *models.CopyReport) {
 	fmt.Fprintf(w, "Copied %s to %s: %d %s in %d tables.\n", shownDB(from), shownDB(to), r.Rows(),
 		plural(int(r.Rows()), "row", "rows"), len(r.Tables))
-	width := 0
+	width, counts := 0, 0
 	for _, t := range append(append([]models.TableCount{}, r.Tables...), r.Derived...) {
 		width = max(width, len(t.Table))
+		counts = max(counts, len(fmt.Sprintf("%d %s", t.Rows, plural(int(t.Rows), "row", "rows"))))
+	}
+	line := func(t models.TableCount) {
+		count := fmt.Sprintf("%d %s", t.Rows, plural(int(t.Rows), "row", "rows"))
+		fmt.Fprintf(w, "  %-*s %-*s  %s\n", width, t.Table, counts, count, tableWords[t.Table])
 	}
 	for _, t := range r.Tables {
-		fmt.Fprintf(w, "  %-*s %d %s\n", width, t.Table, t.Rows, plural(int(t.Rows), "row", "rows"))
+		line(t)
 	}
 	fmt.Fprintln(w, "Rebuilt by the target from those rows:")
 	for _, t := range r.Derived {
-		fmt.Fprintf(w, "  %-*s %d %s\n", width, t.Table, t.Rows, plural(int(t.Rows), "row", "rows"))
+		line(t)
 	}
 	fmt.Fprintf(w, "Every table holds as many rows as in %s. Start the server with -db %s.\n", shownDB(from), shownDB(to))
 }

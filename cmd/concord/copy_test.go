@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"concord/models"
 )
 
 // TestCopyCommand copies the demo database, beside a store holding it open
@@ -26,14 +28,15 @@ func TestCopyCommand(t *testing.T) {
 	if want := "Copied " + src + " to " + to + ": "; !strings.HasPrefix(stdout, want) {
 		t.Errorf("copy printed %q, want it to start with %q", stdout, want)
 	}
-	// Columns as wide as the longest name, questionnaire_versions.
+	// Columns as wide as the longest name (questionnaire_versions) and
+	// the longest count (424 rows, the audit log).
 	for _, line := range []string{
-		"\n  members                32 rows\n",
-		"\n  consultations          1 row\n",
-		"\n  round_records          2 rows\n",
-		"\n  procedures             1 row\n",
+		"\n  members                32 rows   members of the roster\n",
+		"\n  consultations          1 row     consultations\n",
+		"\n  round_records          2 rows    rounds\n",
+		"\n  procedures             1 row     silence procedures\n",
 		"\nRebuilt by the target from those rows:\n",
-		"\n  questionnaire_versions 1 row\n",
+		"\n  questionnaire_versions 1 row     questionnaire versions\n",
 		"\nEvery table holds as many rows as in " + src + ". Start the server with -db " + to + ".\n",
 	} {
 		if !strings.Contains(stdout, line) {
@@ -162,5 +165,19 @@ func TestShownDB(t *testing.T) {
 				t.Errorf("shownDB(%q) = %q, want %q", tc.dsn, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestCopyTableWords: the report of a copy says in words what every table
+// it writes or rebuilds holds.
+func TestCopyTableWords(t *testing.T) {
+	copied, derived, err := models.CopyTableNames()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range append(copied, derived...) {
+		if tableWords[table] == "" {
+			t.Errorf("the table %s has no words in tableWords", table)
+		}
 	}
 }
