@@ -86,13 +86,22 @@ type TargetNotEmptyError struct {
 	Tables []TableCount // the tables holding rows, with their counts
 }
 
+// shownFullTables is how many of the tables holding rows the message of a
+// TargetNotEmptyError names.
+const shownFullTables = 3
+
 func (e *TargetNotEmptyError) Error() string {
-	parts := make([]string, len(e.Tables))
-	for i, t := range e.Tables {
-		parts[i] = fmt.Sprintf("%d %s in %s", t.Rows, pluralRows(t.Rows), t.Table)
+	var parts []string
+	for _, t := range e.Tables[:min(len(e.Tables), shownFullTables)] {
+		parts = append(parts, fmt.Sprintf("%d %s in %s", t.Rows, pluralRows(t.Rows), t.Table))
 	}
-	return "the target database already holds data: " + strings.Join(parts, ", ") +
-		"; copy only into a new, empty database"
+	list := strings.Join(parts, ", ")
+	if more := len(e.Tables) - shownFullTables; more == 1 {
+		list += " and rows in 1 more table"
+	} else if more > 1 {
+		list += fmt.Sprintf(" and rows in %d more tables", more)
+	}
+	return "the target database already holds data: " + list + "; copy only into a new, empty database"
 }
 
 func pluralRows(n int64) string {

@@ -302,6 +302,8 @@ func TestCopySQLite(t *testing.T) {
 	n := counts(report)
 	for table, want := range map[string]int64{
 		"members": 32,
+		// The demo's 34 accounts, fac, est-drafter and gone.
+		"users": 37,
 		// The demo consultation and "copy".
 		"consultations": 2,
 		// Rounds 1 and 2 of the demo and of "copy".
@@ -326,9 +328,12 @@ func TestCopySQLite(t *testing.T) {
 	if !errors.As(err, &full) {
 		t.Fatalf("second copy: %v; want a refusal", err)
 	}
-	if msg := err.Error(); !strings.HasPrefix(msg, "copy database: the target database already holds data: 32 rows in members, ") ||
-		!strings.HasSuffix(msg, "; copy only into a new, empty database") {
-		t.Errorf("refusal: %q", msg)
+	if want := "copy database: the target database already holds data: 32 rows in members, 37 rows in users, " +
+		"2 rows in consultations and rows in 20 more tables; copy only into a new, empty database"; err.Error() != want {
+		t.Errorf("refusal: %q, want %q", err, want)
+	}
+	if len(full.Tables) != 23 {
+		t.Errorf("the refusal lists %d tables holding rows, want every table: 23", len(full.Tables))
 	}
 	again, err := models.CopyDatabase(ctx, dst, copyStore(t, filepath.Join(t.TempDir(), "again.db"), f.clock))
 	if err != nil {
@@ -411,6 +416,16 @@ func TestCopyRefusesNonEmptyTarget(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, "1 row in members, 1 row in users, 1 row in sessions"},
+		{"four tables", func(t *testing.T, path string, s *models.Store) {
+			if err := s.SeedMembers(ctx, []models.Member{{Code: "EST", Name: "Estonia", Accession: 2004}}); err != nil {
+				t.Fatal(err)
+			}
+			u := mustUser(t, s, "fac", models.RoleFacilitator, "")
+			if _, _, err := s.CreateSession(ctx, u.ID, copySession, ""); err != nil {
+				t.Fatal(err)
+			}
+			rawSQLite(t, path, "CREATE TABLE notes (body TEXT)", "INSERT INTO notes VALUES ('a')")
+		}, "1 row in members, 1 row in users, 1 row in sessions and rows in 1 more table"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
