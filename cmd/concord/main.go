@@ -3,7 +3,7 @@
 //
 //	concord [serve] [-addr 127.0.0.1:8080] [-db concord.db] [-members FILE] [-demo] …
 //	concord export | import | consultation export | consultation import | round open …
-//	concord init | user create | backup | restore | check …
+//	concord init | user create | backup | restore | check | copy …
 //	concord help
 package main
 
@@ -69,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return restoreCmd(ctx, args, stdout, stderr)
 	case "check":
 		return checkCmd(ctx, args, stdout, stderr)
+	case "copy":
+		return copyCmd(ctx, args, stdout, stderr)
 	case "loadtest":
 		return loadtestCmd(ctx, args, stdout, stderr)
 	case "loadtest-baseline": // the yardstick server concord loadtest starts
@@ -105,6 +107,9 @@ const usage = `usage:
   concord restore -from FILE -db NEWPATH
                             check a backup and put it in place as a new database
   concord check [-db FILE]  check the database's integrity and foreign keys (read-only)
+  concord copy -from DB -to DB
+                            copy a whole database into a new, empty one (SQLite file
+                            or postgres:// URL, either way)
   concord loadtest [-delegates 32] [-duration 10s] [-kill9] [-smoke]
                             measure durable saves through the real server on a temporary database
 Run "concord serve -h" (or export, import, consultation import …) for the flags of a command.`
