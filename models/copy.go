@@ -169,7 +169,7 @@ func CopyDatabase(ctx context.Context, src, dst *Store) (*CopyReport, error) {
 				}
 				report.Tables = append(report.Tables, TableCount{Table: t.table, Rows: n})
 			}
-			if pgDialect(wtx) {
+			if isPostgres(wtx) {
 				if err := resetSequences(wtx, specs); err != nil {
 					return err
 				}
@@ -187,13 +187,11 @@ func CopyDatabase(ctx context.Context, src, dst *Store) (*CopyReport, error) {
 // transaction at REPEATABLE READ, which sees one snapshot throughout;
 // SQLite's read transaction sees one snapshot (of its WAL) as it is.
 func snapshot(db *gorm.DB) *sql.TxOptions {
-	if pgDialect(db) {
+	if isPostgres(db) {
 		return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
 	}
 	return nil
 }
-
-func pgDialect(db *gorm.DB) bool { return db.Dialector.Name() == "postgres" }
 
 // copySpec is how one table is copied: its columns, read and written as
 // the model declares them.

@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/url"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"concord/models"
@@ -50,21 +48,21 @@ func copyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (err 
 	case *from == "" || *to == "":
 		return errors.New("name both databases: concord copy -from DB -to DB")
 	case *from == *to:
-		return fmt.Errorf("-from and -to are the same database (%s): copy into a new one", shownDB(*from))
+		return fmt.Errorf("-from and -to are the same database (%s): copy into a new one", models.RedactDSN(*from))
 	}
-	if !dbIsPostgres(*from) {
+	if !models.IsPostgresDSN(*from) {
 		if err := existingDatabase(*from); err != nil {
 			return fmt.Errorf("%w (-from)", err)
 		}
 	}
 	created := false
-	if !dbIsPostgres(*to) {
+	if !models.IsPostgresDSN(*to) {
 		switch _, err := os.Stat(*to); {
 		case errors.Is(err, fs.ErrNotExist):
 			created = true
 		case err != nil:
 			return fmt.Errorf("open database %s: %w", *to, err)
-		case !dbIsPostgres(*from):
+		case !models.IsPostgresDSN(*from):
 			if same, err := sameFile(*from, *to); err != nil {
 				return err
 			} else if same {
@@ -143,7 +141,7 @@ var tableWords = map[string]string{
 
 // printCopyReport says what was copied, table by table.
 func printCopyReport(w io.Writer, from, to string, r *models.CopyReport) {
-	fmt.Fprintf(w, "Copied %s to %s: %d %s in %d tables.\n", shownDB(from), shownDB(to), r.Rows(),
+	fmt.Fprintf(w, "Copied %s to %s: %d %s in %d tables.\n", models.RedactDSN(from), models.RedactDSN(to), r.Rows(),
 		plural(int(r.Rows()), "row", "rows"), len(r.Tables))
 	width, counts := 0, 0
 	for _, t := range append(append([]models.TableCount{}, r.Tables...), r.Derived...) {
@@ -161,38 +159,5 @@ func printCopyReport(w io.Writer, from, to string, r *models.CopyReport) {
 	for _, t := range r.Derived {
 		line(t)
 	}
-	fmt.Fprintf(w, "Every table holds as many rows as in %s. Start the server with -db %s.\n", shownDB(from), shownDB(to))
-}
-
-// dbIsPostgres tells a PostgreSQL URL from a SQLite path, as models.Open
-// does.
-func dbIsPostgres(dsn string) bool {
-	lower := strings.ToLower(dsn)
-	return strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://")
-}
-
-// shownDB is a database as printed: a PostgreSQL URL with its password
-// (in the user part or as a password parameter) replaced by xxxxx.
-func shownDB(dsn string) string {
-	if !dbIsPostgres(dsn) {
-		return dsn
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		scheme, _, _ := strings.Cut(dsn, "://")
-		return scheme + "://(unreadable URL)"
-	}
-	if u.User != nil {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-		}
-	}
-	q := u.Query()
-	for k := range q {
-		if strings.EqualFold(k, "password") {
-			q.Set(k, "xxxxx")
-			u.RawQuery = q.Encode()
-		}
-	}
-	return u.String()
+	fmt.Fprintf(w, "Every table holds as many rows as in %s. Start the server with -db %s.\n", models.RedactDSN(from), models.RedactDSN(to))
 }

@@ -161,8 +161,8 @@ func TestShownDB(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := shownDB(tc.dsn); got != tc.want {
-				t.Errorf("shownDB(%q) = %q, want %q", tc.dsn, got, tc.want)
+			if got := models.RedactDSN(tc.dsn); got != tc.want {
+				t.Errorf("models.RedactDSN(%q) = %q, want %q", tc.dsn, got, tc.want)
 			}
 		})
 	}
