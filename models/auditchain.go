@@ -462,6 +462,9 @@ func (l *AuditLinker) catchUp(ctx context.Context) {
 // write through the returned Store fails, and a missing file is an error
 // rather than a new database. It serves `concord audit verify`.
 func OpenReadOnly(path string) (*Store, error) {
+	if IsPostgresDSN(path) {
+		return openPostgres(path, Options{readOnly: true})
+	}
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}

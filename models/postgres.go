@@ -144,6 +144,9 @@ func openPostgres(dsn string, o Options) (*Store, error) {
 	if timeout > 0 {
 		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(timeout.Milliseconds(), 10)
 	}
+	if o.readOnly {
+		cfg.RuntimeParams["default_transaction_read_only"] = "on"
+	}
 	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
 		cfg.RuntimeParams["application_name"] = "concord"
 	}
@@ -187,7 +190,11 @@ func openPostgres(dsn string, o Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", RedactDSN(dsn), err)
 	}
-	return &Store{w: writer, r: reader, pg: &pgState{db: db, saver: saver}, validate: NewValidator(), now: time.Now}, nil
+	s := &Store{w: writer, r: reader, pg: &pgState{db: db, saver: saver}, validate: NewValidator(), now: time.Now}
+	if o.readOnly {
+		s.w = reader
+	}
+	return s, nil
 }
 
 // lockingPool is a connection pool whose transactions each begin by

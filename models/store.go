@@ -74,6 +74,9 @@ type Options struct {
 	// StatementTimeout ends a PostgreSQL statement that runs longer
 	// (default 60 s; negative: no limit). SQLite ignores it.
 	StatementTimeout time.Duration
+	// readOnly opens a PostgreSQL store whose transactions are all
+	// read-only (OpenReadOnly).
+	readOnly bool
 }
 
 // Open opens the database named by dsn: a PostgreSQL URL (postgres://… or

@@ -34,6 +34,10 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if flags.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", flags.Args())
 	}
+	if models.IsPostgresDSN(*db) {
+		return errors.New("concord backup copies a SQLite database: back up PostgreSQL with its own tools, " +
+			"such as pg_dump -Fc -f concord.dump (see the README's section on backups)")
+	}
 	if *out == "" {
 		return errors.New("name the backup file with -out FILE, such as -out concord-2026-03-02.db")
 	}
@@ -85,6 +89,10 @@ func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (e
 	}
 	if *from == "" {
 		return errors.New("name the backup to restore with -from FILE")
+	}
+	if models.IsPostgresDSN(*db) || models.IsPostgresDSN(*from) {
+		return errors.New("concord restore puts a SQLite backup in place: restore PostgreSQL with its own tools " +
+			"(pg_restore), or move a SQLite backup into PostgreSQL with concord copy")
 	}
 	if _, err := os.Stat(*from); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -181,8 +189,12 @@ func copyIntoPlace(from, to string) (size int64, err error) {
 	return size, nil
 }
 
-// existingDatabase refuses a database path with no file.
+// existingDatabase refuses a database path with no file (a PostgreSQL URL
+// passes: the connection tells).
 func existingDatabase(path string) error {
+	if models.IsPostgresDSN(path) {
+		return nil
+	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("there is no database at %s: give its path with -db (or CONCORD_DB)", path)
 	} else if err != nil {

@@ -24,8 +24,10 @@ import (
 // dbFlag adds the -db flag, with the same default and CONCORD_DB fallback
 // as serve.
 func dbFlag(fs *flag.FlagSet) *string {
-	return fs.String("db", env("CONCORD_DB", "concord.db"), "SQLite database file (CONCORD_DB)")
+	return fs.String("db", env("CONCORD_DB", "concord.db"), dbFlagUsage)
 }
+
+const dbFlagUsage = "the database: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/NAME?sslmode=verify-full (password in PGPASSWORD or ~/.pgpass, not in the URL) (CONCORD_DB)"
 
 // userFlag adds the -user flag naming the facilitator a command acts as.
 func userFlag(fs *flag.FlagSet) *string {
@@ -62,7 +64,9 @@ func helpRequested(err error) error {
 // schema up to date. A missing file is an error rather than a new empty
 // database; an empty roster is filled as serve would fill it.
 func openExisting(ctx context.Context, path string) (*models.Store, error) {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	if models.IsPostgresDSN(path) {
+		// A server's database exists or the connection says it does not.
+	} else if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("there is no database at %s: give its path with -db (or CONCORD_DB)", path)
 	} else if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)

@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -118,6 +119,7 @@ Run "concord serve -h" (or export, import, consultation import …) for the flag
 type config struct {
 	addr          string
 	db            string
+	dbOptions     models.Options
 	members       string
 	demo          bool
 	secureCookies bool
@@ -181,7 +183,10 @@ func parseServeFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprintln(stderr, serveUsage); fs.PrintDefaults() }
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address (CONCORD_ADDR)")
-	fs.StringVar(&c.db, "db", "concord.db", "SQLite database file (CONCORD_DB)")
+	fs.StringVar(&c.db, "db", "concord.db", dbFlagUsage)
+	fs.IntVar(&c.dbOptions.MaxConns, "db-max-conns", 10, "PostgreSQL: the most connections this instance opens (CONCORD_DB_MAX_CONNS)")
+	fs.DurationVar(&c.dbOptions.StatementTimeout, "db-statement-timeout", time.Minute,
+		"PostgreSQL: end a statement that runs longer than this (CONCORD_DB_STATEMENT_TIMEOUT)")
 	fs.StringVar(&c.members, "members", "", "roster CSV (code,name,accession) to load instead of the 32 NATO allies (CONCORD_MEMBERS)")
 	fs.BoolVar(&c.demo, "demo", false, "create the sample consultation and demo accounts (CONCORD_DEMO)")
 	fs.BoolVar(&c.secureCookies, "secure-cookies", false, "mark cookies Secure: set behind a TLS-terminating proxy (CONCORD_SECURE_COOKIES)")
@@ -192,7 +197,7 @@ func parseServeFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key of -tls-cert (CONCORD_TLS_KEY)")
 	fs.StringVar(&c.baseURL, "base-url", "", "the address people reach Concord at, such as https://concord.example.org; links are built on it (CONCORD_BASE_URL). Required unless listening on loopback without proxies")
 	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed; default none (CONCORD_TRUSTED_PROXIES)")
-	if err := setFromEnv(fs, "addr", "db", "members", "demo", "secure-cookies", "session-idle", "session-max",
+	if err := setFromEnv(fs, "addr", "db", "db-max-conns", "db-statement-timeout", "members", "demo", "secure-cookies", "session-idle", "session-max",
 		"log-json", "tls-cert", "tls-key", "trusted-proxies", "base-url"); err != nil {
 		return c, err
 	}
@@ -201,6 +206,9 @@ func parseServeFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if c.dbOptions.MaxConns < 1 || c.dbOptions.StatementTimeout <= 0 {
+		return c, errors.New("-db-max-conns must be at least 1 and -db-statement-timeout longer than zero, such as 10 and 1m")
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return c, errors.New("-tls-cert and -tls-key go together: give both or neither")
@@ -258,7 +266,12 @@ func loopbackAddr(addr string) bool {
 // openMigrated opens the database and brings its schema up to date: the
 // one place where migrations run, for serve and every sub-command.
 func openMigrated(ctx context.Context, path string) (*models.Store, error) {
-	store, err := models.Open(path)
+	return openMigratedWith(ctx, path, dbOptionsFromEnv())
+}
+
+// openMigratedWith is openMigrated with the pool's settings.
+func openMigratedWith(ctx context.Context, path string, o models.Options) (*models.Store, error) {
+	store, err := models.OpenWith(path, o)
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +284,12 @@ func openMigrated(ctx context.Context, path string) (*models.Store, error) {
 
 // openStore opens the database, migrates it and seeds the roster.
 func openStore(ctx context.Context, path, rosterFile string) (*models.Store, error) {
-	store, err := openMigrated(ctx, path)
+	return openStoreWith(ctx, path, rosterFile, dbOptionsFromEnv())
+}
+
+// openStoreWith is openStore with the pool's settings.
+func openStoreWith(ctx context.Context, path, rosterFile string, o models.Options) (*models.Store, error) {
+	store, err := openMigratedWith(ctx, path, o)
 	if err != nil {
 		return nil, err
 	}
@@ -324,7 +342,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	store, err := openStore(ctx, cfg.db, cfg.members)
+	warnPasswordInURL(cfg.db, os.Getenv("CONCORD_DB") == cfg.db, stderr)
+	store, err := openStoreWith(ctx, cfg.db, cfg.members, cfg.dbOptions)
 	if err != nil {
 		return err
 	}
@@ -391,7 +410,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 		ln.Close()
 		return err
 	}
-	fmt.Fprintf(stdout, "Concord is serving on %s (database %s); links use %s\n", ln.Addr(), cfg.db, base)
+	fmt.Fprintf(stdout, "Concord is serving on %s (database %s); links use %s\n", ln.Addr(), models.RedactDSN(cfg.db), base)
 
 	errc := make(chan error, 1)
 	go func() {
@@ -434,4 +453,29 @@ func printSetupLink(ctx context.Context, store *models.Store, base string, out i
 	fmt.Fprintf(out, "No facilitator account exists yet. Create the first one with this one-time link (valid until %s):\n  %s/invite/%s\n",
 		inv.ExpiresAt.Format(time.RFC3339), base, token)
 	return nil
+}
+
+// dbOptionsFromEnv reads the pool's settings of the sub-commands from the
+// environment variables serve also reads (CONCORD_DB_MAX_CONNS,
+// CONCORD_DB_STATEMENT_TIMEOUT); unset or unreadable means the default.
+func dbOptionsFromEnv() models.Options {
+	var o models.Options
+	if n, err := strconv.Atoi(env("CONCORD_DB_MAX_CONNS", "")); err == nil && n > 0 {
+		o.MaxConns = n
+	}
+	if d, err := time.ParseDuration(env("CONCORD_DB_STATEMENT_TIMEOUT", "")); err == nil && d > 0 {
+		o.StatementTimeout = d
+	}
+	return o
+}
+
+// warnPasswordInURL warns when a PostgreSQL password was given on the
+// command line, where every user of the machine can read it in the process
+// list (fromEnv: it came from CONCORD_DB, which they cannot).
+func warnPasswordInURL(dsn string, fromEnv bool, stderr io.Writer) {
+	if fromEnv || !models.IsPostgresDSN(dsn) || models.RedactDSN(dsn) == dsn {
+		return
+	}
+	fmt.Fprintln(stderr, "warning: the -db URL holds a password, which other users of this machine can read in the process list; "+
+		"give it in PGPASSWORD or ~/.pgpass, or the whole URL in CONCORD_DB")
 }
