@@ -30,6 +30,7 @@ import (
 )
 
 const loadtestUsage = `usage: concord loadtest [-delegates 32] [-duration 10s] [-kill9] [-smoke] [-exec PATH] [-keep]
+                        [-db postgres://…] [-instances 2]
 
 Starts the real server (this program's serve command, in a child process)
 on a temporary database seeded with a consultation of seven questions and
@@ -44,6 +45,12 @@ synchronous=FULL and with synchronous=NORMAL) and prints the ratios.
 With -kill9 the server is killed (SIGKILL) half-way, the database is
 checked for every save acknowledged before the kill, and the server is
 started again on it for the rest of the run.
+
+With -db the run uses that database instead of a temporary SQLite file:
+an empty PostgreSQL database (createdb concord_load), left holding the
+run's data. With -instances N it starts N servers on the one database and
+gives the delegates to them in turn (-kill9 then kills the first only, and
+the others go on serving); it needs -db naming a PostgreSQL database.
 Flags:`
 
 // loadConfig is the configuration of a load test.
@@ -53,6 +60,10 @@ type loadConfig struct {
 	kill9     bool
 	exec      string
 	keep      bool
+	// db is the database to run on ("": a SQLite file in the run's
+	// folder); instances is how many servers share it.
+	db        string
+	instances int
 }
 
 // Questions of the load test's consultation: the first is the one each
@@ -70,6 +81,8 @@ func loadtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	smoke := fs.Bool("smoke", false, "a short run for CI: 4 delegates for 3s unless given")
 	fs.StringVar(&cfg.exec, "exec", "", "the concord program to run as the server (default: this program)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the temporary folder (database, server log) and print its path")
+	fs.StringVar(&cfg.db, "db", "", "run on this empty database, such as postgres:///concord_load (default: a temporary SQLite file)")
+	fs.IntVar(&cfg.instances, "instances", 1, "servers sharing the database (more than one needs -db with PostgreSQL)")
 	if err := fs.Parse(args); err != nil {
 		return helpRequested(err)
 	}
@@ -91,6 +104,12 @@ func loadtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if cfg.duration <= 0 {
 		return errors.New("-duration must be positive, such as 10s")
+	}
+	if cfg.instances < 1 || cfg.instances > 8 {
+		return errors.New("-instances must be between 1 and 8")
+	}
+	if cfg.instances > 1 && !models.IsPostgresDSN(cfg.db) {
+		return errors.New("-instances above 1 needs -db naming an empty PostgreSQL database, such as postgres:///concord_load")
 	}
 	if cfg.exec == "" {
 		exe, err := os.Executable()
@@ -125,24 +144,44 @@ type loadDelegate struct {
 }
 
 func runLoadtest(ctx context.Context, cfg loadConfig, dir string, stdout io.Writer) error {
-	db := filepath.Join(dir, "concord.db")
+	db := cfg.db
+	if db == "" {
+		db = filepath.Join(dir, "concord.db")
+	} else if err := requireEmptyDatabase(ctx, db); err != nil {
+		return err
+	}
 	consKey := "load-test"
 	delegates, err := seedLoadtest(ctx, db, consKey, cfg.delegates)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Concord load test: %d delegates saving the whole form (7 questions, one changed) for %v\n",
-		cfg.delegates, cfg.duration)
-	logPath := filepath.Join(dir, "server.log")
-	srv, err := startLoadServer(ctx, cfg.exec, []string{"serve", "-db", db, "-addr", "127.0.0.1:0"}, logPath)
-	if err != nil {
-		return err
+	backend := "SQLite"
+	if models.IsPostgresDSN(db) {
+		backend = "PostgreSQL"
 	}
-	defer srv.kill()
-	var base atomic.Value
-	base.Store("http://" + srv.addr)
-	for _, d := range delegates {
-		if err := d.signIn(ctx, base.Load().(string), consKey); err != nil {
+	fmt.Fprintf(stdout, "Concord load test: %d delegates saving the whole form (7 questions, one changed) for %v, %s",
+		cfg.delegates, cfg.duration, backend)
+	if cfg.instances > 1 {
+		fmt.Fprintf(stdout, ", %d server instances on one database", cfg.instances)
+	}
+	fmt.Fprintln(stdout)
+	// The servers: delegate i uses instance i mod N, and the session it
+	// signs in to on that instance.
+	servers := make([]*loadServer, cfg.instances)
+	bases := make([]atomic.Value, cfg.instances)
+	for i := range servers {
+		logPath := filepath.Join(dir, fmt.Sprintf("server-%d.log", i+1))
+		srv, err := startLoadServer(ctx, cfg.exec, []string{"serve", "-db", db, "-addr", "127.0.0.1:0"}, logPath)
+		if err != nil {
+			return err
+		}
+		servers[i] = srv
+		defer func() { servers[i].kill() }()
+		bases[i].Store("http://" + srv.addr)
+	}
+	instanceOf := func(i int) int { return i % cfg.instances }
+	for i, d := range delegates {
+		if err := d.signIn(ctx, bases[instanceOf(i)].Load().(string), consKey); err != nil {
 			return err
 		}
 	}
@@ -158,12 +197,15 @@ func runLoadtest(ctx context.Context, cfg loadConfig, dir string, stdout io.Writ
 	defer cancel()
 	start := time.Now()
 	var wg sync.WaitGroup
-	for _, d := range delegates {
+	for i, d := range delegates {
 		wg.Add(1)
+		base := &bases[instanceOf(i)]
+		// Only the first instance is ever killed.
+		paused := func() bool { return instanceOf(i) == 0 && down.Load() }
 		go func() {
 			defer wg.Done()
 			for loadCtx.Err() == nil {
-				if down.Load() {
+				if paused() {
 					time.Sleep(5 * time.Millisecond)
 					continue
 				}
@@ -179,7 +221,7 @@ func runLoadtest(ctx context.Context, cfg loadConfig, dir string, stdout io.Writ
 					mu.Lock()
 					latencies = append(latencies, took)
 					mu.Unlock()
-				case loadCtx.Err() != nil || down.Load():
+				case loadCtx.Err() != nil || paused():
 					// Cut off by the end of the run or by the kill: not
 					// acknowledged, so not counted.
 				default:
@@ -192,6 +234,7 @@ func runLoadtest(ctx context.Context, cfg loadConfig, dir string, stdout io.Writ
 		}()
 	}
 	var killReport string
+	srv := servers[0]
 	if cfg.kill9 {
 		select {
 		case <-time.After(cfg.duration / 2):
@@ -211,20 +254,32 @@ func runLoadtest(ctx context.Context, cfg loadConfig, dir string, stdout io.Writ
 			if err := verifyLoadtest(ctx, db, consKey, delegates, acked); err != nil {
 				return fmt.Errorf("after kill -9: %w", err)
 			}
-			srv, err = startLoadServer(ctx, cfg.exec, []string{"serve", "-db", db, "-addr", srv.addr}, logPath)
+			srv, err = startLoadServer(ctx, cfg.exec, []string{"serve", "-db", db, "-addr", srv.addr}, srv.log)
 			if err != nil {
 				return fmt.Errorf("restart after kill -9: %w", err)
 			}
-			defer srv.kill()
-			base.Store("http://" + srv.addr)
+			servers[0] = srv
+			bases[0].Store("http://" + srv.addr)
 			down.Store(false)
-			killReport = fmt.Sprintf("kill -9 after %.1fs with %d save(s) in flight: every save acknowledged before it is in the database; restarted in %.2fs",
-				at.Seconds(), flying, (time.Since(start) - at).Seconds())
+			which := "the server"
+			if cfg.instances > 1 {
+				which = "the first instance (the others kept serving)"
+			}
+			killReport = fmt.Sprintf("kill -9 of %s after %.1fs with %d save(s) in flight: every save acknowledged before it is in the database; restarted in %.2fs",
+				which, at.Seconds(), flying, (time.Since(start) - at).Seconds())
 		}
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	commits, saves, statsErr := srv.stop()
+	var commits, saves uint64
+	var statsErr error
+	for i, s := range servers {
+		c, n, err := s.stop()
+		if err != nil && i == 0 {
+			statsErr = err
+		}
+		commits, saves = commits+c, saves+n
+	}
 
 	acked := make([]int64, len(delegates))
 	for i, d := range delegates {
@@ -262,7 +317,9 @@ func runLoadtest(ctx context.Context, cfg loadConfig, dir string, stdout io.Writ
 	}
 	fmt.Fprintf(stdout, "  acknowledged saves        %d in %.1fs: %.0f saves/s\n", len(latencies), elapsed.Seconds(), rate)
 	fmt.Fprintf(stdout, "  latency p50 / p95 / p99   %s / %s / %s\n", pct(latencies, 50), pct(latencies, 95), pct(latencies, 99))
-	if statsErr == nil && saves > 0 {
+	if models.IsPostgresDSN(db) {
+		fmt.Fprintln(stdout, "  commits per save          1 (PostgreSQL: each save commits in its own transaction)")
+	} else if statsErr == nil && saves > 0 {
 		whose := "the server's count"
 		if killReport != "" {
 			whose = "the count of the restarted server"
@@ -628,4 +685,18 @@ func (s *loadServer) stop() (commits, saves uint64, err error) {
 	saves, _ = strconv.ParseUint(string(last[1]), 10, 64)
 	commits, _ = strconv.ParseUint(string(last[2]), 10, 64)
 	return commits, saves, nil
+}
+
+// requireEmptyDatabase refuses to run the load test on a database that
+// holds anything: it would mix the run's data with real data.
+func requireEmptyDatabase(ctx context.Context, dsn string) (err error) {
+	store, err := models.Open(dsn)
+	if err != nil {
+		return err
+	}
+	defer closeStore(store, &err)
+	if err := store.RequireEmpty(ctx); err != nil {
+		return fmt.Errorf("-db %s: %w; the load test needs an empty database (createdb concord_load)", models.RedactDSN(dsn), err)
+	}
+	return nil
 }
