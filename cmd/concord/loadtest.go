@@ -261,11 +261,11 @@ func runLoadtest(ctx context.Context, cfg loadConfig, dir string, stdout io.Writ
 			servers[0] = srv
 			bases[0].Store("http://" + srv.addr)
 			down.Store(false)
-			which := "the server"
+			which := ""
 			if cfg.instances > 1 {
-				which = "the first instance (the others kept serving)"
+				which = " of the first instance (the others kept serving)"
 			}
-			killReport = fmt.Sprintf("kill -9 of %s after %.1fs with %d save(s) in flight: every save acknowledged before it is in the database; restarted in %.2fs",
+			killReport = fmt.Sprintf("kill -9%s after %.1fs with %d save(s) in flight: every save acknowledged before it is in the database; restarted in %.2fs",
 				which, at.Seconds(), flying, (time.Since(start) - at).Seconds())
 		}
 	}
