@@ -295,7 +295,8 @@ type SubmitResult struct {
 // Saves are durable when SubmitPositions returns without error: the
 // submission has been committed with synchronous=FULL. Concurrent saves
 // share one commit (see groupcommit.go); each still succeeds or fails on
-// its own.
+// its own. On PostgreSQL each save commits in its own transaction, beside
+// the saves of other members (see postgres.go).
 func (s *Store) SubmitPositions(ctx context.Context, sub Submission) (SubmitResult, error) {
 	var res SubmitResult
 	var err error
