@@ -165,7 +165,7 @@ func openPostgres(dsn string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("open database %s: %w", RedactDSN(dsn), redactError(err, dsn))
 	}
 	open := func(lock string) (*gorm.DB, error) {
-		var pool gorm.ConnPool = db
+		var pool gorm.ConnPool = snapshotPool{db}
 		if lock != "" {
 			pool = lockingPool{DB: db, lock: lock}
 		}
@@ -221,6 +221,30 @@ func (p lockingPool) BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx,
 
 // GetDBConn gives gorm the pool underneath (gorm.DB.DB()).
 func (p lockingPool) GetDBConn() (*sql.DB, error) { return p.DB, nil }
+
+// snapshotPool is the readers' pool: a transaction of the reader sees one
+// snapshot of the database from its first statement to its end
+// (REPEATABLE READ, read-only), as a read transaction does on SQLite;
+// under PostgreSQL's default, READ COMMITTED, each statement would see the
+// commits made since the previous one, and a report read in several
+// statements could mix two states of the positions.
+type snapshotPool struct{ *sql.DB }
+
+// BeginTx begins a read-only REPEATABLE READ transaction unless the caller
+// asks for something else.
+func (p snapshotPool) BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error) {
+	if opts == nil || opts.Isolation == sql.LevelDefault {
+		o := sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+		if opts != nil {
+			o.ReadOnly = o.ReadOnly || opts.ReadOnly
+		}
+		opts = &o
+	}
+	return p.DB.BeginTx(ctx, opts)
+}
+
+// GetDBConn gives gorm the pool underneath (gorm.DB.DB()).
+func (p snapshotPool) GetDBConn() (*sql.DB, error) { return p.DB, nil }
 
 // submitConcurrently runs one save in its own transaction on PostgreSQL:
 // the store's write lock shared, the member's lock exclusive (see the top
