@@ -218,3 +218,28 @@ func TestFirstStartPrintsSetupLink(t *testing.T) {
 		t.Fatalf("a setup link was printed although a facilitator exists:\n%s", out)
 	}
 }
+
+func TestWarnPasswordInURL(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		dsn     string
+		fromEnv bool
+		warns   bool
+	}{
+		{"password on the command line", "postgres://concord:pw@db/concord", false, true},
+		{"password in CONCORD_DB", "postgres://concord:pw@db/concord", true, false},
+		{"no password", "postgres://concord@db/concord", false, false},
+		{"SQLite file", "concord.db", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out strings.Builder
+			warnPasswordInURL(tc.dsn, tc.fromEnv, &out)
+			if got := out.Len() > 0; got != tc.warns {
+				t.Errorf("warned %v (%q), want %v", got, out.String(), tc.warns)
+			}
+			if strings.Contains(out.String(), ":pw@") {
+				t.Errorf("the warning shows the password: %q", out.String())
+			}
+		})
+	}
+}
