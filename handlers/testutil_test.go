@@ -121,8 +121,14 @@ func (a *testApp) in(t testing.TB) *testApp {
 // test ends.
 func newTestApp(t testing.TB, opts ...func(*handlers.Config)) *testApp {
 	t.Helper()
+	return newTestAppOn(t, filepath.Join(t.TempDir(), "concord.db"), opts...)
+}
+
+// newTestAppOn is newTestApp on the database dbPath names (a SQLite path
+// or a PostgreSQL URL), which may already be in use by another app.
+func newTestAppOn(t testing.TB, dbPath string, opts ...func(*handlers.Config)) *testApp {
+	t.Helper()
 	ctx := context.Background()
-	dbPath := filepath.Join(t.TempDir(), "concord.db")
 	store, err := models.Open(dbPath)
 	if err != nil {
 		t.Fatalf("open store: %v", err)

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -59,15 +60,52 @@ func (s *Store) CreateInvitation(ctx context.Context, role string, memberID *uin
 	return token, inv, nil
 }
 
+// Why CreateSetupInvitation made no link.
+var (
+	// ErrSetupNotNeeded: an active facilitator account exists.
+	ErrSetupNotNeeded = errors.New("a facilitator account exists: no setup link is needed")
+	// ErrSetupLinkRecent: a setup link still usable was made less than
+	// SetupLinkQuiet ago, by another instance starting at the same moment.
+	ErrSetupLinkRecent = errors.New("a setup link was made moments ago")
+)
+
+// SetupLinkQuiet is how long after a setup link is made no other is: the
+// instances of one database starting together print one link between
+// them, while a restart later prints a new one.
+const SetupLinkQuiet = time.Minute
+
 // CreateSetupInvitation makes the one-time link for the first facilitator,
 // printed on the console while no facilitator exists. Earlier setup links
 // that were never used are revoked in the same transaction, so only the
 // link printed last works.
+//
+// It makes none, in that same write transaction (one at a time across the
+// instances of a database), when an active facilitator exists
+// (ErrSetupNotNeeded) or when a usable setup link was made less than
+// SetupLinkQuiet ago (ErrSetupLinkRecent): of several instances starting
+// at once, one prints a link and the others point to it.
 func (s *Store) CreateSetupInvitation(ctx context.Context, ttl time.Duration) (string, *Invitation, error) {
 	token, hash := NewToken()
 	now := s.Now()
 	inv := &Invitation{TokenHash: hash, Role: RoleFacilitator, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var facilitators, recent int64
+		if err := tx.Model(&User{}).Where("role = ? AND revoked_at IS NULL", RoleFacilitator).Count(&facilitators).Error; err != nil {
+			return fmt.Errorf("count facilitators: %w", err)
+		}
+		if facilitators > 0 {
+			return ErrSetupNotNeeded
+		}
+		err := tx.Model(&Invitation{}).
+			Where("role = ? AND created_by IS NULL AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ? AND created_at > ?",
+				RoleFacilitator, now, now.Add(-SetupLinkQuiet)).
+			Count(&recent).Error
+		if err != nil {
+			return fmt.Errorf("look for a recent setup link: %w", err)
+		}
+		if recent > 0 {
+			return ErrSetupLinkRecent
+		}
 		res := tx.Model(&Invitation{}).
 			Where("role = ? AND created_by IS NULL AND used_at IS NULL AND revoked_at IS NULL", RoleFacilitator).
 			Update("revoked_at", now)

@@ -447,7 +447,13 @@ func printSetupLink(ctx context.Context, store *models.Store, base string, out i
 		return err
 	}
 	token, inv, err := store.CreateSetupInvitation(ctx, 24*time.Hour)
-	if err != nil {
+	switch {
+	case errors.Is(err, models.ErrSetupNotNeeded):
+		return nil
+	case errors.Is(err, models.ErrSetupLinkRecent):
+		fmt.Fprintln(out, "A setup link was issued moments ago by another instance: use the link in its log.")
+		return nil
+	case err != nil:
 		return err
 	}
 	fmt.Fprintf(out, "No facilitator account exists yet. Create the first one with this one-time link (valid until %s):\n  %s/invite/%s\n",
