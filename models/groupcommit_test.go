@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +11,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
+
+	"concord/internal/testdb"
 )
 
 // groupFixture is a store with an open consultation of three scale
@@ -26,7 +27,7 @@ type groupFixture struct {
 func newGroupFixture(t *testing.T) *groupFixture {
 	t.Helper()
 	ctx := context.Background()
-	s := openTestStore(t, filepath.Join(t.TempDir(), "group.db"))
+	s := openTestStore(t, testdb.DSN(t))
 	s.SetPasswordCost(bcrypt.MinCost)
 	roster, err := DefaultRoster()
 	if err != nil {
