@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -11,8 +12,6 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
-
-	"concord/internal/testdb"
 )
 
 // groupFixture is a store with an open consultation of three scale
@@ -27,7 +26,7 @@ type groupFixture struct {
 func newGroupFixture(t *testing.T) *groupFixture {
 	t.Helper()
 	ctx := context.Background()
-	s := openTestStore(t, testdb.DSN(t))
+	s := openTestStore(t, filepath.Join(t.TempDir(), "group.db"))
 	s.SetPasswordCost(bcrypt.MinCost)
 	roster, err := DefaultRoster()
 	if err != nil {
