@@ -32,7 +32,7 @@ func twoApps(t *testing.T) (a, b *testApp) {
 func (a *testApp) twin() *testApp {
 	a.t.Helper()
 	cfg := a.cfg
-	b := newTestAppOn(a.t, a.dbPath, func(c *handlers.Config) { *c = cfg })
+	b := newTestAppOn(a.t, a.dsn, func(c *handlers.Config) { *c = cfg })
 	b.store.SetClock(a.clock.Now)
 	b.clock = a.clock
 	b.author = a.author

@@ -2,12 +2,12 @@ package handlers
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"concord/internal/testdb"
 	"concord/models"
 )
 
@@ -17,7 +17,7 @@ import (
 // text the report then holds.
 func TestReportCache(t *testing.T) {
 	ctx := context.Background()
-	store, err := models.Open(filepath.Join(t.TempDir(), "concord.db"))
+	store, err := models.Open(testdb.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,11 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/driver/sqlite"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
-
 	"concord/handlers"
+	"concord/internal/testdb"
 	"concord/models"
 )
 
@@ -1399,16 +1396,11 @@ func TestAuditCSVProtectsEveryColumn(t *testing.T) {
 	target := app.delegate("target", "EST")
 	// Usernames starting with = are refused now; one that reached the
 	// database earlier (or by hand) must still be exported inert.
-	db, err := gorm.Open(sqlite.Open(app.dbPath), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
+	db := testdb.OpenDB(t, app.dsn)
+	if _, err := db.Exec("UPDATE users SET username = $1 WHERE id = $2", "=HYPERLINK(\"x\")", target.ID); err != nil {
 		t.Fatal(err)
 	}
-	sqlDB, _ := db.DB()
-	t.Cleanup(func() { sqlDB.Close() })
-	if err := db.Exec("UPDATE users SET username = ? WHERE id = ?", "=HYPERLINK(\"x\")", target.ID).Error; err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Exec("UPDATE members SET code = ? WHERE code = 'EST'", "@EST").Error; err != nil {
+	if _, err := db.Exec("UPDATE members SET code = $1 WHERE code = 'EST'", "@EST"); err != nil {
 		t.Fatal(err)
 	}
 	est := app.member("@EST")

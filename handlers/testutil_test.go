@@ -1,8 +1,10 @@
 // Test harness shared by the handler tests.
 //
 // Every test drives the real router (handlers.New + handlers.NewRouter)
-// against a fresh SQLite database in t.TempDir(), migrated and seeded with
-// the default roster of 32 members. Nothing is mocked.
+// against a fresh database from internal/testdb (a SQLite file in
+// t.TempDir(), or a new PostgreSQL database when CONCORD_TEST_POSTGRES is
+// set), migrated and seeded with the default roster of 32 members. Nothing
+// is mocked.
 //
 // A typical test:
 //
@@ -46,7 +48,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -55,11 +56,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/net/html"
-	"gorm.io/driver/sqlite"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"concord/handlers"
+	"concord/internal/testdb"
 	"concord/models"
 )
 
@@ -102,7 +101,7 @@ type testApp struct {
 	clock   *testClock
 	cfg     handlers.Config
 	author  *uint  // the harness's own facilitator, created on first use
-	dbPath  string // the SQLite file, for breakTable
+	dsn     string // the database's path or URL, for breakTable
 }
 
 // in returns the same app reporting to t: use it in a subtest that shares
@@ -121,15 +120,15 @@ func (a *testApp) in(t testing.TB) *testApp {
 // test ends.
 func newTestApp(t testing.TB, opts ...func(*handlers.Config)) *testApp {
 	t.Helper()
-	return newTestAppOn(t, filepath.Join(t.TempDir(), "concord.db"), opts...)
+	return newTestAppOn(t, testdb.DSN(t), opts...)
 }
 
-// newTestAppOn is newTestApp on the database dbPath names (a SQLite path
+// newTestAppOn is newTestApp on the database dsn names (a SQLite path
 // or a PostgreSQL URL), which may already be in use by another app.
-func newTestAppOn(t testing.TB, dbPath string, opts ...func(*handlers.Config)) *testApp {
+func newTestAppOn(t testing.TB, dsn string, opts ...func(*handlers.Config)) *testApp {
 	t.Helper()
 	ctx := context.Background()
-	store, err := models.Open(dbPath)
+	store, err := models.Open(dsn)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -164,7 +163,7 @@ func newTestAppOn(t testing.TB, dbPath string, opts ...func(*handlers.Config)) *
 	if err != nil {
 		t.Fatalf("build handler: %v", err)
 	}
-	return &testApp{t: t, store: store, handler: h, router: handlers.NewRouter(h), clock: clock, cfg: cfg, author: new(uint), dbPath: dbPath}
+	return &testApp{t: t, store: store, handler: h, router: handlers.NewRouter(h), clock: clock, cfg: cfg, author: new(uint), dsn: dsn}
 }
 
 // breakTable renames a table behind the Store's back, through a
@@ -172,16 +171,9 @@ func newTestAppOn(t testing.TB, dbPath string, opts ...func(*handlers.Config)) *
 // make the database fail in one place and see how a handler copes.
 func (a *testApp) breakTable(name string) {
 	a.t.Helper()
-	db, err := gorm.Open(sqlite.Open(a.dbPath), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		a.t.Fatalf("open %s: %v", a.dbPath, err)
-	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer sqlDB.Close()
-	if err := db.Exec("ALTER TABLE " + name + " RENAME TO " + name + "_broken").Error; err != nil {
+	db := testdb.OpenDB(a.t, a.dsn)
+	defer db.Close()
+	if _, err := db.Exec("ALTER TABLE " + name + " RENAME TO " + name + "_broken"); err != nil {
 		a.t.Fatalf("break table %s: %v", name, err)
 	}
 }

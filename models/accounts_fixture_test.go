@@ -3,11 +3,12 @@ package models
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"concord/internal/testdb"
 )
 
 // accountsFixture is a fresh database with the roster, a facilitator and a
@@ -28,7 +29,7 @@ const (
 func newAccountsFixture(t *testing.T) *accountsFixture {
 	t.Helper()
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "accounts.db"))
+	s, err := Open(testdb.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,25 +10,26 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
+
+	"concord/internal/testdb"
 )
 
-// chainStore opens a fresh, migrated database for the audit chain tests.
+// chainStore opens a fresh, migrated database for the audit chain tests
+// and returns it with its DSN.
 func chainStore(t *testing.T) (*Store, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "chain.db")
-	s := openChainStore(t, path)
+	dsn := testdb.DSN(t)
+	s := openChainStore(t, dsn)
 	if err := s.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return s, path
+	return s, dsn
 }
 
-func openChainStore(t *testing.T, path string) *Store {
+func openChainStore(t *testing.T, dsn string) *Store {
 	t.Helper()
-	s, err := Open(path)
+	s, err := Open(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,26 +79,24 @@ func linkAll(t *testing.T, s *Store) int {
 	}
 }
 
-// attack runs statements on the database file through a connection of its
-// own, as someone with access to the file could: the append-only triggers
-// are dropped first.
-func attack(t *testing.T, path string, stmts ...string) {
+// attack runs statements on the database through a connection of its own,
+// as someone with access to the file (or, on PostgreSQL, a superuser)
+// could: the append-only triggers are dropped first (on PostgreSQL every
+// trigger of the two tables is disabled, foreign keys included, as a
+// SQLite connection of its own does not enforce them).
+func attack(t *testing.T, dsn string, stmts ...string) {
 	t.Helper()
-	db, err := gorm.Open(sqlite.Open(path), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if sqlDB, err := db.DB(); err == nil {
-			sqlDB.Close()
-		}
-	}()
-	all := append([]string{
+	db := testdb.OpenDB(t, dsn)
+	defer db.Close()
+	disarm := []string{
 		"DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete",
 		"DROP TRIGGER audit_links_no_update", "DROP TRIGGER audit_links_no_delete",
-	}, stmts...)
-	for _, stmt := range all {
-		if err := db.Exec(stmt).Error; err != nil {
+	}
+	if testdb.Postgres() {
+		disarm = []string{"ALTER TABLE audit_events DISABLE TRIGGER ALL", "ALTER TABLE audit_links DISABLE TRIGGER ALL"}
+	}
+	for _, stmt := range append(disarm, stmts...) {
+		if _, err := db.Exec(stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
 		}
 	}
@@ -475,6 +474,7 @@ func recomputeAfterEdit(t *testing.T, f setup) {
 }
 
 func TestVerifyAuditReadOnly(t *testing.T) {
+	testdb.SkipOnPostgres(t, "OpenReadOnly opens a SQLite file")
 	ctx := context.Background()
 	s, path := chainStore(t)
 	recordN(t, s, 1, 3)

@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"concord/internal/testdb"
 	"concord/models"
 )
 
@@ -18,7 +18,7 @@ import (
 func dxStore(t *testing.T) *models.Store {
 	t.Helper()
 	ctx := context.Background()
-	s, err := models.Open(filepath.Join(t.TempDir(), "concord.db"))
+	s, err := models.Open(testdb.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

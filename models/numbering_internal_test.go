@@ -3,8 +3,9 @@ package models
 import (
 	"context"
 	"maps"
-	"path/filepath"
 	"testing"
+
+	"concord/internal/testdb"
 )
 
 // TestMigrateNumbersQuestions checks the backfill of question numbers: a
@@ -13,7 +14,7 @@ import (
 // consultation, after any number already given; numbered questions keep
 // theirs and a second migration changes nothing.
 func TestMigrateNumbersQuestions(t *testing.T) {
-	s := openTestStore(t, filepath.Join(t.TempDir(), "concord.db"))
+	s := openTestStore(t, testdb.DSN(t))
 	ctx := context.Background()
 	mk := func(key string) *Consultation {
 		t.Helper()

@@ -2,8 +2,9 @@ package models
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
+
+	"concord/internal/testdb"
 )
 
 // TestMigrateRecordsRounds checks the backfill of rounds: a consultation
@@ -11,7 +12,7 @@ import (
 // one (the earlier ones closed), one with rows keeps them, and a second
 // migration changes nothing.
 func TestMigrateRecordsRounds(t *testing.T) {
-	s := openTestStore(t, filepath.Join(t.TempDir(), "concord.db"))
+	s := openTestStore(t, testdb.DSN(t))
 	ctx := context.Background()
 	mk := func(key string) *Consultation {
 		t.Helper()

@@ -2,9 +2,10 @@ package models
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"concord/internal/testdb"
 )
 
 // TestOneRunningProcedurePerDraftIsStored: beside Circulate's own check, the
@@ -12,7 +13,7 @@ import (
 // it; ended procedures do not count.
 func TestOneRunningProcedurePerDraftIsStored(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "procedures.db"))
+	s, err := Open(testdb.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

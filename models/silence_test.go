@@ -3,7 +3,6 @@ package models_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"concord/internal/testdb"
 	"concord/models"
 )
 
@@ -38,7 +38,7 @@ var silenceText = []models.ParagraphInput{
 func newSilenceFixture(t *testing.T) *silenceFixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &silenceFixture{path: filepath.Join(t.TempDir(), "silence.db"), del: map[string]*models.User{}}
+	f := &silenceFixture{path: testdb.DSN(t), del: map[string]*models.User{}}
 	f.clock = &fixedClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	s := openStoreAt(t, f.path, f.clock)
 	if err := s.Migrate(ctx); err != nil {

@@ -2,13 +2,13 @@ package models_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"concord/internal/testdb"
 	"concord/models"
 )
 
@@ -30,12 +30,12 @@ func (c *fixedClock) advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// freshStore opens a new, migrated database in t.TempDir() with the default
+// freshStore opens a new, migrated database from testdb.DSN with the default
 // roster, fast password hashing and a still clock. It is closed when the
 // test ends.
 func freshStore(t *testing.T) (*models.Store, *fixedClock) {
 	t.Helper()
-	s, err := models.Open(filepath.Join(t.TempDir(), "concord.db"))
+	s, err := models.Open(testdb.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,12 +3,13 @@ package models
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"concord/internal/testdb"
 )
 
 // tokenStore opens a fresh, migrated database with the roster, a delegate
@@ -16,7 +17,7 @@ import (
 func tokenStore(t *testing.T) (s *Store, delegate, facilitator *User, clock *time.Time) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "tokens.db"))
+	s, err := Open(testdb.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
