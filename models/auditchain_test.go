@@ -474,7 +474,6 @@ func recomputeAfterEdit(t *testing.T, f setup) {
 }
 
 func TestVerifyAuditReadOnly(t *testing.T) {
-	testdb.SkipOnPostgres(t, "OpenReadOnly opens a SQLite file")
 	ctx := context.Background()
 	s, path := chainStore(t)
 	recordN(t, s, 1, 3)

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"concord/internal/testdb"
 )
 
 // currentRows lists the current positions as "consultation/round/member/
@@ -64,7 +66,7 @@ func sameCurrent(t *testing.T, s *Store, when string) {
 // then checks the backfill of Migrate and the recomputation after a
 // revision is deleted.
 func TestCurrentPositionsFollowHistory(t *testing.T) {
-	f := newGroupFixture(t)
+	f := newGroupFixtureOn(t, testdb.DSN(t))
 	ctx := context.Background()
 	s := f.s
 	members := []string{"ALB", "BEL", "BGR", "CAN"}
@@ -165,8 +167,12 @@ func TestCurrentPositionsFollowHistory(t *testing.T) {
 	}
 
 	// The backfill of a database made before the table existed.
-	for _, stmt := range []string{"DROP TABLE current_positions", "DROP TRIGGER current_positions_append",
-		"DROP TRIGGER current_positions_delete", "DROP TRIGGER current_positions_update"} {
+	on := "" // PostgreSQL names the table of a trigger
+	if testdb.Postgres() {
+		on = " ON revisions"
+	}
+	for _, stmt := range []string{"DROP TABLE current_positions", "DROP TRIGGER current_positions_append" + on,
+		"DROP TRIGGER current_positions_delete" + on, "DROP TRIGGER current_positions_update" + on} {
 		if err := s.w.Exec(stmt).Error; err != nil {
 			t.Fatal(err)
 		}
@@ -194,7 +200,7 @@ func TestCurrentPositionsFollowHistory(t *testing.T) {
 // TestCurrentReadsMatchHistory compares the readers of current positions
 // with the same reads computed from the history.
 func TestCurrentReadsMatchHistory(t *testing.T) {
-	f := newGroupFixture(t)
+	f := newGroupFixtureOn(t, testdb.DSN(t))
 	ctx := context.Background()
 	s := f.s
 	subs := []Submission{

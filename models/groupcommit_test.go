@@ -25,8 +25,14 @@ type groupFixture struct {
 
 func newGroupFixture(t *testing.T) *groupFixture {
 	t.Helper()
+	return newGroupFixtureOn(t, filepath.Join(t.TempDir(), "group.db"))
+}
+
+// newGroupFixtureOn is newGroupFixture on the database dsn names.
+func newGroupFixtureOn(t *testing.T, dsn string) *groupFixture {
+	t.Helper()
 	ctx := context.Background()
-	s := openTestStore(t, filepath.Join(t.TempDir(), "group.db"))
+	s := openTestStore(t, dsn)
 	s.SetPasswordCost(bcrypt.MinCost)
 	roster, err := DefaultRoster()
 	if err != nil {
