@@ -10,13 +10,14 @@
 #   make bench   run the aggregation and save-path benchmarks (figures as ratios to a baseline measured in the same run)
 #   make loadtest        32 delegates save through the real server for 10 s, with a kill -9 half-way
 #   make loadtest-smoke  the same, 4 delegates for 3 s (CI)
+#   make loadtest-smoke-postgres  the same on a throw-away PostgreSQL with two server instances (CI)
 #   make build   build ./bin/concord
 #   make fuzz    fuzz the position form (FUZZTIME=1m)
 
 GO ?= go
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
 
-.PHONY: test test-postgres deps vet build run demo bench fuzz clean loadtest loadtest-smoke
+.PHONY: test test-postgres deps vet build run demo bench fuzz clean loadtest loadtest-smoke loadtest-smoke-postgres
 
 test: deps vet
 	$(GO) test -race -count=1 ./...
@@ -96,6 +97,19 @@ loadtest: build
 
 loadtest-smoke: build
 	bin/concord loadtest -smoke -kill9
+
+# Two instances on one throw-away PostgreSQL database (its empty "postgres"
+# database), the first killed half-way. The test server runs with fsync
+# off: this proves behaviour, not speed.
+loadtest-smoke-postgres: build
+	@dir=$$(mktemp -d /tmp/concord-pg.XXXXXX) || exit 1; \
+	trap '$(PGTEST) stop "$$dir"' EXIT; trap 'exit 130' INT TERM; \
+	url=$$($(PGTEST) start "$$dir"); rc=$$?; \
+	if [ $$rc -eq 3 ] && [ "$$CONCORD_REQUIRE_POSTGRES" != 1 ]; then \
+		echo "*** PostgreSQL NOT FOUND: the PostgreSQL load test is SKIPPED ***" >&2; exit 0; \
+	fi; \
+	[ $$rc -eq 0 ] || { echo "the PostgreSQL test server did not start" >&2; exit 1; }; \
+	bin/concord loadtest -smoke -kill9 -instances 2 -db "$$url"
 
 clean:
 	rm -rf bin
