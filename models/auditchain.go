@@ -194,19 +194,37 @@ var errLinkRace = errors.New("another linker extended the audit chain first")
 //
 // Events are linked in id order as committed. On SQLite ids are given out
 // under the database's single write lock, so a committed id is never
-// followed later by the commit of a smaller one. On PostgreSQL the
-// linker's transaction holds the store's write lock exclusively (see
-// postgres.go): every transaction that took an id before it has ended, so
-// likewise no smaller id can commit later.
+// followed later by the commit of a smaller one. On PostgreSQL ids are
+// given out at insert and transactions commit in any order, so the linker
+// first reads the highest id in a transaction holding the store's write
+// lock exclusively (see postgres.go): every transaction that took an id
+// until then has ended, committed or not, so no id up to that horizon can
+// still appear. It then links up to the horizon in a transaction holding
+// the lock shared, beside the saves, so that the saves wait only for the
+// horizon's read, not for the linking.
 func (s *Store) LinkAudit(ctx context.Context) (int, error) {
 	n := 0
-	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	db, horizon := s.w, uint(0)
+	if s.pg != nil {
+		err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			return tx.Raw(`SELECT COALESCE(MAX(id), 0) FROM audit_events`).Scan(&horizon).Error
+		})
+		if err != nil {
+			return 0, fmt.Errorf("link audit events: read the horizon: %w", err)
+		}
+		db = s.pg.saver
+	}
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		head, err := lastLink(tx)
 		if err != nil {
 			return err
 		}
+		q := tx.Where("id > ?", head.EventID)
+		if s.pg != nil {
+			q = q.Where("id <= ?", horizon)
+		}
 		var events []AuditEvent
-		if err := tx.Where("id > ?", head.EventID).Order("id").Limit(auditLinkBatch).Find(&events).Error; err != nil {
+		if err := q.Order("id").Limit(auditLinkBatch).Find(&events).Error; err != nil {
 			return fmt.Errorf("read unlinked audit events: %w", err)
 		}
 		n, err = insertLinks(tx, head, events, s.Now())

@@ -533,3 +533,53 @@ func TestAuditLinkerRun(t *testing.T) {
 		t.Errorf("after stop, head %d, want 4 (the last pass)", got)
 	}
 }
+
+// On PostgreSQL an audit event may commit after one with a larger id. The
+// linker must not link past an event still being written: it links only
+// up to a horizon read while no writing transaction is under way.
+func TestLinkAuditWaitsForEarlierIDs(t *testing.T) {
+	if !testdb.Postgres() {
+		t.Skip("on SQLite ids are given out under the single write lock: nothing commits out of id order")
+	}
+	ctx := context.Background()
+	a, dsn := chainStore(t)
+	b := openChainStore(t, dsn)
+	recordN(t, a, 1, 2)
+	// A save-like transaction takes id N for its event and stays open …
+	slow := a.pg.saver.WithContext(ctx).Begin()
+	if slow.Error != nil {
+		t.Fatal(slow.Error)
+	}
+	defer slow.Rollback()
+	if err := slow.Create(&AuditEvent{At: a.Now(), Action: "test.event", Subject: "slow"}).Error; err != nil {
+		t.Fatal(err)
+	}
+	// … while another commits id N+1.
+	fast := b.pg.saver.WithContext(ctx).Begin()
+	if err := fast.Create(&AuditEvent{At: b.Now(), Action: "test.event", Subject: "fast"}).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := fast.Commit().Error; err != nil {
+		t.Fatal(err)
+	}
+	linked := make(chan error, 1)
+	go func() {
+		_, err := b.LinkAudit(ctx)
+		linked <- err
+	}()
+	time.Sleep(300 * time.Millisecond) // time enough to link past the open event, if it would
+	if err := slow.Commit().Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-linked; err != nil {
+		t.Fatal(err)
+	}
+	linkAll(t, b)
+	v, err := b.VerifyAudit(ctx, AuditHead{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.OK() || v.Unlinked != 0 || v.Verified != 4 {
+		t.Errorf("verification %+v; want all 4 entries linked in id order", v)
+	}
+}

@@ -40,10 +40,10 @@ import (
 //     short; the saves are the load.
 //
 // The audit chain's linker relies on it: holding the write lock
-// exclusively, it knows that no transaction that could still commit an
-// audit event with a smaller id is under way, so the events it sees are
-// all those it will ever see below the largest, and a missing id is one a
-// rolled-back transaction used.
+// exclusively for one read, it knows that no transaction that could still
+// commit an audit event with a smaller id is under way, so the events it
+// sees are all those it will ever see below the largest, and a missing id
+// is one a rolled-back transaction used (see LinkAudit).
 //
 // Group commit is not used: each save commits in its own transaction, and
 // PostgreSQL itself flushes the write-ahead log once for the commits that
