@@ -154,64 +154,53 @@ var questionnaireSchema = []string{
 	END`,
 }
 
-// The same pointer tables on PostgreSQL: plpgsql trigger functions with
-// the same rules, one per table, fired for each row.
-var currentSchemaPostgres = []string{
-	pointerTablePostgres("current_positions"),
-	`CREATE OR REPLACE FUNCTION concord_current_positions() RETURNS trigger LANGUAGE plpgsql AS $$
-	BEGIN
-		IF TG_OP = 'INSERT' THEN
-			IF NEW.state IN ('', 'approved') THEN
-				DELETE FROM current_positions WHERE consultation_id = NEW.consultation_id AND round = NEW.round
-					AND member_id = NEW.member_id AND question_id = NEW.question_id;
-				IF NOT NEW.withdrawn THEN
-					INSERT INTO current_positions (consultation_id, round, member_id, question_id, revision_id)
+// The same pointer tables on PostgreSQL: a plpgsql trigger function per
+// table, with the same rules, fired for each row.
+var (
+	currentSchemaPostgres = pointerSchemaPostgres("current_positions", latestCounting,
+		"NEW.state IN ('', 'approved')", "NEW.state IN ('', 'approved') AND NOT NEW.withdrawn",
+		"consultation_id, round, member_id, question_id, seq, state, withdrawn")
+	pendingSchemaPostgres = pointerSchemaPostgres("pending_positions", latestPending,
+		"TRUE", "NEW.state IN ('draft', 'returned')",
+		"consultation_id, round, member_id, question_id, seq, state")
+)
+
+// pointerSchemaPostgres creates a pointer table and the trigger function
+// that keeps it: an appended revision for which resets holds removes the
+// row of its member, question and round, and one for which points holds
+// then becomes the row; a deleted revision, or one whose columns named in
+// updateOf change, has its row computed again from the history
+// (definition, as recompute does).
+func pointerSchemaPostgres(table, definition, resets, points, updateOf string) []string {
+	fn := "concord_" + table
+	return []string{
+		pointerTablePostgres(table),
+		`CREATE OR REPLACE FUNCTION ` + fn + `() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF TG_OP = 'INSERT' THEN
+				IF ` + resets + ` THEN
+					DELETE FROM ` + table + ` WHERE consultation_id = NEW.consultation_id AND round = NEW.round
+						AND member_id = NEW.member_id AND question_id = NEW.question_id;
+				END IF;
+				IF ` + points + ` THEN
+					INSERT INTO ` + table + ` (consultation_id, round, member_id, question_id, revision_id)
 						VALUES (NEW.consultation_id, NEW.round, NEW.member_id, NEW.question_id, NEW.id);
 				END IF;
+				RETURN NULL;
+			END IF;
+			` + recompute(table, definition, "OLD") + `
+			IF TG_OP = 'UPDATE' THEN
+				` + recompute(table, definition, "NEW") + `
 			END IF;
 			RETURN NULL;
-		END IF;
-		` + recompute("current_positions", latestCounting, "OLD") + `
-		IF TG_OP = 'UPDATE' THEN
-			` + recompute("current_positions", latestCounting, "NEW") + `
-		END IF;
-		RETURN NULL;
-	END $$`,
-	`CREATE OR REPLACE TRIGGER current_positions_append AFTER INSERT ON revisions
-		FOR EACH ROW EXECUTE FUNCTION concord_current_positions()`,
-	`CREATE OR REPLACE TRIGGER current_positions_delete AFTER DELETE ON revisions
-		FOR EACH ROW EXECUTE FUNCTION concord_current_positions()`,
-	`CREATE OR REPLACE TRIGGER current_positions_update
-		AFTER UPDATE OF consultation_id, round, member_id, question_id, seq, state, withdrawn ON revisions
-		FOR EACH ROW EXECUTE FUNCTION concord_current_positions()`,
-}
-
-var pendingSchemaPostgres = []string{
-	pointerTablePostgres("pending_positions"),
-	`CREATE OR REPLACE FUNCTION concord_pending_positions() RETURNS trigger LANGUAGE plpgsql AS $$
-	BEGIN
-		IF TG_OP = 'INSERT' THEN
-			DELETE FROM pending_positions WHERE consultation_id = NEW.consultation_id AND round = NEW.round
-				AND member_id = NEW.member_id AND question_id = NEW.question_id;
-			IF NEW.state IN ('draft', 'returned') THEN
-				INSERT INTO pending_positions (consultation_id, round, member_id, question_id, revision_id)
-					VALUES (NEW.consultation_id, NEW.round, NEW.member_id, NEW.question_id, NEW.id);
-			END IF;
-			RETURN NULL;
-		END IF;
-		` + recompute("pending_positions", latestPending, "OLD") + `
-		IF TG_OP = 'UPDATE' THEN
-			` + recompute("pending_positions", latestPending, "NEW") + `
-		END IF;
-		RETURN NULL;
-	END $$`,
-	`CREATE OR REPLACE TRIGGER pending_positions_append AFTER INSERT ON revisions
-		FOR EACH ROW EXECUTE FUNCTION concord_pending_positions()`,
-	`CREATE OR REPLACE TRIGGER pending_positions_delete AFTER DELETE ON revisions
-		FOR EACH ROW EXECUTE FUNCTION concord_pending_positions()`,
-	`CREATE OR REPLACE TRIGGER pending_positions_update
-		AFTER UPDATE OF consultation_id, round, member_id, question_id, seq, state ON revisions
-		FOR EACH ROW EXECUTE FUNCTION concord_pending_positions()`,
+		END $$`,
+		`CREATE OR REPLACE TRIGGER ` + table + `_append AFTER INSERT ON revisions
+			FOR EACH ROW EXECUTE FUNCTION ` + fn + `()`,
+		`CREATE OR REPLACE TRIGGER ` + table + `_delete AFTER DELETE ON revisions
+			FOR EACH ROW EXECUTE FUNCTION ` + fn + `()`,
+		`CREATE OR REPLACE TRIGGER ` + table + `_update AFTER UPDATE OF ` + updateOf + ` ON revisions
+			FOR EACH ROW EXECUTE FUNCTION ` + fn + `()`,
+	}
 }
 
 var questionnaireSchemaPostgres = []string{
