@@ -20,7 +20,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -265,8 +264,10 @@ func loopbackAddr(addr string) bool {
 
 // openMigrated opens the database and brings its schema up to date: the
 // one place where migrations run, for serve and every sub-command.
+// The sub-commands use the pool's default settings; serve takes them from
+// its flags.
 func openMigrated(ctx context.Context, path string) (*models.Store, error) {
-	return openMigratedWith(ctx, path, dbOptionsFromEnv())
+	return openMigratedWith(ctx, path, models.Options{})
 }
 
 // openMigratedWith is openMigrated with the pool's settings.
@@ -284,7 +285,7 @@ func openMigratedWith(ctx context.Context, path string, o models.Options) (*mode
 
 // openStore opens the database, migrates it and seeds the roster.
 func openStore(ctx context.Context, path, rosterFile string) (*models.Store, error) {
-	return openStoreWith(ctx, path, rosterFile, dbOptionsFromEnv())
+	return openStoreWith(ctx, path, rosterFile, models.Options{})
 }
 
 // openStoreWith is openStore with the pool's settings.
@@ -459,20 +460,6 @@ func printSetupLink(ctx context.Context, store *models.Store, base string, out i
 	fmt.Fprintf(out, "No facilitator account exists yet. Create the first one with this one-time link (valid until %s):\n  %s/invite/%s\n",
 		inv.ExpiresAt.Format(time.RFC3339), base, token)
 	return nil
-}
-
-// dbOptionsFromEnv reads the pool's settings of the sub-commands from the
-// environment variables serve also reads (CONCORD_DB_MAX_CONNS,
-// CONCORD_DB_STATEMENT_TIMEOUT); unset or unreadable means the default.
-func dbOptionsFromEnv() models.Options {
-	var o models.Options
-	if n, err := strconv.Atoi(env("CONCORD_DB_MAX_CONNS", "")); err == nil && n > 0 {
-		o.MaxConns = n
-	}
-	if d, err := time.ParseDuration(env("CONCORD_DB_STATEMENT_TIMEOUT", "")); err == nil && d > 0 {
-		o.StatementTimeout = d
-	}
-	return o
 }
 
 // warnPasswordInURL warns when a PostgreSQL password was given on the
