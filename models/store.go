@@ -47,11 +47,13 @@ type ConflictError struct {
 func (e *ConflictError) Error() string { return e.Message }
 func (e *ConflictError) Unwrap() error { return ErrConflict }
 
-// Store owns the database. Writes go through a single connection, so
-// concurrent writers queue in Go instead of failing with "database is
-// locked"; reads use a separate pool and see WAL snapshots. Saves of
-// positions go through the group writer (groupcommit.go), which shares
-// one durable commit among the saves waiting.
+// Store owns the database. On SQLite, writes go through a single
+// connection, so concurrent writers queue in Go instead of failing with
+// "database is locked"; reads use a separate pool and see WAL snapshots.
+// Saves of positions go through the group writer (groupcommit.go), which
+// shares one durable commit among the saves waiting. On PostgreSQL one
+// pool serves both, and advisory locks keep the writes in order across
+// instances (postgres.go).
 type Store struct {
 	w  *gorm.DB
 	r  *gorm.DB
