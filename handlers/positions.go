@@ -439,10 +439,18 @@ func (h *Handler) savePositions(c *gin.Context) {
 		h.withdrawPosition(c, cons, m, qn, typed, key)
 		return
 	}
-	ans, err := h.loadAnswers(ctx, cons, m)
-	if err != nil {
-		h.fail(c, err)
-		return
+	// The member's stored answers matter only where a posted answer is
+	// compared with them (a previous round's answer, a pending draft, an
+	// emptied text answer): read once, when first needed, so that the
+	// usual save of a first round reads none of them.
+	var ans *roundAnswers
+	answers := func() *roundAnswers {
+		if ans == nil {
+			if ans, err = h.loadAnswers(ctx, cons, m); err != nil {
+				h.fail(c, err)
+			}
+		}
+		return ans
 	}
 	keep, keepAll := c.PostForm("keep"), c.PostForm("keep-all") != ""
 	if keep != "" && questionByKey(qn, keep) == nil {
@@ -468,24 +476,34 @@ func (h *Handler) savePositions(c *gin.Context) {
 		// A previous round's answer offered as the starting value and
 		// posted untouched is not an answer of this round: it is saved
 		// only when kept (or edited), so that a form posting every field
-		// does not make answers look stable.
-		if prev := ans.carried(q.ID); prev != nil && !in.Empty() && sameAnswer(in, &q, &prev.Revision) {
-			if keepAll {
-				inputs = append(inputs, models.PositionInput{QuestionKey: q.Key, Keep: true})
-			} else {
-				unconfirmed++
+		// does not make answers look stable. (Only from round 2 on.)
+		if cons.Round > 1 && !in.Empty() {
+			if answers() == nil {
+				return
 			}
-			continue
+			if prev := ans.carried(q.ID); prev != nil && sameAnswer(in, &q, &prev.Revision) {
+				if keepAll {
+					inputs = append(inputs, models.PositionInput{QuestionKey: q.Key, Keep: true})
+				} else {
+					unconfirmed++
+				}
+				continue
+			}
 		}
 		// A draft awaiting approval (or returned) posted untouched by
 		// someone who may approve it is left as it is: approving is the
 		// explicit "Approve" action, never a side effect of saving the
 		// rest of the form.
-		if p, ok := ans.pending[q.ID]; ok && approver && !in.Empty() && sameAnswer(in, &q, &p.Revision) {
-			if p.State == models.StateDraft {
-				unreviewed++
+		if approver && !in.Empty() {
+			if answers() == nil {
+				return
 			}
-			continue
+			if p, ok := ans.pending[q.ID]; ok && sameAnswer(in, &q, &p.Revision) {
+				if p.State == models.StateDraft {
+					unreviewed++
+				}
+				continue
+			}
 		}
 		if !in.Empty() {
 			inputs = append(inputs, in)
@@ -495,9 +513,13 @@ func (h *Handler) savePositions(c *gin.Context) {
 		// would otherwise be dropped in silence and come back on the page.
 		// Removing an answer is the explicit withdrawal. (A field not sent
 		// at all leaves the answer alone.)
-		_, saved := ans.current[q.ID]
-		if _, sent := c.GetPostForm("answer." + q.Key); saved && sent && q.Kind == models.KindText {
-			errs[q.Key] = map[string]string{models.FieldAnswer: "A saved answer cannot be emptied: write the new answer, or withdraw it with the button below. Earlier answers stay in the revision history."}
+		if _, sent := c.GetPostForm("answer." + q.Key); sent && q.Kind == models.KindText {
+			if answers() == nil {
+				return
+			}
+			if _, saved := ans.current[q.ID]; saved {
+				errs[q.Key] = map[string]string{models.FieldAnswer: "A saved answer cannot be emptied: write the new answer, or withdraw it with the button below. Earlier answers stay in the revision history."}
+			}
 		}
 	}
 	if len(errs) == 0 {

@@ -222,6 +222,10 @@ func (g *groupWriter) loop() {
 		n := min(len(pending), maxGroup)
 		again := g.run(pending[:n])
 		pending = append(again, pending[n:]...)
+		// Between transactions, once the group is answered: the
+		// statements the group met for the first time are prepared on the
+		// pool, to be reused by the next groups.
+		promotePrepared(context.Background(), g.store.w)
 	}
 }
 

@@ -378,3 +378,86 @@ func mustCurrent(t *testing.T, s *Store, consultationID uint, round int) []Revis
 	}
 	return list
 }
+
+// txStatements returns the statements db's cache holds as bound to a
+// transaction (prepared again on every use in a later transaction).
+func txStatements(t *testing.T, db *gorm.DB) []string {
+	t.Helper()
+	p, ok := db.ConnPool.(*gorm.PreparedStmtDB)
+	if !ok {
+		t.Fatalf("the pool caches no statements (%T)", db.ConnPool)
+	}
+	var keys []string
+	for _, key := range p.Stmts.Keys() {
+		if st, ok := p.Stmts.Get(key); ok && st != nil && st.Transaction {
+			keys = append(keys, key)
+		}
+	}
+	return keys
+}
+
+// TestGroupCommitPreparesOnThePool checks that the statements a save runs
+// in the writer's transaction end up cached as the pool's, so that the
+// next saves reuse them instead of preparing them again, and that a later
+// save of the same shape adds no statement to the cache.
+func TestGroupCommitPreparesOnThePool(t *testing.T) {
+	f := newGroupFixture(t)
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		sub  Submission
+	}{
+		{"first save of a member", f.sub("ALB", PositionInput{QuestionKey: "q1", Preferred: 2})},
+		{"second save of the member", f.sub("ALB", PositionInput{QuestionKey: "q1", Preferred: 4})},
+		{"first save of another member", f.sub("BEL", PositionInput{QuestionKey: "q1", Preferred: 3})},
+	}
+	p := f.s.w.ConnPool.(*gorm.PreparedStmtDB)
+	cached := 0
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := f.s.SubmitPositions(ctx, tc.sub); err != nil {
+				t.Fatal(err)
+			}
+			// The writer prepares them once the save is answered.
+			waitFor(t, "the save's statements to be the pool's", func() bool { return len(txStatements(t, f.s.w)) == 0 })
+			n := len(p.Stmts.Keys())
+			if i > 0 && n != cached {
+				t.Errorf("%d statements cached after the save, want the %d cached before it", n, cached)
+			}
+			cached = n
+		})
+	}
+	if cached == 0 {
+		t.Error("no statement cached: the saves ran none through the cache")
+	}
+}
+
+// TestReaderPoolKeepsItsConnections checks that the reader pool keeps
+// every connection it opened idle rather than closing all but two (each
+// reopened connection would apply its settings and prepare its statements
+// again).
+func TestReaderPoolKeepsItsConnections(t *testing.T) {
+	s := openTestStore(t, filepath.Join(t.TempDir(), "concord.db"))
+	ctx := context.Background()
+	sqlDB, err := s.r.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []interface{ Close() error }
+	for range 8 { // the pool's most
+		c, err := sqlDB.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := sqlDB.Stats()
+	if st.Idle != 8 || st.MaxIdleClosed != 0 {
+		t.Errorf("after 8 connections returned: %d idle, %d closed for exceeding the idle limit; want 8 and 0", st.Idle, st.MaxIdleClosed)
+	}
+}

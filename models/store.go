@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -187,7 +188,56 @@ func openGorm(dsn string, maxConns int) (*gorm.DB, error) {
 		return nil, err
 	}
 	sqlDB.SetMaxOpenConns(maxConns)
+	// Every connection the pool opens stays open: a connection closed
+	// when more than the default two are idle is opened again at the next
+	// burst of requests, its settings applied and every statement it runs
+	// prepared anew.
+	sqlDB.SetMaxIdleConns(maxConns)
 	return db, nil
+}
+
+// promotePrepared prepares on db's pool the statements gorm has cached as
+// a transaction's. gorm caches a statement first met inside a transaction
+// as bound to that transaction, and database/sql prepares such a statement
+// again on each later use in a transaction (Tx.StmtContext re-prepares a
+// statement bound to a transaction): the statements of a save, met only
+// in transactions, would be compiled anew on every save. Prepared on the
+// pool, a transaction reuses the statement its connection has compiled.
+// It must run outside db's transactions (it may wait for a connection of
+// the pool); it holds no lock of the cache while it waits, so that a
+// transaction of another goroutine meeting the statement goes on with the
+// one cached. Once every cached statement is the pool's it prepares
+// nothing. It does nothing when db caches no statements (PostgreSQL).
+func promotePrepared(ctx context.Context, db *gorm.DB) {
+	p, ok := db.ConnPool.(*gorm.PreparedStmtDB)
+	if !ok {
+		return
+	}
+	for _, key := range p.Stmts.Keys() {
+		st, ok := p.Stmts.Get(key)
+		if !ok || st == nil || !st.Transaction {
+			continue
+		}
+		stmt, err := p.ConnPool.PrepareContext(ctx, key)
+		if err != nil {
+			continue // the statement stays as it was, prepared on each use
+		}
+		p.Mux.Lock()
+		if cur, ok := p.Stmts.Get(key); !ok || cur != st {
+			p.Mux.Unlock()
+			stmt.Close()
+			continue
+		}
+		// New unlocks Mux and caches the statement prepared above.
+		_, _ = p.Stmts.New(ctx, key, false, preparedStmt{stmt}, p.Mux)
+	}
+}
+
+// preparedStmt hands a statement already prepared to gorm's cache.
+type preparedStmt struct{ stmt *sql.Stmt }
+
+func (p preparedStmt) PrepareContext(context.Context, string) (*sql.Stmt, error) {
+	return p.stmt, nil
 }
 
 func closeGorm(db *gorm.DB) error {
