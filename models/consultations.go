@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -400,8 +401,33 @@ type SectionQuestions struct {
 	Questions []Question
 }
 
-// Questionnaire loads the sections and questions of a consultation.
+// Questionnaire returns the sections and questions of a consultation. It
+// reads the questionnaire's version (raised by triggers on every change of
+// its questions and sections, whoever makes it: see questionnaireSchema)
+// and loads them again only when the version has moved since they were
+// cached. The version is read before the questions, so a questionnaire is
+// never cached under a version newer than itself. Each caller gets its own
+// copy.
 func (s *Store) Questionnaire(ctx context.Context, consultationID uint) (*Questionnaire, error) {
+	var version int64
+	err := s.r.WithContext(ctx).Raw(`SELECT COALESCE((SELECT version FROM questionnaire_versions WHERE consultation_id = ?), 0)`,
+		consultationID).Scan(&version).Error
+	if err != nil {
+		return nil, fmt.Errorf("read the questionnaire version of consultation %d: %w", consultationID, err)
+	}
+	if qn, ok := s.questionnaires.get(consultationID, version); ok {
+		return qn, nil
+	}
+	qn, err := s.loadQuestionnaire(ctx, consultationID)
+	if err != nil {
+		return nil, err
+	}
+	s.questionnaires.put(consultationID, version, qn)
+	return qn.clone(), nil
+}
+
+// loadQuestionnaire reads the sections and questions of a consultation.
+func (s *Store) loadQuestionnaire(ctx context.Context, consultationID uint) (*Questionnaire, error) {
 	qn := &Questionnaire{}
 	db := s.r.WithContext(ctx)
 	if err := db.Where("consultation_id = ?", consultationID).Order("ord, id").Find(&qn.Sections).Error; err != nil {
@@ -424,4 +450,41 @@ func (s *Store) ConsultationByID(ctx context.Context, id uint) (*Consultation, e
 		return nil, notFound(err, fmt.Sprintf("load consultation %d", id))
 	}
 	return &c, nil
+}
+
+// clone copies a questionnaire (its sections and questions hold no
+// references, so copying the slices copies them whole).
+func (qn *Questionnaire) clone() *Questionnaire {
+	return &Questionnaire{Sections: slices.Clone(qn.Sections), Questions: slices.Clone(qn.Questions)}
+}
+
+// readQuestionnaires caches Store.Questionnaire's answers by consultation
+// and questionnaire version.
+type readQuestionnaires struct {
+	mu sync.Mutex
+	m  map[uint]versionedQuestionnaire
+}
+
+type versionedQuestionnaire struct {
+	version int64
+	qn      *Questionnaire // never handed out: callers get clones
+}
+
+func (c *readQuestionnaires) get(id uint, version int64) (*Questionnaire, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[id]
+	if !ok || e.version != version {
+		return nil, false
+	}
+	return e.qn.clone(), true
+}
+
+func (c *readQuestionnaires) put(id uint, version int64, qn *Questionnaire) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[uint]versionedQuestionnaire{}
+	}
+	c.m[id] = versionedQuestionnaire{version: version, qn: qn}
 }

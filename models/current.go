@@ -127,9 +127,10 @@ var pendingSchema = []string{
 }
 
 // questionnaireSchema keeps a version number per consultation that every
-// change of its questions raises (triggers, so that a change made by any
-// writer, another process included, is seen): the save path caches a
-// consultation's questionnaire and reloads it when the version moves.
+// change of its questions or sections raises (triggers, so that a change
+// made by any writer, another process included, is seen): the save path
+// and Store.Questionnaire cache a consultation's questionnaire and reload
+// it when the version moves.
 var questionnaireSchema = []string{
 	`CREATE TABLE IF NOT EXISTS questionnaire_versions (
 		consultation_id INTEGER PRIMARY KEY,
@@ -148,6 +149,23 @@ var questionnaireSchema = []string{
 			ON CONFLICT (consultation_id) DO UPDATE SET version = version + 1;
 	END`,
 	`CREATE TRIGGER IF NOT EXISTS questionnaire_version_delete AFTER DELETE ON questions
+	BEGIN
+		INSERT INTO questionnaire_versions (consultation_id, version) VALUES (OLD.consultation_id, 1)
+			ON CONFLICT (consultation_id) DO UPDATE SET version = version + 1;
+	END`,
+	`CREATE TRIGGER IF NOT EXISTS questionnaire_version_section_insert AFTER INSERT ON sections
+	BEGIN
+		INSERT INTO questionnaire_versions (consultation_id, version) VALUES (NEW.consultation_id, 1)
+			ON CONFLICT (consultation_id) DO UPDATE SET version = version + 1;
+	END`,
+	`CREATE TRIGGER IF NOT EXISTS questionnaire_version_section_update AFTER UPDATE ON sections
+	BEGIN
+		INSERT INTO questionnaire_versions (consultation_id, version) VALUES (OLD.consultation_id, 1)
+			ON CONFLICT (consultation_id) DO UPDATE SET version = version + 1;
+		INSERT INTO questionnaire_versions (consultation_id, version) VALUES (NEW.consultation_id, 1)
+			ON CONFLICT (consultation_id) DO UPDATE SET version = version + 1;
+	END`,
+	`CREATE TRIGGER IF NOT EXISTS questionnaire_version_section_delete AFTER DELETE ON sections
 	BEGIN
 		INSERT INTO questionnaire_versions (consultation_id, version) VALUES (OLD.consultation_id, 1)
 			ON CONFLICT (consultation_id) DO UPDATE SET version = version + 1;
@@ -221,6 +239,8 @@ var questionnaireSchemaPostgres = []string{
 		RETURN NULL;
 	END $$`,
 	`CREATE OR REPLACE TRIGGER questionnaire_version AFTER INSERT OR UPDATE OR DELETE ON questions
+		FOR EACH ROW EXECUTE FUNCTION concord_questionnaire_version()`,
+	`CREATE OR REPLACE TRIGGER questionnaire_version_sections AFTER INSERT OR UPDATE OR DELETE ON sections
 		FOR EACH ROW EXECUTE FUNCTION concord_questionnaire_version()`,
 }
 

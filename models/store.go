@@ -61,9 +61,11 @@ type Store struct {
 	gw *groupWriter
 	// pg holds what only a PostgreSQL store has (nil on SQLite): see
 	// postgres.go.
-	pg       *pgState
-	validate *validator.Validate
-	now      func() time.Time
+	pg *pgState
+	// questionnaires caches Store.Questionnaire by questionnaire version.
+	questionnaires readQuestionnaires
+	validate       *validator.Validate
+	now            func() time.Time
 	// bcryptCost is the password hashing cost; 0 means bcrypt.DefaultCost.
 	bcryptCost int
 }
