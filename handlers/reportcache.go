@@ -142,9 +142,14 @@ func (rc *reportCache) analyse(ctx context.Context, store *models.Store, cons *m
 		}
 		want.ownLatest = latest
 		rc.mu.Lock()
-		if cur := rc.entries[key]; cur == e && latest == own {
+		switch cur := rc.entries[key]; {
+		case cur == e && latest == own:
 			e.stamp.latest = max(e.stamp.latest, want.latest)
-		} else {
+		case cur != nil && cur != e && cur.stamp.sameSettings(want) && cur.stamp.latest == want.latest:
+			// Another view, finding the same old entry, has meanwhile
+			// started the analysis of this very state: share it.
+			e = cur
+		default:
 			e = nil
 		}
 	}
