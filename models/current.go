@@ -131,45 +131,26 @@ var pendingSchema = []string{
 // made by any writer, another process included, is seen): the save path
 // and Store.Questionnaire cache a consultation's questionnaire and reload
 // it when the version moves.
-var questionnaireSchema = []string{
+var questionnaireSchema = append([]string{
 	`CREATE TABLE IF NOT EXISTS questionnaire_versions (
 		consultation_id INTEGER PRIMARY KEY,
 		version INTEGER NOT NULL DEFAULT 0
 	)`,
-	`CREATE TRIGGER IF NOT EXISTS questionnaire_version_insert AFTER INSERT ON questions
-	BEGIN
-		INSERT INTO questionnaire_versions (consultation_id, version) VALUES (NEW.consultation_id, 1)
-			ON CONFLICT (consultation_id) DO UPDATE SET version = version + 1;
-	END`,
-	`CREATE TRIGGER IF NOT EXISTS questionnaire_version_update AFTER UPDATE ON questions
-	BEGIN
-		INSERT INTO questionnaire_versions (consultation_id, version) VALUES (OLD.consultation_id, 1)
-			ON CONFLICT (consultation_id) DO UPDATE SET version = version + 1;
-		INSERT INTO questionnaire_versions (consultation_id, version) VALUES (NEW.consultation_id, 1)
-			ON CONFLICT (consultation_id) DO UPDATE SET version = version + 1;
-	END`,
-	`CREATE TRIGGER IF NOT EXISTS questionnaire_version_delete AFTER DELETE ON questions
-	BEGIN
-		INSERT INTO questionnaire_versions (consultation_id, version) VALUES (OLD.consultation_id, 1)
-			ON CONFLICT (consultation_id) DO UPDATE SET version = version + 1;
-	END`,
-	`CREATE TRIGGER IF NOT EXISTS questionnaire_version_section_insert AFTER INSERT ON sections
-	BEGIN
-		INSERT INTO questionnaire_versions (consultation_id, version) VALUES (NEW.consultation_id, 1)
-			ON CONFLICT (consultation_id) DO UPDATE SET version = version + 1;
-	END`,
-	`CREATE TRIGGER IF NOT EXISTS questionnaire_version_section_update AFTER UPDATE ON sections
-	BEGIN
-		INSERT INTO questionnaire_versions (consultation_id, version) VALUES (OLD.consultation_id, 1)
-			ON CONFLICT (consultation_id) DO UPDATE SET version = version + 1;
-		INSERT INTO questionnaire_versions (consultation_id, version) VALUES (NEW.consultation_id, 1)
-			ON CONFLICT (consultation_id) DO UPDATE SET version = version + 1;
-	END`,
-	`CREATE TRIGGER IF NOT EXISTS questionnaire_version_section_delete AFTER DELETE ON sections
-	BEGIN
-		INSERT INTO questionnaire_versions (consultation_id, version) VALUES (OLD.consultation_id, 1)
-			ON CONFLICT (consultation_id) DO UPDATE SET version = version + 1;
-	END`,
+}, append(versionTriggers("questions", "questionnaire_version"), versionTriggers("sections", "questionnaire_version_section")...)...)
+
+// versionTriggers raises the questionnaire version of the consultation of
+// every row of table inserted, updated (the old and the new consultation)
+// or deleted; the triggers are named prefix_insert, _update and _delete.
+func versionTriggers(table, prefix string) []string {
+	bump := func(k string) string {
+		return `INSERT INTO questionnaire_versions (consultation_id, version) VALUES (` + k + `.consultation_id, 1)
+			ON CONFLICT (consultation_id) DO UPDATE SET version = version + 1;`
+	}
+	return []string{
+		`CREATE TRIGGER IF NOT EXISTS ` + prefix + `_insert AFTER INSERT ON ` + table + ` BEGIN ` + bump("NEW") + ` END`,
+		`CREATE TRIGGER IF NOT EXISTS ` + prefix + `_update AFTER UPDATE ON ` + table + ` BEGIN ` + bump("OLD") + bump("NEW") + ` END`,
+		`CREATE TRIGGER IF NOT EXISTS ` + prefix + `_delete AFTER DELETE ON ` + table + ` BEGIN ` + bump("OLD") + ` END`,
+	}
 }
 
 // The same pointer tables on PostgreSQL: a plpgsql trigger function per
