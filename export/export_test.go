@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -567,6 +568,7 @@ func TestXLSX(t *testing.T) {
 	if err := export.WriteXLSX(&buf, p.Tables()); err != nil {
 		t.Fatal(err)
 	}
+	archive := slices.Clone(buf.Bytes())
 	f, err := excelize.OpenReader(&buf)
 	if err != nil {
 		t.Fatal(err)
@@ -575,6 +577,10 @@ func TestXLSX(t *testing.T) {
 	if got, want := f.GetSheetList(), []string{"questions", "positions", "matrix", "members", "history", "rounds", "movement", "silence"}; !slices.Equal(got, want) {
 		t.Fatalf("sheets = %v, want %v", got, want)
 	}
+	if got := f.GetActiveSheetIndex(); got != 0 {
+		t.Errorf("active sheet = %d, want the first", got)
+	}
+	checkSheetParts(t, archive, 8)
 	for _, sheet := range f.GetSheetList() {
 		panes, err := f.GetPanes(sheet)
 		if err != nil {
@@ -673,6 +679,46 @@ func TestXLSX(t *testing.T) {
 		if shown, err := f.GetCellValue("questions", cell); err != nil || shown != want {
 			t.Errorf("questions %s shown as %q (%v), want %s through its number format", cell, shown, err, want)
 		}
+	}
+}
+
+// checkSheetParts checks the archive of a workbook of n sheets: every part
+// once, each sheet's part a whole worksheet, and only the first sheet's tab
+// selected (two selected tabs would open the workbook with its sheets
+// grouped, so that typing in one would change the others).
+func checkSheetParts(t *testing.T, archive []byte, n int) {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(archive), int64(len(archive)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, file := range zr.File {
+		if seen[file.Name] {
+			t.Errorf("part %s written twice", file.Name)
+		}
+		seen[file.Name] = true
+	}
+	for i := 1; i <= n; i++ {
+		name := fmt.Sprintf("xl/worksheets/sheet%d.xml", i)
+		rc, err := zr.Open(name)
+		if err != nil {
+			t.Fatalf("part %s: %v", name, err)
+		}
+		body, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(body, []byte("<sheetData>")) || !bytes.HasSuffix(body, []byte("</worksheet>")) {
+			t.Errorf("part %s is not a whole worksheet", name)
+		}
+		if selected := bytes.Contains(body, []byte(`tabSelected="true"`)); selected != (i == 1) {
+			t.Errorf("sheet %d: tab selected %t, want %t", i, selected, i == 1)
+		}
+	}
+	if len(zr.File) != len(seen) || seen[fmt.Sprintf("xl/worksheets/sheet%d.xml", n+1)] {
+		t.Errorf("archive holds %d parts, some more than once or an extra sheet", len(zr.File))
 	}
 }
 

@@ -182,8 +182,9 @@ rounds and movement cover every round.
 Flags:`
 
 // exportMemory is the soft limit of the Go heap during an export: a
-// workbook of 200 members × 500 questions needs about 60 MB live.
-const exportMemory = 100 << 20
+// workbook of 200 members × 500 questions needs about 45 MB live (one
+// sheet's stream buffer, the analysis and the program's own tables).
+const exportMemory = 80 << 20
 
 // exportCmd is "concord export".
 func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
