@@ -77,10 +77,17 @@ type sectionRows struct {
 func (h *Handler) memberScope(c *gin.Context) (*models.Consultation, *models.Member, bool) {
 	u := currentUser(c)
 	ctx := c.Request.Context()
-	m, err := h.store.MemberByCode(ctx, c.Param("member"))
-	if err != nil {
-		h.fail(c, err)
-		return nil, nil, false
+	var m *models.Member
+	if own := u.Member; own != nil && own.Code == strings.ToUpper(c.Param("member")) {
+		// A delegate's own member came with the session: no second read.
+		mine := *own
+		m = &mine
+	} else {
+		var err error
+		if m, err = h.store.MemberByCode(ctx, c.Param("member")); err != nil {
+			h.fail(c, err)
+			return nil, nil, false
+		}
 	}
 	if !access.CanActForMember(u, m.ID) {
 		if access.CanReadAttributed(u) { // an observer
