@@ -463,11 +463,8 @@ func appendRevisions(tx *gorm.DB, revs []Revision, byID map[uint]*Question) (Sub
 		if len(add) == 0 {
 			return nil
 		}
-		if err := tx.CreateInBatches(add, insertBatch).Error; err != nil {
-			return fmt.Errorf("append revision: %w", err)
-		}
-		if err := tx.CreateInBatches(events, insertBatch).Error; err != nil {
-			return fmt.Errorf("audit revision: %w", err)
+		if err := insertRevisions(tx, add, events); err != nil {
+			return err
 		}
 		for _, r := range add {
 			latest[keyOf(r)] = *r
@@ -506,7 +503,8 @@ func appendRevisions(tx *gorm.DB, revs []Revision, byID map[uint]*Question) (Sub
 }
 
 // insertBatch is how many rows one INSERT statement writes (SQLite allows
-// 32,766 parameters per statement; a revision has about 25 columns).
+// 32,766 parameters per statement, PostgreSQL 65,535; a revision has 22
+// columns).
 const insertBatch = 200
 
 // revisionKey names a member's answer to a question in a round.

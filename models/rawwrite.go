@@ -1,0 +1,126 @@
+package models
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// The writer appends revisions and their audit events on every save.
+// gorm's Create builds each INSERT by reflection and runs the hooks,
+// which cost a save more than SQLite's own work; these statements are
+// written out once and take their values field by field. Tests keep the
+// column lists in step with the models (rawsql_internal_test.go) and check
+// that a row written here reads back as gorm would have written it.
+
+// revisionInsertColumns are the columns of a new revision, in the order
+// revisionValues gives them.
+var revisionInsertColumns = []string{"consultation_id", "round", "member_id", "question_id", "seq",
+	"preferred", "accept_min", "accept_max", "importance", "choice", "accept_options",
+	"answer", "rationale", "conditions", "withdrawn", "on_behalf",
+	"submitted_by", "submitted_at", "source", "state", "review_comment", "reviewed_by"}
+
+func revisionValues(r *Revision, args []any) []any {
+	var reviewedBy any // NULL
+	if r.ReviewedBy != nil {
+		reviewedBy = *r.ReviewedBy
+	}
+	return append(args, r.ConsultationID, r.Round, r.MemberID, r.QuestionID, r.Seq,
+		r.Preferred, r.AcceptMin, r.AcceptMax, r.Importance, r.Choice, r.AcceptOptions,
+		r.Answer, r.Rationale, r.Conditions, r.Withdrawn, r.OnBehalf,
+		r.SubmittedBy, r.SubmittedAt, r.Source, r.State, r.ReviewComment, reviewedBy)
+}
+
+// auditInsertColumns are the columns of a new audit event, in the order
+// auditValues gives them.
+var auditInsertColumns = []string{"at", "user_id", "action", "member_id", "subject", "detail"}
+
+func auditValues(ev *AuditEvent, args []any) []any {
+	var user, member any // NULL
+	if ev.UserID != nil {
+		user = *ev.UserID
+	}
+	if ev.MemberID != nil {
+		member = *ev.MemberID
+	}
+	// As the BeforeCreate hook does for gorm's inserts: the time hashed
+	// into the audit chain is exactly the time stored.
+	ev.At = ev.At.UTC().Truncate(time.Microsecond)
+	return append(args, ev.At, user, ev.Action, member, ev.Subject, ev.Detail)
+}
+
+// insertValues is an INSERT of n rows of the given columns into table.
+func insertValues(table string, columns []string, n int) string {
+	var b strings.Builder
+	row := "(" + strings.Repeat("?, ", len(columns)-1) + "?)"
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	return b.String()
+}
+
+// insertRevisions appends revs, each with its audit event (events[i] is
+// that of revs[i]), a batch at a time, and sets the revisions' IDs. The
+// IDs are matched to the revisions by (member, question, round, seq),
+// unique in the table, rather than by the order RETURNING gives them in,
+// which neither SQLite nor PostgreSQL promises.
+func insertRevisions(tx *gorm.DB, revs []*Revision, events []*AuditEvent) error {
+	for len(revs) > 0 {
+		n := min(insertBatch, len(revs))
+		part := revs[:n]
+		args := make([]any, 0, n*len(revisionInsertColumns))
+		byKey := make(map[revisionSeq]*Revision, n)
+		for _, r := range part {
+			args = revisionValues(r, args)
+			byKey[revisionSeq{keyOf(r), r.Seq}] = r
+		}
+		rows, err := tx.Raw(insertValues("revisions", revisionInsertColumns, n)+
+			" RETURNING id, member_id, question_id, round, seq", args...).Rows()
+		if err != nil {
+			return fmt.Errorf("append revision: %w", err)
+		}
+		got := 0
+		for rows.Next() {
+			var id uint
+			var k revisionSeq
+			if err := rows.Scan(&id, &k.member, &k.question, &k.round, &k.seq); err != nil {
+				rows.Close()
+				return fmt.Errorf("append revision: %w", err)
+			}
+			if r := byKey[k]; r != nil {
+				r.ID = id
+				got++
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("append revision: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("append revision: %w", err)
+		}
+		if got != n {
+			return fmt.Errorf("append revision: %d of %d revisions came back with their IDs", got, n)
+		}
+		args = args[:0]
+		for _, ev := range events[:n] {
+			args = auditValues(ev, args)
+		}
+		if err := tx.Exec(insertValues("audit_events", auditInsertColumns, n), args...).Error; err != nil {
+			return fmt.Errorf("audit revision: %w", err)
+		}
+		revs, events = revs[n:], events[n:]
+	}
+	return nil
+}
+
+// revisionSeq names one revision: its answer and its number.
+type revisionSeq struct {
+	revisionKey
+	seq int
+}
