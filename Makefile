@@ -12,7 +12,7 @@
 #   make loadtest-smoke  the same, 4 delegates for 3 s (CI)
 #   make loadtest-smoke-postgres  the same on a throw-away PostgreSQL with two server instances (CI)
 #   make build   build ./bin/concord
-#   make fuzz    fuzz the position form (FUZZTIME=1m)
+#   make fuzz    fuzz the position form, then the scale-label counter (FUZZTIME=1m each)
 
 GO ?= go
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
@@ -114,7 +114,9 @@ loadtest-smoke-postgres: build
 clean:
 	rm -rf bin
 
-# Fuzz the position form decoding and validation for a while (FUZZTIME=1m by default).
+# Fuzz the position form decoding and validation, then the count of scale
+# labels against decoding them, for a while each (FUZZTIME=1m by default).
 FUZZTIME ?= 1m
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzPositionForm -fuzztime $(FUZZTIME) ./handlers/
+	$(GO) test -run '^$$' -fuzz FuzzCountList -fuzztime $(FUZZTIME) ./models/

@@ -141,7 +141,7 @@ func (q *Question) K() int {
 	if q.Kind != KindScale {
 		return 0
 	}
-	return len(q.Points())
+	return countList(q.LabelsJSON)
 }
 
 // SetPoints stores the scale labels.
@@ -159,6 +159,79 @@ func decodeList(s string) []string {
 		return nil
 	}
 	return out
+}
+
+// countList is len(decodeList(s)) without decoding: K is asked on every
+// answer a save checks, and decoding the labels only to count them was a
+// noticeable share of a save. It scans s as a JSON array of strings; on
+// anything else (which encodeList never writes) it decodes.
+func countList(s string) int {
+	if n, ok := countStrings(s); ok {
+		return n
+	}
+	return len(decodeList(s))
+}
+
+// countStrings counts the elements of s, a JSON array of strings with no
+// space between its tokens (as json.Marshal writes it); ok is false when s
+// is not exactly that.
+func countStrings(s string) (n int, ok bool) {
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+		return 0, false
+	}
+	body := s[1 : len(s)-1]
+	for len(body) > 0 {
+		if n > 0 {
+			if body[0] != ',' {
+				return 0, false
+			}
+			body = body[1:]
+		}
+		rest, ok := skipString(body)
+		if !ok {
+			return 0, false
+		}
+		body = rest
+		n++
+	}
+	return n, true
+}
+
+// skipString returns what follows the JSON string at the start of s, or
+// false when s does not start with a valid one.
+func skipString(s string) (string, bool) {
+	if len(s) == 0 || s[0] != '"' {
+		return "", false
+	}
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			return s[i+1:], true
+		case c < 0x20:
+			return "", false
+		case c == '\\':
+			if i+1 >= len(s) {
+				return "", false
+			}
+			i++
+			switch s[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if i+4 >= len(s) {
+					return "", false
+				}
+				for _, h := range []byte(s[i+1 : i+5]) {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						return "", false
+					}
+				}
+				i += 4
+			default:
+				return "", false
+			}
+		}
+	}
+	return "", false
 }
 
 func encodeList(list []string) string {

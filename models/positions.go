@@ -550,7 +550,11 @@ func latestRevisionsOf(tx *gorm.DB, revs []Revision) (map[revisionKey]Revision, 
 		q.WriteString(`) SELECT ` + revisionColumns + ` FROM k CROSS JOIN revisions r WHERE r.id = (SELECT r2.id FROM revisions r2
 			WHERE r2.member_id = k.member_id AND r2.question_id = k.question_id AND r2.round = k.round
 			ORDER BY r2.seq DESC LIMIT 1)`)
-		if err := scanRevisions(tx.Raw(q.String(), args...), func(r *Revision) { out[keyOf(r)] = *r }); err != nil {
+		rows, err := rawQuery(tx, q.String(), args...)
+		if err != nil {
+			return nil, fmt.Errorf("load current positions: %w", err)
+		}
+		if err := scanRevisions(rows, func(r *Revision) { out[keyOf(r)] = *r }); err != nil {
 			return nil, fmt.Errorf("load current positions: %w", err)
 		}
 	}
@@ -567,13 +571,9 @@ const revisionColumns = `r.id, r.consultation_id, r.round, r.member_id, r.questi
 	COALESCE(r.answer, ''), COALESCE(r.rationale, ''), r.conditions, r.withdrawn, r.on_behalf,
 	r.submitted_by, r.submitted_at, r.source, r.state, r.review_comment, r.reviewed_by`
 
-// scanRevisions runs a query selecting revisionColumns and hands each row
-// to each, as a revision it may keep a copy of.
-func scanRevisions(query *gorm.DB, each func(*Revision)) error {
-	rows, err := query.Rows()
-	if err != nil {
-		return err
-	}
+// scanRevisions reads rows selecting revisionColumns, handing each to
+// each as a revision it may keep a copy of, and closes them.
+func scanRevisions(rows *sql.Rows, each func(*Revision)) error {
 	defer rows.Close()
 	var r Revision
 	var reviewedBy sql.NullInt64

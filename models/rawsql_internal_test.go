@@ -142,9 +142,11 @@ func TestScanRevisionsMatchesGorm(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []Revision
-	err = scanRevisions(f.s.r.Raw(`SELECT `+revisionColumns+` FROM revisions r WHERE r.consultation_id = ? ORDER BY r.id`, c.ID),
-		func(r *Revision) { got = append(got, *r) })
+	rows, err := rawQuery(f.s.r, `SELECT `+revisionColumns+` FROM revisions r WHERE r.consultation_id = ? ORDER BY r.id`, c.ID)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := scanRevisions(rows, func(r *Revision) { got = append(got, *r) }); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got, want) {

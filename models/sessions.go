@@ -76,7 +76,7 @@ const sessionQuery = `SELECT s.id, s.token_hash, s.user_id, s.csrf_token, s.crea
 // account with its member, or a nil account when the session's account is
 // gone; ErrNotFound when there is no such session.
 func (s *Store) sessionWithUser(ctx context.Context, tokenHash string) (*Session, *User, error) {
-	rows, err := s.r.WithContext(ctx).Raw(sessionQuery, tokenHash).Rows()
+	rows, err := rawQuery(s.r.WithContext(ctx), sessionQuery, tokenHash)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load session: %w", err)
 	}
