@@ -342,6 +342,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	tuneServeGC(os.Getenv)
 
 	warnPasswordInURL(cfg.db, os.Getenv("CONCORD_DB") == cfg.db, stderr)
 	store, err := openStoreWith(ctx, cfg.db, cfg.members, cfg.dbOptions)
