@@ -250,14 +250,14 @@ func (g *groupWriter) run(batch []*writeRequest) (again []*writeRequest) {
 			results[i].err = err
 			continue
 		}
-		if err := tx.Exec("SAVEPOINT submission").Error; err != nil {
+		if err := rawExec(tx, "SAVEPOINT submission"); err != nil {
 			results[i].err = fmt.Errorf("open savepoint: %w", err)
 			return g.abandon(tx, batch, results, i)
 		}
 		res, err := g.store.submitIn(tx, b, req.sub)
 		if err != nil {
 			results[i].err = err
-			if rerr := tx.Exec("ROLLBACK TO submission").Error; rerr != nil {
+			if rerr := rawExec(tx, "ROLLBACK TO submission"); rerr != nil {
 				results[i].err = errors.Join(err, fmt.Errorf("roll back the submission: %w", rerr))
 				return g.abandon(tx, batch, results, i)
 			}
@@ -265,7 +265,7 @@ func (g *groupWriter) run(batch []*writeRequest) (again []*writeRequest) {
 			results[i].res = res
 			saved++
 		}
-		if err := tx.Exec("RELEASE submission").Error; err != nil {
+		if err := rawExec(tx, "RELEASE submission"); err != nil {
 			results[i] = writeResult{err: fmt.Errorf("release savepoint: %w", err)}
 			return g.abandon(tx, batch, results, i)
 		}
