@@ -59,18 +59,20 @@ endef
 # and the PostgreSQL run the postgresql server; install whichever is missing
 # when we can (one apt-get update for all).
 PDFTOTEXT ?= $(shell command -v pdftotext || true)
+SOFFICE ?= $(shell command -v soffice || true)
 PG_INITDB ?= $(shell command -v initdb || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -n 1)
 deps:
 	@missing=""; \
 	if [ -z "$(CHROMIUM)" ]; then missing="$$missing chromium"; fi; \
 	if [ -z "$(PDFTOTEXT)" ]; then missing="$$missing poppler-utils"; fi; \
 	if [ -z "$(PG_INITDB)" ]; then missing="$$missing postgresql"; fi; \
+	if [ -z "$(SOFFICE)" ]; then missing="$$missing libreoffice-calc-nogui"; fi; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-			echo "installing$$missing for the browser, PDF and PostgreSQL tests"; \
+			echo "installing$$missing for the browser, PDF, PostgreSQL and spreadsheet tests"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 		else \
-			echo "missing and cannot be installed here (need root and apt-get):$$missing; the browser, PDF or PostgreSQL tests will be skipped"; \
+			echo "missing and cannot be installed here (need root and apt-get):$$missing; the browser, PDF, PostgreSQL or spreadsheet tests will be skipped"; \
 		fi; \
 	fi
 
