@@ -93,6 +93,14 @@ func TestSessionWithUserMatchesGorm(t *testing.T) {
 			}
 		})
 	}
+	// A session from before the user agent was recorded.
+	tok, created := f.session(t, f.delegate)
+	if err := f.s.w.Exec("UPDATE sessions SET user_agent = NULL WHERE id = ?", created.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if sess, u, err := f.s.sessionWithUser(ctx, HashToken(tok)); err != nil || sess.UserAgent != "" || u == nil {
+		t.Errorf("session without a user agent: %+v, %+v, %v; want it with an empty agent", sess, u, err)
+	}
 	if _, _, err := f.s.sessionWithUser(ctx, HashToken("no such token")); err != ErrNotFound {
 		t.Errorf("unknown token: err = %v, want ErrNotFound", err)
 	}

@@ -10,12 +10,13 @@ import (
 	"gorm.io/gorm"
 )
 
-// The writer appends revisions and their audit events on every save.
-// gorm's Create builds each INSERT by reflection and runs the hooks,
-// which cost a save more than SQLite's own work; these statements are
-// written out once and take their values field by field. Tests keep the
-// column lists in step with the models (rawsql_internal_test.go) and check
-// that a row written here reads back as gorm would have written it.
+// The statements every save runs are written by hand: the session read,
+// the writer's read of the latest revisions and its appends of revisions
+// and their audit events. gorm's Create and Raw build each statement by
+// reflection, byte by byte, and run the hooks, which cost a save more than
+// SQLite's own work; these take their values field by field. Tests keep
+// the column lists in step with the models (rawsql_internal_test.go) and
+// check that what is read or written here is what gorm reads or writes.
 
 // rawQuery runs query, written with ? placeholders, on db's connection
 // pool or transaction as it is: gorm's Raw rebuilds a statement byte by

@@ -65,8 +65,10 @@ func (s *Store) SessionByToken(ctx context.Context, token string, policy Session
 // one statement: every request signed in runs it, and three queries
 // through gorm (session, user, member preloaded) cost it several times as
 // much. The columns are those of Session, User and Member, in the order
-// sessionWithUser scans them (TestSessionQueryColumns checks the lists).
-const sessionQuery = `SELECT s.id, s.token_hash, s.user_id, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at, s.user_agent,
+// sessionWithUser scans them (TestSessionQueryColumns checks the lists);
+// user_agent, added to the table after its first sessions, may be NULL.
+const sessionQuery = `SELECT s.id, s.token_hash, s.user_id, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at,
+	COALESCE(s.user_agent, ''),
 	u.id, u.username, u.name, u.role, u.member_id, u.password_hash, u.approver, u.revoked_at, u.created_at,
 	m.id, m.code, m.name, m.accession
 	FROM sessions s LEFT JOIN users u ON u.id = s.user_id LEFT JOIN members m ON m.id = u.member_id
