@@ -362,13 +362,19 @@ func (s *Store) Consultations(ctx context.Context, statuses ...string) ([]Consul
 	return out, nil
 }
 
-// ConsultationByKey loads one consultation.
+// ConsultationByKey loads one consultation. Every page and save of a
+// consultation starts here, so its statement is written by hand (see
+// rawsql.go).
 func (s *Store) ConsultationByKey(ctx context.Context, key string) (*Consultation, error) {
-	var c Consultation
-	if err := s.r.WithContext(ctx).Where("key = ?", key).First(&c).Error; err != nil {
+	rows, err := rawQuery(s.r.WithContext(ctx), `SELECT `+consultationColumns+` FROM consultations c WHERE c.key = ?`, key)
+	if err != nil {
+		return nil, fmt.Errorf("load consultation %s: %w", key, err)
+	}
+	c, err := scanConsultation(rows)
+	if err != nil {
 		return nil, notFound(err, "load consultation "+key)
 	}
-	return &c, nil
+	return c, nil
 }
 
 // Questionnaire is a consultation's sections and questions, in order.
@@ -410,8 +416,11 @@ type SectionQuestions struct {
 // copy.
 func (s *Store) Questionnaire(ctx context.Context, consultationID uint) (*Questionnaire, error) {
 	var version int64
-	err := s.r.WithContext(ctx).Raw(`SELECT COALESCE((SELECT version FROM questionnaire_versions WHERE consultation_id = ?), 0)`,
-		consultationID).Scan(&version).Error
+	rows, err := rawQuery(s.r.WithContext(ctx),
+		`SELECT COALESCE((SELECT version FROM questionnaire_versions WHERE consultation_id = ?), 0)`, consultationID)
+	if err == nil {
+		err = scanOne(rows, &version)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read the questionnaire version of consultation %d: %w", consultationID, err)
 	}

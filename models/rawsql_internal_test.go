@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -257,5 +258,52 @@ func TestInsertRevisionsMatchesGorm(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("written %+v\ngorm    %+v", got, want)
 		}
+	}
+}
+
+func TestConsultationColumns(t *testing.T) {
+	if got, want := selectedColumns(consultationColumns+" FROM", "c"), modelColumns(t, &Consultation{}); !slices.Equal(got, want) {
+		t.Errorf("consultationColumns reads %v, the model has %v", got, want)
+	}
+}
+
+// TestConsultationByKeyMatchesGorm checks the hand-written read against
+// gorm's of the same row, with every field set, and of one with its
+// optional fields empty.
+func TestConsultationByKeyMatchesGorm(t *testing.T) {
+	f := newAccountsFixture(t)
+	ctx := context.Background()
+	full, err := f.s.CreateConsultation(ctx, ConsultationInput{Key: "full", Title: "Full", Description: "All set"}, f.facilitator.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Date(2026, 4, 1, 17, 0, 0, 0, time.UTC)
+	if err := f.s.w.Model(&Consultation{}).Where("id = ?", full.ID).Updates(map[string]any{"status": StatusOpen,
+		"deadline": deadline, "round": 3, "share_distribution": true, "quorum": 20, "marking": "NATO RESTRICTED",
+		"last_number": 7, "show_previous_rationales": true, "require_approval": true, "timezone": "Europe/Brussels"}).Error; err != nil {
+		t.Fatal(err)
+	}
+	bare, err := f.s.CreateConsultation(ctx, ConsultationInput{Key: "bare", Title: "Bare"}, f.facilitator.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.w.Exec("UPDATE consultations SET description = NULL WHERE id = ?", bare.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"full", "bare"} {
+		got, err := f.s.ConsultationByKey(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want Consultation
+		if err := f.s.r.Where("key = ?", key).First(&want).Error; err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(*got, want) {
+			t.Errorf("%s: read %+v\ngorm %+v", key, *got, want)
+		}
+	}
+	if _, err := f.s.ConsultationByKey(ctx, "none"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown key: err = %v, want ErrNotFound", err)
 	}
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // The statements every save runs are written by hand: the session read,
-// the writer's read of the latest revisions and its appends of revisions
-// and their audit events. gorm's Create and Raw build each statement by
+// the consultation and its questionnaire's version, the writer's read of
+// the latest revisions and its appends of revisions and their audit
+// events. gorm's Create and Raw build each statement by
 // reflection, byte by byte, and run the hooks, which cost a save more than
 // SQLite's own work; these take their values field by field. Tests keep
 // the column lists in step with the models (rawsql_internal_test.go) and
@@ -162,4 +163,46 @@ func insertRevisions(tx *gorm.DB, revs []*Revision, events []*AuditEvent) error 
 type revisionSeq struct {
 	revisionKey
 	seq int
+}
+
+// scanOne reads the single row of rows into dest and closes them;
+// gorm.ErrRecordNotFound when there is none.
+func scanOne(rows *sql.Rows, dest ...any) error {
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return gorm.ErrRecordNotFound
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// consultationColumns lists the columns of a consultation c in the order
+// scanConsultation reads them.
+const consultationColumns = `c.id, c.key, c.title, COALESCE(c.description, ''), c.status, c.deadline, c.round,
+	c.share_distribution, c.quorum, c.marking, c.last_number, c.show_previous_rationales, c.require_approval,
+	c.timezone, c.created_at, c.updated_at`
+
+// scanConsultation reads the one consultation rows select
+// (consultationColumns) and closes them; gorm.ErrRecordNotFound when
+// there is none.
+func scanConsultation(rows *sql.Rows) (*Consultation, error) {
+	var c Consultation
+	var deadline, created, updated sql.NullTime
+	err := scanOne(rows, &c.ID, &c.Key, &c.Title, &c.Description, &c.Status, &deadline, &c.Round,
+		&c.ShareDistribution, &c.Quorum, &c.Marking, &c.LastNumber, &c.ShowPreviousRationales, &c.RequireApproval,
+		&c.Timezone, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	if deadline.Valid {
+		t := deadline.Time
+		c.Deadline = &t
+	}
+	c.CreatedAt, c.UpdatedAt = created.Time, updated.Time
+	return &c, nil
 }
