@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -425,7 +424,7 @@ func (s *Store) Questionnaire(ctx context.Context, consultationID uint) (*Questi
 		return nil, fmt.Errorf("read the questionnaire version of consultation %d: %w", consultationID, err)
 	}
 	if qn, ok := s.questionnaires.get(consultationID, version); ok {
-		return qn, nil
+		return qn.clone(), nil
 	}
 	qn, err := s.loadQuestionnaire(ctx, consultationID)
 	if err != nil {
@@ -465,35 +464,4 @@ func (s *Store) ConsultationByID(ctx context.Context, id uint) (*Consultation, e
 // references, so copying the slices copies them whole).
 func (qn *Questionnaire) clone() *Questionnaire {
 	return &Questionnaire{Sections: slices.Clone(qn.Sections), Questions: slices.Clone(qn.Questions)}
-}
-
-// readQuestionnaires caches Store.Questionnaire's answers by consultation
-// and questionnaire version.
-type readQuestionnaires struct {
-	mu sync.Mutex
-	m  map[uint]versionedQuestionnaire
-}
-
-type versionedQuestionnaire struct {
-	version int64
-	qn      *Questionnaire // never handed out: callers get clones
-}
-
-func (c *readQuestionnaires) get(id uint, version int64) (*Questionnaire, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[id]
-	if !ok || e.version != version {
-		return nil, false
-	}
-	return e.qn.clone(), true
-}
-
-func (c *readQuestionnaires) put(id uint, version int64, qn *Questionnaire) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[uint]versionedQuestionnaire{}
-	}
-	c.m[id] = versionedQuestionnaire{version: version, qn: qn}
 }

@@ -100,35 +100,50 @@ type groupWriter struct {
 
 	// questionnaires caches each consultation's questions, by the version
 	// of its questionnaire.
-	questionnaires questionnaireCache
+	questionnaires versionCache[*cachedQuestionnaire]
 }
 
-// questionnaireCache keeps each consultation's questions by the version of
-// its questionnaire (see questionnaireSchema). On SQLite only the writer
-// goroutine uses it; on PostgreSQL concurrent saves share it, hence the
-// lock. A cached questionnaire is never changed, only replaced.
-type questionnaireCache struct {
+// versionCache keeps one value per consultation together with the
+// questionnaire version it was read at (see questionnaireSchema): a value
+// is found only under the version it was read at. Both the writer's
+// question index and Store.Questionnaire use it. On SQLite only the writer
+// goroutine uses the writer's; on PostgreSQL concurrent saves share it,
+// and readers always share theirs, hence the lock. A cached value is never
+// changed, only replaced.
+type versionCache[T any] struct {
 	mu sync.Mutex
-	m  map[uint]*cachedQuestionnaire
+	m  map[uint]versioned[T]
 }
 
-func (c *questionnaireCache) get(id uint) *cachedQuestionnaire {
+type versioned[T any] struct {
+	version int64
+	value   T
+}
+
+// get returns the value of consultation id read at version.
+func (c *versionCache[T]) get(id uint, version int64) (T, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.m[id]
+	e, ok := c.m[id]
+	if !ok || e.version != version {
+		var zero T
+		return zero, false
+	}
+	return e.value, true
 }
 
-func (c *questionnaireCache) put(id uint, q *cachedQuestionnaire) {
+// put keeps value as consultation id's, read at version.
+func (c *versionCache[T]) put(id uint, version int64, value T) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
-		c.m = map[uint]*cachedQuestionnaire{}
+		c.m = map[uint]versioned[T]{}
 	}
-	c.m[id] = q
+	c.m[id] = versioned[T]{version: version, value: value}
 }
 
 // forget drops the given consultations, or all of them when ids is nil.
-func (c *questionnaireCache) forget(ids []uint) {
+func (c *versionCache[T]) forget(ids []uint) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if ids == nil {
@@ -140,10 +155,10 @@ func (c *questionnaireCache) forget(ids []uint) {
 	}
 }
 
+// cachedQuestionnaire indexes a consultation's questions for the writer.
 type cachedQuestionnaire struct {
-	version int64
-	byKey   map[string]*Question
-	byID    map[uint]*Question
+	byKey map[string]*Question
+	byID  map[uint]*Question
 }
 
 func startGroupWriter(s *Store) *groupWriter {
@@ -326,7 +341,7 @@ func (g *groupWriter) answer(req *writeRequest, out writeResult) {
 // consultations they save into, read once inside the transaction (nothing
 // else writes while it runs).
 type batchState struct {
-	cache *questionnaireCache
+	cache *versionCache[*cachedQuestionnaire]
 	cons  map[uint]*consultationState
 }
 
@@ -354,14 +369,14 @@ func (b *batchState) consultation(tx *gorm.DB, id uint) (*consultationState, err
 	if row.ID == 0 {
 		return nil, fmt.Errorf("load consultation %d: %w", id, ErrNotFound)
 	}
-	q := b.cache.get(id)
-	if q == nil || q.version != row.QuestionnaireVersion {
+	q, ok := b.cache.get(id, row.QuestionnaireVersion)
+	if !ok {
 		byKey, byID, err := questionIndex(tx, id)
 		if err != nil {
 			return nil, err
 		}
-		q = &cachedQuestionnaire{version: row.QuestionnaireVersion, byKey: byKey, byID: byID}
-		b.cache.put(id, q)
+		q = &cachedQuestionnaire{byKey: byKey, byID: byID}
+		b.cache.put(id, row.QuestionnaireVersion, q)
 	}
 	cs := &consultationState{c: row.Consultation, q: q}
 	b.cons[id] = cs

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -82,13 +83,6 @@ func (s *Store) sessionWithUser(ctx context.Context, tokenHash string) (*Session
 	if err != nil {
 		return nil, nil, fmt.Errorf("load session: %w", err)
 	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, nil, fmt.Errorf("load session: %w", err)
-		}
-		return nil, nil, ErrNotFound
-	}
 	var (
 		sess                                    Session
 		userID, memberID, mID, accession        sql.NullInt64
@@ -96,14 +90,14 @@ func (s *Store) sessionWithUser(ctx context.Context, tokenHash string) (*Session
 		approver                                sql.NullBool
 		revokedAt, createdAt                    sql.NullTime
 	)
-	err = rows.Scan(&sess.ID, &sess.TokenHash, &sess.UserID, &sess.CSRFToken, &sess.CreatedAt, &sess.LastSeenAt,
+	err = scanOne(rows, &sess.ID, &sess.TokenHash, &sess.UserID, &sess.CSRFToken, &sess.CreatedAt, &sess.LastSeenAt,
 		&sess.ExpiresAt, &sess.UserAgent,
 		&userID, &username, &name, &role, &memberID, &hash, &approver, &revokedAt, &createdAt,
 		&mID, &code, &mName, &accession)
-	if err != nil {
-		return nil, nil, fmt.Errorf("load session: %w", err)
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil, ErrNotFound
 	}
-	if err := rows.Close(); err != nil {
+	if err != nil {
 		return nil, nil, fmt.Errorf("load session: %w", err)
 	}
 	if !userID.Valid {

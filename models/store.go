@@ -62,8 +62,9 @@ type Store struct {
 	// pg holds what only a PostgreSQL store has (nil on SQLite): see
 	// postgres.go.
 	pg *pgState
-	// questionnaires caches Store.Questionnaire by questionnaire version.
-	questionnaires readQuestionnaires
+	// questionnaires caches Store.Questionnaire by questionnaire version;
+	// its questionnaires are never handed out, only copies of them.
+	questionnaires versionCache[*Questionnaire]
 	validate       *validator.Validate
 	now            func() time.Time
 	// bcryptCost is the password hashing cost; 0 means bcrypt.DefaultCost.
