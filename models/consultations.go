@@ -362,9 +362,37 @@ func (s *Store) Consultations(ctx context.Context, statuses ...string) ([]Consul
 }
 
 // ConsultationByKey loads one consultation. Every page and save of a
-// consultation starts here, so its statement is written by hand (see
-// rawsql.go).
+// consultation starts here, so it is cached by the consultations change
+// counter (see counters.go) and its statement is written by hand (see
+// rawsql.go). Each caller gets its own copy.
 func (s *Store) ConsultationByKey(ctx context.Context, key string) (*Consultation, error) {
+	version, err := s.counter(ctx, counterConsultations)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := s.consultations.get(key, version); ok {
+		return c.clone(), nil
+	}
+	c, err := s.readConsultationByKey(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	s.consultations.put(key, version, c.clone())
+	return c, nil
+}
+
+// clone is a copy of the consultation that shares nothing with it.
+func (c *Consultation) clone() *Consultation {
+	out := *c
+	if c.Deadline != nil {
+		d := *c.Deadline
+		out.Deadline = &d
+	}
+	return &out
+}
+
+// readConsultationByKey reads a consultation by key from the database.
+func (s *Store) readConsultationByKey(ctx context.Context, key string) (*Consultation, error) {
 	rows, err := rawQuery(s.r.WithContext(ctx), `SELECT `+consultationColumns+` FROM consultations c WHERE c.key = ?`, key)
 	if err != nil {
 		return nil, fmt.Errorf("load consultation %s: %w", key, err)

@@ -100,19 +100,20 @@ type groupWriter struct {
 
 	// questionnaires caches each consultation's questions, by the version
 	// of its questionnaire.
-	questionnaires versionCache[*cachedQuestionnaire]
+	questionnaires versionCache[uint, *cachedQuestionnaire]
 }
 
-// versionCache keeps one value per consultation together with the
-// questionnaire version it was read at (see questionnaireSchema): a value
-// is found only under the version it was read at. Both the writer's
-// question index and Store.Questionnaire use it. On SQLite only the writer
-// goroutine uses the writer's; on PostgreSQL concurrent saves share it,
-// and readers always share theirs, hence the lock. A cached value is never
-// changed, only replaced.
-type versionCache[T any] struct {
+// versionCache keeps values together with the version they were read at
+// (a questionnaire version, see questionnaireSchema, or a change counter,
+// see counterSchema): a value is found only under the version it was read
+// at. The writer's question index, Store.Questionnaire, the sessions and
+// the consultations by key use it. On SQLite only the writer goroutine
+// uses the writer's; on PostgreSQL concurrent saves share it, and readers
+// always share theirs, hence the lock. A cached value is never changed,
+// only replaced.
+type versionCache[K comparable, T any] struct {
 	mu sync.Mutex
-	m  map[uint]versioned[T]
+	m  map[K]versioned[T]
 }
 
 type versioned[T any] struct {
@@ -120,11 +121,16 @@ type versioned[T any] struct {
 	value   T
 }
 
-// get returns the value of consultation id read at version.
-func (c *versionCache[T]) get(id uint, version int64) (T, bool) {
+// cacheLimit bounds the values one cache keeps: a new key beyond it
+// starts the cache afresh (values under versions gone by are of no more
+// use, and a busy cache refills in a few requests).
+const cacheLimit = 10000
+
+// get returns the value of key read at version.
+func (c *versionCache[K, T]) get(key K, version int64) (T, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.m[id]
+	e, ok := c.m[key]
 	if !ok || e.version != version {
 		var zero T
 		return zero, false
@@ -132,26 +138,26 @@ func (c *versionCache[T]) get(id uint, version int64) (T, bool) {
 	return e.value, true
 }
 
-// put keeps value as consultation id's, read at version.
-func (c *versionCache[T]) put(id uint, version int64, value T) {
+// put keeps value as key's, read at version.
+func (c *versionCache[K, T]) put(key K, version int64, value T) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[uint]versioned[T]{}
+	if _, ok := c.m[key]; c.m == nil || (!ok && len(c.m) >= cacheLimit) {
+		c.m = map[K]versioned[T]{}
 	}
-	c.m[id] = versioned[T]{version: version, value: value}
+	c.m[key] = versioned[T]{version: version, value: value}
 }
 
-// forget drops the given consultations, or all of them when ids is nil.
-func (c *versionCache[T]) forget(ids []uint) {
+// forget drops the given keys, or all of them when keys is nil.
+func (c *versionCache[K, T]) forget(keys []K) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if ids == nil {
+	if keys == nil {
 		c.m = nil
 		return
 	}
-	for _, id := range ids {
-		delete(c.m, id)
+	for _, k := range keys {
+		delete(c.m, k)
 	}
 }
 
@@ -341,7 +347,7 @@ func (g *groupWriter) answer(req *writeRequest, out writeResult) {
 // consultations they save into, read once inside the transaction (nothing
 // else writes while it runs).
 type batchState struct {
-	cache *versionCache[*cachedQuestionnaire]
+	cache *versionCache[uint, *cachedQuestionnaire]
 	cons  map[uint]*consultationState
 }
 

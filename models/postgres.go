@@ -62,7 +62,7 @@ type pgState struct {
 	// saver begins each transaction with the store's write lock shared.
 	saver *gorm.DB
 	// questionnaires is shared by concurrent saves.
-	questionnaires versionCache[*cachedQuestionnaire]
+	questionnaires versionCache[uint, *cachedQuestionnaire]
 }
 
 func (p *pgState) close() error { return p.db.Close() }

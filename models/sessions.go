@@ -38,16 +38,29 @@ func (s *Store) CreateSession(ctx context.Context, userID uint, policy SessionPo
 // A session past its idle or absolute limit, or of a revoked account, is
 // deleted and reported as ErrNotFound. Activity is recorded at most once a
 // minute to spare the writer.
+//
+// A live session is answered from the cache while the accounts counter
+// has not moved (see counters.go); ending a session and recording its
+// activity are decided on the stored row, because recording activity does
+// not move the counter (another instance may have recorded it since).
 func (s *Store) SessionByToken(ctx context.Context, token string, policy SessionPolicy) (*Session, *User, error) {
 	if token == "" {
 		return nil, nil, ErrNotFound
 	}
-	sess, u, err := s.sessionWithUser(ctx, HashToken(token))
+	hash := HashToken(token)
+	version, err := s.counter(ctx, counterAccounts)
 	if err != nil {
 		return nil, nil, err
 	}
 	now := s.Now()
-	if u == nil || !u.Active() || !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) >= policy.Idle {
+	if e, ok := s.sessions.get(hash, version); ok && e.live(now, policy) && now.Sub(e.session.LastSeenAt) <= time.Minute {
+		return e.copies()
+	}
+	sess, u, err := s.sessionWithUser(ctx, hash)
+	if err != nil {
+		return nil, nil, err
+	}
+	if e := (sessionWithAccount{session: *sess, user: u}); !e.live(now, policy) {
 		if err := s.w.WithContext(ctx).Delete(&Session{}, sess.ID).Error; err != nil {
 			return nil, nil, fmt.Errorf("end expired session: %w", err)
 		}
@@ -59,7 +72,45 @@ func (s *Store) SessionByToken(ctx context.Context, token string, policy Session
 			return nil, nil, fmt.Errorf("touch session: %w", err)
 		}
 	}
-	return sess, u, nil
+	e := sessionWithAccount{session: *sess, user: u}
+	s.sessions.put(hash, version, e)
+	return e.copies()
+}
+
+// sessionWithAccount is a session and its account (nil when the account
+// is gone), as the session cache keeps them.
+type sessionWithAccount struct {
+	session Session
+	user    *User
+}
+
+// live reports whether the session may go on: its account exists and is
+// not revoked, and it is within its idle and absolute limits.
+func (e sessionWithAccount) live(now time.Time, policy SessionPolicy) bool {
+	return e.user != nil && e.user.Active() && now.Before(e.session.ExpiresAt) && now.Sub(e.session.LastSeenAt) < policy.Idle
+}
+
+// copies returns copies of the session and its account that the caller
+// may change.
+func (e sessionWithAccount) copies() (*Session, *User, error) {
+	sess := e.session
+	if e.user == nil {
+		return &sess, nil, nil
+	}
+	u := *e.user
+	if u.MemberID != nil {
+		id := *u.MemberID
+		u.MemberID = &id
+	}
+	if u.Member != nil {
+		m := *u.Member
+		u.Member = &m
+	}
+	if u.RevokedAt != nil {
+		t := *u.RevokedAt
+		u.RevokedAt = &t
+	}
+	return &sess, &u, nil
 }
 
 // sessionQuery reads a session, its account and the account's member in

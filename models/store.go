@@ -64,9 +64,14 @@ type Store struct {
 	pg *pgState
 	// questionnaires caches Store.Questionnaire by questionnaire version;
 	// its questionnaires are never handed out, only copies of them.
-	questionnaires versionCache[*Questionnaire]
-	validate       *validator.Validate
-	now            func() time.Time
+	questionnaires versionCache[uint, *Questionnaire]
+	// sessions caches a session with its account by token hash, and
+	// consultations a consultation by key, under change counters (see
+	// counters.go); neither is handed out, only copies.
+	sessions      versionCache[string, sessionWithAccount]
+	consultations versionCache[string, *Consultation]
+	validate      *validator.Validate
+	now           func() time.Time
 	// bcryptCost is the password hashing cost; 0 means bcrypt.DefaultCost.
 	bcryptCost int
 }
@@ -308,6 +313,9 @@ func migrate(db *gorm.DB) error {
 		return err
 	}
 	if err := migrateCurrent(db); err != nil {
+		return err
+	}
+	if err := migrateCounters(db); err != nil {
 		return err
 	}
 	if err := migrateProcedures(db); err != nil {

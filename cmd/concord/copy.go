@@ -137,6 +137,7 @@ var tableWords = map[string]string{
 	"current_positions":      "current positions",
 	"pending_positions":      "drafts awaiting approval",
 	"questionnaire_versions": "questionnaire versions",
+	"change_counters":        "change counters of cached reads",
 }
 
 // printCopyReport says what was copied, table by table.
