@@ -215,7 +215,7 @@ func (s *Store) review(ctx context.Context, consultationID, memberID uint, keys 
 		if err != nil {
 			return err
 		}
-		latest, err := latestRevisions(tx, c.ID, c.Round, memberID)
+		latest, err := latestRevisions(tx, c.Round, memberID, byID)
 		if err != nil {
 			return err
 		}
@@ -295,25 +295,24 @@ func questionOrder(a, b *Question) int {
 }
 
 // latestRevisions returns, inside tx, the member's latest revision of any
-// state per question of a round, keyed by question ID.
-func latestRevisions(tx *gorm.DB, consultationID uint, round int, memberID uint) (map[uint]Revision, error) {
-	var list []Revision
-	err := tx.Raw(`SELECT r.* FROM revisions r WHERE r.consultation_id = ? AND r.round = ? AND r.member_id = ?`+latestAny,
-		consultationID, round, memberID).Scan(&list).Error
+// state per question of a round, keyed by question ID: one lookup per
+// question through the unique index on member, question, round and
+// sequence, however long the history.
+func latestRevisions(tx *gorm.DB, round int, memberID uint, questions map[uint]*Question) (map[uint]Revision, error) {
+	keys := make([]revisionKey, 0, len(questions))
+	for id := range questions {
+		keys = append(keys, revisionKey{member: memberID, question: id, round: round})
+	}
+	latest, err := latestByKey(tx, keys)
 	if err != nil {
 		return nil, fmt.Errorf("load latest revisions of member %d: %w", memberID, err)
 	}
-	out := make(map[uint]Revision, len(list))
-	for _, r := range list {
-		out[r.QuestionID] = r
+	out := make(map[uint]Revision, len(latest))
+	for k, r := range latest {
+		out[k.question] = r
 	}
 	return out, nil
 }
-
-// latestAny keeps, per member and question of the round, the revision with
-// the highest sequence number, whatever its state.
-const latestAny = ` AND r.seq = (SELECT MAX(r2.seq) FROM revisions r2
-	WHERE r2.member_id = r.member_id AND r2.question_id = r.question_id AND r2.round = r.round)`
 
 // pendingSelect reads pending drafts through their pointer table (see
 // pending_positions in current.go): one row per pending draft, however

@@ -405,13 +405,6 @@ func migrateAudit(tx *gorm.DB) error {
 	if err := tx.AutoMigrate(&AuditLink{}); err != nil {
 		return fmt.Errorf("migrate audit links: %w", err)
 	}
-	// Indexes of earlier versions, which every save paid for (see
-	// AuditEvent).
-	for _, index := range []string{"idx_audit_events_user_id", "idx_audit_events_member_id"} {
-		if err := tx.Exec(`DROP INDEX IF EXISTS ` + index).Error; err != nil {
-			return fmt.Errorf("drop index %s: %w", index, err)
-		}
-	}
 	if err := protectAudit(tx); err != nil {
 		return err
 	}

@@ -265,12 +265,20 @@ const (
 // round. Revisions are only ever appended; the one with the highest Seq
 // among those that count (approved, or made without approval: State "" or
 // StateApproved) is the member's current position.
+//
+// Two indexes, both paid by every save: idx_rev_seq (member, question,
+// round, seq) keeps sequence numbers unique and finds an answer's latest
+// revision; idx_rev_consultation lists a consultation's revisions in the
+// order they were written, and grows at its end as saves come in (an
+// index by consultation, round, member and question, as earlier versions
+// had, took a page of its own in a commit for each save, a cost that grew
+// with the history; Migrate drops it).
 type Revision struct {
 	ID             uint `gorm:"primaryKey"`
-	ConsultationID uint `gorm:"not null;index:idx_rev_current,priority:1"`
-	Round          int  `gorm:"not null;index:idx_rev_current,priority:2;uniqueIndex:idx_rev_seq,priority:3"`
-	MemberID       uint `gorm:"not null;index:idx_rev_current,priority:3;uniqueIndex:idx_rev_seq,priority:1"`
-	QuestionID     uint `gorm:"not null;index:idx_rev_current,priority:4;uniqueIndex:idx_rev_seq,priority:2"`
+	ConsultationID uint `gorm:"not null;index:idx_rev_consultation"`
+	Round          int  `gorm:"not null;uniqueIndex:idx_rev_seq,priority:3"`
+	MemberID       uint `gorm:"not null;uniqueIndex:idx_rev_seq,priority:1"`
+	QuestionID     uint `gorm:"not null;uniqueIndex:idx_rev_seq,priority:2"`
 	Seq            int  `gorm:"not null;uniqueIndex:idx_rev_seq,priority:4"`
 	// Scale answers.
 	Preferred  int `gorm:"not null;default:0"`

@@ -522,7 +522,6 @@ func keyOf(r *Revision) revisionKey {
 // answers. Each is found through the unique index on (member, question,
 // round, seq), so the cost does not grow with the history.
 func latestRevisionsOf(tx *gorm.DB, revs []Revision) (map[revisionKey]Revision, error) {
-	out := make(map[revisionKey]Revision, len(revs))
 	keys := make([]revisionKey, 0, len(revs))
 	seen := make(map[revisionKey]bool, len(revs))
 	for i := range revs {
@@ -531,6 +530,13 @@ func latestRevisionsOf(tx *gorm.DB, revs []Revision) (map[revisionKey]Revision, 
 			keys = append(keys, k)
 		}
 	}
+	return latestByKey(tx, keys)
+}
+
+// latestByKey reads, inside tx, the latest revision (of any state) of each
+// of the given (distinct) answers that has one, as latestRevisionsOf.
+func latestByKey(tx *gorm.DB, keys []revisionKey) (map[revisionKey]Revision, error) {
+	out := make(map[revisionKey]Revision, len(keys))
 	const chunk = 500
 	for len(keys) > 0 {
 		part := keys[:min(chunk, len(keys))]

@@ -295,6 +295,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return migrate(s.w.WithContext(ctx))
 }
 
+// retiredIndexes are indexes of earlier versions that every save paid for
+// and nothing needs any more (see AuditEvent and Revision); Migrate drops
+// them.
+var retiredIndexes = []string{"idx_audit_events_user_id", "idx_audit_events_member_id", "idx_rev_current"}
+
 func migrate(db *gorm.DB) error {
 	err := db.AutoMigrate(
 		&Member{}, &Consultation{}, &Section{}, &Question{}, &Revision{},
@@ -305,6 +310,11 @@ func migrate(db *gorm.DB) error {
 	)
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)
+	}
+	for _, index := range retiredIndexes {
+		if err := db.Exec(`DROP INDEX IF EXISTS ` + index).Error; err != nil {
+			return fmt.Errorf("drop index %s: %w", index, err)
+		}
 	}
 	if err := numberQuestions(db); err != nil {
 		return err
