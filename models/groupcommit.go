@@ -363,28 +363,27 @@ func (b *batchState) consultation(tx *gorm.DB, id uint) (*consultationState, err
 	if cs, ok := b.cons[id]; ok {
 		return cs, nil
 	}
-	var row struct {
-		Consultation
-		QuestionnaireVersion int64
-	}
-	err := tx.Raw(`SELECT c.*, COALESCE((SELECT v.version FROM questionnaire_versions v WHERE v.consultation_id = c.id), 0)
-		AS questionnaire_version FROM consultations c WHERE c.id = ?`, id).Scan(&row).Error
+	var version int64
+	rows, err := rawQuery(tx, `SELECT `+consultationColumns+`,
+		COALESCE((SELECT v.version FROM questionnaire_versions v WHERE v.consultation_id = c.id), 0)
+		FROM consultations c WHERE c.id = ?`, id)
 	if err != nil {
 		return nil, fmt.Errorf("load consultation %d: %w", id, err)
 	}
-	if row.ID == 0 {
-		return nil, fmt.Errorf("load consultation %d: %w", id, ErrNotFound)
+	c, err := scanConsultation(rows, &version)
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("load consultation %d", id))
 	}
-	q, ok := b.cache.get(id, row.QuestionnaireVersion)
+	q, ok := b.cache.get(id, version)
 	if !ok {
 		byKey, byID, err := questionIndex(tx, id)
 		if err != nil {
 			return nil, err
 		}
 		q = &cachedQuestionnaire{byKey: byKey, byID: byID}
-		b.cache.put(id, row.QuestionnaireVersion, q)
+		b.cache.put(id, version, q)
 	}
-	cs := &consultationState{c: row.Consultation, q: q}
+	cs := &consultationState{c: *c, q: q}
 	b.cons[id] = cs
 	return cs, nil
 }

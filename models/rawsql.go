@@ -188,14 +188,14 @@ const consultationColumns = `c.id, c.key, c.title, COALESCE(c.description, ''), 
 	c.timezone, c.created_at, c.updated_at`
 
 // scanConsultation reads the one consultation rows select
-// (consultationColumns) and closes them; gorm.ErrRecordNotFound when
-// there is none.
-func scanConsultation(rows *sql.Rows) (*Consultation, error) {
+// (consultationColumns, then one column per extra destination) and closes
+// them; gorm.ErrRecordNotFound when there is none.
+func scanConsultation(rows *sql.Rows, extra ...any) (*Consultation, error) {
 	var c Consultation
 	var deadline, created, updated sql.NullTime
-	err := scanOne(rows, &c.ID, &c.Key, &c.Title, &c.Description, &c.Status, &deadline, &c.Round,
+	err := scanOne(rows, append([]any{&c.ID, &c.Key, &c.Title, &c.Description, &c.Status, &deadline, &c.Round,
 		&c.ShareDistribution, &c.Quorum, &c.Marking, &c.LastNumber, &c.ShowPreviousRationales, &c.RequireApproval,
-		&c.Timezone, &created, &updated)
+		&c.Timezone, &created, &updated}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
