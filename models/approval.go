@@ -303,7 +303,7 @@ func latestRevisions(tx *gorm.DB, round int, memberID uint, questions map[uint]*
 	for id := range questions {
 		keys = append(keys, revisionKey{member: memberID, question: id, round: round})
 	}
-	latest, err := latestByKey(tx, keys)
+	latest, err := latestByKey(tx, keys, revisionColumns, scanRevisions)
 	if err != nil {
 		return nil, fmt.Errorf("load latest revisions of member %d: %w", memberID, err)
 	}

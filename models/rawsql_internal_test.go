@@ -161,6 +161,72 @@ func TestScanRevisionsMatchesGorm(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("scanned %+v\nwant    %+v", got, want)
 	}
+
+	// What a save reads of the same revisions: the answer columns, the
+	// others zero.
+	var answers, wantAnswers []Revision
+	rows, err = rawQuery(f.s.r, `SELECT `+answerColumns+` FROM revisions r WHERE r.consultation_id = ? ORDER BY r.id`, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := scanAnswers(rows, func(r *Revision) { answers = append(answers, *r) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range want {
+		wantAnswers = append(wantAnswers, Revision{ID: w.ID, Round: w.Round, MemberID: w.MemberID, QuestionID: w.QuestionID,
+			Seq: w.Seq, Preferred: w.Preferred, AcceptMin: w.AcceptMin, AcceptMax: w.AcceptMax, Importance: w.Importance,
+			Choice: w.Choice, AcceptOptions: w.AcceptOptions, Answer: w.Answer, Rationale: w.Rationale,
+			Conditions: w.Conditions, Withdrawn: w.Withdrawn, State: w.State})
+	}
+	if !reflect.DeepEqual(answers, wantAnswers) {
+		t.Errorf("answers scanned %+v\nwant            %+v", answers, wantAnswers)
+	}
+}
+
+// TestAnswerColumnsCoverSameAnswer changes each column of a revision in
+// turn: every change SameAnswer notices must be of a column a save reads
+// (answerColumns), or a save would take a changed answer for the same.
+func TestAnswerColumnsCoverSameAnswer(t *testing.T) {
+	sch, err := schema.Parse(&Revision{}, &sync.Map{}, schema.NamingStrategy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := selectedColumns(answerColumns+" FROM", "r")
+	base := Revision{Preferred: 3, AcceptMin: 2, AcceptMax: 4, Importance: ImportanceHigh, Choice: 2,
+		AcceptOptions: "1 2", Answer: "an answer", Rationale: "because", Conditions: "if", State: StateDraft}
+	noticed := 0
+	for _, field := range sch.Fields {
+		if field.DBName == "" {
+			continue
+		}
+		changed := base
+		v := reflect.ValueOf(&changed).Elem().FieldByName(field.Name)
+		switch {
+		case v.Kind() == reflect.Int:
+			v.SetInt(v.Int() + 1)
+		case v.Kind() == reflect.Uint:
+			v.SetUint(v.Uint() + 1)
+		case v.Kind() == reflect.String:
+			v.SetString("3")
+		case v.Kind() == reflect.Bool:
+			v.SetBool(!v.Bool())
+		case v.Kind() == reflect.Pointer:
+			v.Set(reflect.New(v.Type().Elem()))
+		case v.Type() == reflect.TypeFor[time.Time]():
+			v.Set(reflect.ValueOf(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)))
+		default:
+			t.Fatalf("field %s of kind %s: the test does not know how to change it", field.Name, v.Kind())
+		}
+		if !base.SameAnswer(&changed) {
+			noticed++
+			if !slices.Contains(read, field.DBName) {
+				t.Errorf("SameAnswer compares %s, which a save does not read (answerColumns)", field.DBName)
+			}
+		}
+	}
+	if noticed < 10 {
+		t.Errorf("SameAnswer noticed a change of %d columns, want the 10 of an answer", noticed)
+	}
 }
 
 func TestInsertColumns(t *testing.T) {
