@@ -24,8 +24,7 @@ import (
 // triggers fill them as the base rows are inserted (current_positions and
 // pending_positions from revisions, questionnaire_versions from
 // questions, change_counters from the tables they count), and the copy
-// then checks that the current and pending
-// positions match the source's.
+// then checks that the current and pending positions match the source's.
 
 // copyTables lists every base table, as its model, in the order a copy
 // inserts them: each after the tables its rows refer to. A table missing
