@@ -408,8 +408,8 @@ func (i *Invitation) Usable(now time.Time) bool {
 // took a page of its own in every save's commit (about a sixth of the
 // saves per second under load). The audit page's filters by account or
 // member scan the log from the newest event instead: about 10 ms for
-// 100,000 events (see migrateAudit, which drops the indexes of older
-// databases).
+// 100,000 events (Migrate drops the indexes of older databases: see
+// retiredIndexes).
 type AuditEvent struct {
 	ID       uint      `gorm:"primaryKey"`
 	At       time.Time `gorm:"not null;index"`

@@ -54,27 +54,29 @@ func (s *Store) SessionByToken(ctx context.Context, token string, policy Session
 	}
 	now := s.Now()
 	if e, ok := s.sessions.get(hash, version); ok && e.live(now, policy) && now.Sub(e.session.LastSeenAt) <= time.Minute {
-		return e.copies()
+		sess, u := e.copies()
+		return sess, u, nil
 	}
 	sess, u, err := s.sessionWithUser(ctx, hash)
 	if err != nil {
 		return nil, nil, err
 	}
-	if e := (sessionWithAccount{session: *sess, user: u}); !e.live(now, policy) {
+	e := sessionWithAccount{session: *sess, user: u}
+	if !e.live(now, policy) {
 		if err := s.w.WithContext(ctx).Delete(&Session{}, sess.ID).Error; err != nil {
 			return nil, nil, fmt.Errorf("end expired session: %w", err)
 		}
 		return nil, nil, ErrNotFound
 	}
 	if now.Sub(sess.LastSeenAt) > time.Minute {
-		sess.LastSeenAt = now
 		if err := s.w.WithContext(ctx).Model(sess).Update("last_seen_at", now).Error; err != nil {
 			return nil, nil, fmt.Errorf("touch session: %w", err)
 		}
+		e.session.LastSeenAt = now
 	}
-	e := sessionWithAccount{session: *sess, user: u}
 	s.sessions.put(hash, version, e)
-	return e.copies()
+	sess, u = e.copies()
+	return sess, u, nil
 }
 
 // sessionWithAccount is a session and its account (nil when the account
@@ -92,10 +94,10 @@ func (e sessionWithAccount) live(now time.Time, policy SessionPolicy) bool {
 
 // copies returns copies of the session and its account that the caller
 // may change.
-func (e sessionWithAccount) copies() (*Session, *User, error) {
+func (e sessionWithAccount) copies() (*Session, *User) {
 	sess := e.session
 	if e.user == nil {
-		return &sess, nil, nil
+		return &sess, nil
 	}
 	u := *e.user
 	if u.MemberID != nil {
@@ -110,7 +112,7 @@ func (e sessionWithAccount) copies() (*Session, *User, error) {
 		t := *u.RevokedAt
 		u.RevokedAt = &t
 	}
-	return &sess, &u, nil
+	return &sess, &u
 }
 
 // sessionQuery reads a session, its account and the account's member in
